@@ -1,0 +1,96 @@
+// Typed, validated playbooks and inventories as the loader hands them to the engine.
+// Every node keeps its Location so later errors (templates, expressions) can point at it.
+import type { Location } from "../errors.js";
+
+/** A condition list (`when`, `changed_when`, `failed_when`): all must hold. Booleans become "true"/"false". */
+export type Condition = string[];
+
+/** One task, handler, or block after normalisation. */
+export interface TaskSpec {
+  name?: string;
+  /** Module name (`template`, `command`, `meta`, ...); absent for a block. */
+  module?: string;
+  /** Module arguments as written (not yet templated). A free-form string (`command: echo hi`) becomes `{ [module.freeForm]: "echo hi" }`. */
+  args?: Record<string, unknown>;
+  /** Locations of the top-level argument keys' values, for errors about one argument. */
+  argLocs?: Record<string, Location>;
+  block?: TaskSpec[];
+  rescue?: TaskSpec[];
+  always?: TaskSpec[];
+  when?: Condition;
+  /** The loop value as written: a list, or a template string that renders to one. */
+  loop?: unknown;
+  /** `loop_control.loop_var`; default "item". */
+  loopVar: string;
+  register?: string;
+  /** Handler names or listen topics this task notifies when it reports changed. */
+  notify: string[];
+  /** Handlers only: extra topics this handler answers to. */
+  listen: string[];
+  until?: Condition;
+  /** With `until`: attempts after the first (Ansible default 3). */
+  retries: number;
+  /** Seconds between attempts (Ansible default 5). */
+  delay: number;
+  changedWhen?: Condition;
+  failedWhen?: Condition;
+  ignoreErrors: boolean;
+  /** Tags of the task itself plus those inherited from its block and play. */
+  tags: string[];
+  runOnce: boolean;
+  noLog: boolean;
+  become?: boolean;
+  becomeUser?: string;
+  /** `check_mode: false` forces a real run under --check (read-only probes); `true` forces check. */
+  checkMode?: boolean;
+  vars: Record<string, unknown>;
+  loc: Location;
+}
+
+/** One play. `serial` is a list of batch sizes (number or "30%"); the last repeats. */
+export interface PlaySpec {
+  name: string;
+  hosts: string;
+  vars: Record<string, unknown>;
+  /** Already loaded and merged in order (later files win). */
+  varsFilesData: Record<string, unknown>;
+  become?: boolean;
+  becomeUser?: string;
+  serial?: Array<number | string>;
+  maxFailPercentage?: number;
+  anyErrorsFatal: boolean;
+  tags: string[];
+  tasks: TaskSpec[];
+  handlers: TaskSpec[];
+  loc: Location;
+}
+
+export interface Playbook {
+  /** Path as the user gave it (used in messages). */
+  file: string;
+  /** Absolute directory holding the playbook: base for `templates/`, `files/`, vars_files. */
+  dir: string;
+  plays: PlaySpec[];
+}
+
+/** An inventory group as written (Ansible YAML inventory). */
+export interface InventoryGroupDoc {
+  name: string;
+  /** Hosts listed directly in this group, with their inline vars (may be empty objects), in file order. */
+  hosts: Array<{ name: string; vars: Record<string, unknown>; loc: Location }>;
+  vars: Record<string, unknown>;
+  children: InventoryGroupDoc[];
+  loc: Location;
+}
+
+/** A loaded inventory file plus group_vars/ and host_vars/ found beside it. */
+export interface InventoryDoc {
+  file: string;
+  dir: string;
+  /** Top-level groups (normally just `all`); any other top-level group is a child of `all`. */
+  groups: InventoryGroupDoc[];
+  /** group_vars/<group>.yaml (or .yml, or a directory of them), by group name. */
+  groupVars: Record<string, Record<string, unknown>>;
+  /** host_vars/<host>.yaml, by host name. */
+  hostVars: Record<string, Record<string, unknown>>;
+}

@@ -1,0 +1,105 @@
+// The Module contract: plan reads and decides, apply carries out. The engine (never the module)
+// decides whether apply runs: not under --check, not when the plan has no changes.
+import type { BecomeOptions, Connection } from "../connection/types.js";
+import type { Location } from "../errors.js";
+
+/** One thing a plan would do, in words a user reads in check mode ("REPLICAOF 10.0.0.1 6379"). */
+export interface Change {
+  summary: string;
+}
+
+/** Before/after text of one file; rendered only by src/output. `null` means absent. */
+export interface FileDiff {
+  path: string;
+  before: string | null;
+  after: string | null;
+}
+
+/** What a module decided after reading the host. */
+export interface Plan<S = unknown> {
+  changes: Change[];
+  /** Why nothing needs doing ("redis-server is running"). Set when changes is empty. */
+  noop?: string;
+  /** The effect cannot be predicted (a bare `command`): skipped under --check, never "changed". */
+  unknown?: boolean;
+  /** A failure found while planning (assert, missing template, bad state). */
+  failed?: string;
+  diff?: FileDiff[];
+  /** Extra fields for `register` (facts read, command output of probes, ...). */
+  data?: Record<string, unknown>;
+  /** Variables to set on this host (set_fact, redis_topology). */
+  facts?: Record<string, unknown>;
+  /** A message shown with the result (debug). */
+  msg?: string;
+  /** Module-private state handed to apply. */
+  state?: S;
+}
+
+/** What apply did. */
+export interface Applied {
+  failed?: string;
+  data?: Record<string, unknown>;
+  facts?: Record<string, unknown>;
+  msg?: string;
+  /** Override of `changed` (default: the plan had changes). */
+  changed?: boolean;
+  /** Diff learnt only while applying. */
+  diff?: FileDiff[];
+}
+
+/** Caches shared by every task of one run (Redis clients, ...), disposed when the run ends. */
+export interface RunResources {
+  get<T>(key: string, create: () => T, dispose?: (value: T) => Promise<void> | void): T;
+}
+
+/** Everything a module may use on one host for one task. */
+export interface TaskContext {
+  /** inventory_hostname */
+  readonly host: string;
+  /** Every variable visible to this host for this task (magic variables included). */
+  readonly vars: Record<string, unknown>;
+  readonly check: boolean;
+  readonly diff: boolean;
+  readonly become: BecomeOptions;
+  /** Absolute directory of the playbook. */
+  readonly playbookDir: string;
+  /** Where the task is written, for messages. */
+  readonly loc: Location;
+  /** This host's connection (connected lazily; throws UnreachableError). */
+  conn(): Promise<Connection>;
+  /** Another host's connection, for modules that look at a whole group. */
+  connFor(host: string): Promise<Connection>;
+  /** Variables of another host (hostvars[host]). */
+  varsFor(host: string): Record<string, unknown>;
+  /** Hosts of the current play batch. */
+  readonly playHosts: string[];
+  /** Evaluates an expression (`when` syntax) against this host's variables. */
+  evaluate(expr: string): unknown;
+  /** Renders a template file (resolved like `template.src`) with this host's variables. */
+  renderFile(src: string): Promise<string>;
+  /** Absolute path for a `src` given to template/copy: templates/ or files/ beside the playbook, the playbook dir, or cwd. */
+  resolveSrc(kind: "templates" | "files", src: string): string;
+  /** Marks a value as secret: masked in every output from now on. */
+  addSecret(value: string): void;
+  /** Verbose log line (shown with -v / -vv). */
+  log(message: string, level?: 1 | 2): void;
+  readonly resources: RunResources;
+}
+
+export interface Module<A = Record<string, unknown>> {
+  readonly name: string;
+  /** JSON Schema of the arguments (validated before any host is touched). */
+  readonly schema: Record<string, unknown>;
+  /** "partial": plan may return `unknown`. */
+  readonly check: "full" | "partial";
+  /** Key that a free-form string argument maps to (`command: echo hi` -> { cmd: "echo hi" }). */
+  readonly freeForm?: string;
+  /** Runs on the controller only and needs no connection (debug, set_fact, assert, fail, pause, meta). */
+  readonly local?: boolean;
+  /** Argument keys left untemplated (expressions such as assert.that). */
+  readonly rawArgs?: string[];
+  /** Reads the host and decides. Must not write. */
+  plan(ctx: TaskContext, args: A): Promise<Plan>;
+  /** Carries out plan.changes. Never called under --check or for an empty plan. */
+  apply(ctx: TaskContext, args: A, plan: Plan): Promise<Applied>;
+}
