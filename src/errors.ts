@@ -95,3 +95,15 @@ export class InternalError extends RedplayError {}
 
 /** Usage mistakes on the command line (exit code 4). */
 export class UsageError extends RedplayError {}
+
+/** A play's host pattern (with --limit) matched no host: an error, not a silent success (exit 5). */
+export class NoHostsMatchedError extends RedplayError {
+  constructor(
+    readonly pattern: string,
+    readonly loc?: Location,
+  ) {
+    super(
+      `${loc ? `${formatLocation(loc)}: ` : ""}no host matched the pattern "${pattern}"`,
+    );
+  }
+}

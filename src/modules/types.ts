@@ -96,6 +96,8 @@ export interface Module<A = Record<string, unknown>> {
   readonly freeForm?: string;
   /** Runs on the controller only and needs no connection (debug, set_fact, assert, fail, pause, meta). */
   readonly local?: boolean;
+  /** Variables this module sets as facts (known to `redplay validate`'s undefined-variable check). */
+  readonly setsFacts?: string[];
   /** Argument keys left untemplated (expressions such as assert.that). */
   readonly rawArgs?: string[];
   /** Reads the host and decides. Must not write. */

@@ -1,0 +1,87 @@
+// The command line: argv -> options -> commands. Nothing else in redplay reads argv, and only
+// this file turns errors into exit codes (through exit-codes.ts).
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, Option } from "commander";
+import { EXIT } from "./exit-codes.js";
+import { registerLabCommand } from "./lab.js";
+import { runCommand, type RunCliOptions } from "./run.js";
+import { validateCommand } from "./validate.js";
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const increase = (_: string, previous: number) => previous + 1;
+
+/** Runs the CLI and resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.OK;
+  const program = new Command("redplay")
+    .description("Declarative playbooks for Redis replication clusters over SSH")
+    .version(version(), "--version")
+    .showHelpAfterError("(add --help for usage)")
+    .exitOverride();
+
+  program
+    .command("run")
+    .description("run a playbook against an inventory")
+    .argument("<playbook>", "playbook YAML file")
+    .requiredOption("-i, --inventory <file>", "inventory YAML file (Ansible format)")
+    .option("-C, --check", "predict what would change; touch nothing", false)
+    .option("-D, --diff", "show file differences", false)
+    .option("-l, --limit <pattern>", "further limit hosts with a pattern (a:b, a:&b, a:!b, globs)")
+    .option("-e, --extra-vars <vars>", "key=value, @file.yaml or a YAML/JSON mapping (repeatable; highest precedence)", collect, [])
+    .option("-t, --tags <tags>", "only tasks with these tags (comma-separated; repeatable)", collect, [])
+    .option("--skip-tags <tags>", "skip tasks with these tags (comma-separated; repeatable)", collect, [])
+    .addOption(new Option("-f, --forks <n>", "hosts worked on at once").default(10).argParser(positiveInt("--forks")))
+    .option("--force-handlers", "run notified handlers even on hosts that failed", false)
+    .option("--accept-new", "trust and record unknown SSH host keys (never changed ones)", false)
+    .option("--detailed-exitcode", `exit ${EXIT.CHANGED} when the run succeeded and something changed (or would change)`, false)
+    .option("--json", "one JSON event per line on stdout", false)
+    .option("-v, --verbose", "more output: -v reasons and durations, -vv registered data", increase, 0)
+    .action(async (playbook: string, opts: RunCliOptions) => {
+      code = await runCommand(playbook, opts);
+    });
+
+  program
+    .command("validate")
+    .description("check a playbook (and inventory) without touching any host")
+    .argument("<playbook>", "playbook YAML file")
+    .option("-i, --inventory <file>", "inventory, to also check variables and host patterns")
+    .option("-e, --extra-vars <vars>", "variables as for run (repeatable)", collect, [])
+    .option("-v, --verbose", "more output", increase, 0)
+    .action(async (playbook: string, opts: { inventory?: string; extraVars: string[]; verbose: number }) => {
+      code = await validateCommand(playbook, opts);
+    });
+
+  registerLabCommand(program);
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") {
+        return EXIT.OK;
+      }
+      return EXIT.INVALID;
+    }
+    process.stderr.write(`redplay: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+    return EXIT.INTERNAL;
+  }
+  if (typeof process.exitCode === "number" && process.exitCode !== 0 && code === EXIT.OK) {
+    return process.exitCode;
+  }
+  return code;
+}
+
+function positiveInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new CommanderError(EXIT.INVALID, "redplay.invalidArgument", `${flag} must be a whole number >= 1, got "${value}"`);
+    }
+    return n;
+  };
+}

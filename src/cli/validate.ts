@@ -1,0 +1,29 @@
+// `redplay validate`: every static check (YAML, schemas, module arguments, template syntax,
+// certainly-undefined variables, handler names, host patterns) without touching any host.
+import { LoadErrors } from "../errors.js";
+import { playHosts } from "../engine/runner.js";
+import { Secrets } from "../output/redact.js";
+import { EXIT, exitCodeForError } from "./exit-codes.js";
+import { loadEverything, printError } from "./load-all.js";
+
+export async function validateCommand(
+  playbookPath: string,
+  opts: { inventory?: string; extraVars: string[]; verbose: number },
+): Promise<number> {
+  const secrets = new Secrets();
+  try {
+    const loaded = await loadEverything(playbookPath, opts.inventory, opts.extraVars, secrets);
+    if (loaded.errors.length > 0) throw new LoadErrors(loaded.errors);
+    if (loaded.inventory) playHosts(loaded.playbook, loaded.inventory);
+    const tasks = loaded.playbook.plays.reduce((n, p) => n + p.tasks.length + p.handlers.length, 0);
+    process.stdout.write(
+      `${playbookPath}: valid (${loaded.playbook.plays.length} play(s), ${tasks} task(s) and handler(s)${
+        loaded.inventory ? `, inventory ${opts.inventory}` : ""
+      })\n`,
+    );
+    return EXIT.OK;
+  } catch (err) {
+    printError(err, secrets, opts.verbose);
+    return exitCodeForError(err);
+  }
+}

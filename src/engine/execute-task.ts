@@ -1,0 +1,350 @@
+// Runs one task on one host: loop, when, render arguments, plan, apply (never under --check),
+// changed_when / failed_when, until / retries, register. A failure is a result; only transport
+// faults (UnreachableError) and template errors are turned into results here from exceptions.
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { BecomeOptions } from "../connection/types.js";
+import { ExpressionError, RedplayError, TemplateError, UnreachableError, formatLocation } from "../errors.js";
+import { validateModuleArgs } from "../schema/module-args.js";
+import type { TaskSpec } from "../load/types.js";
+import { getModule } from "../modules/registry.js";
+import type { Applied, Module, Plan, TaskContext } from "../modules/types.js";
+import { evalConditions, evaluate } from "../template/expressions.js";
+import { renderFile, renderValue } from "../template/handlebars.js";
+import type { HostResult, HostStatus } from "./events.js";
+import type { ConnectionPool } from "./connections.js";
+import type { RunOptions } from "./options.js";
+import type { RunResourcePool } from "./resources.js";
+import type { VarStore } from "./vars.js";
+
+type Vars = Record<string, unknown>;
+
+/** Settings a block passes down to the tasks inside it. */
+export interface Inherited {
+  vars: Vars;
+  when: string[];
+  become?: boolean;
+  becomeUser?: string;
+}
+
+/** Everything shared by the tasks of one play. */
+export interface ExecDeps {
+  options: RunOptions;
+  vars: VarStore;
+  conns: ConnectionPool;
+  resources: RunResourcePool;
+  playbookDir: string;
+  playHosts: string[];
+}
+
+/** A host's outcome for one task (loops aggregated). */
+export interface HostOutcome {
+  result: HostResult;
+  /** One result per loop item (empty without a loop). */
+  items: HostResult[];
+  /** What `register` stores. */
+  record: Vars;
+  facts: Vars;
+}
+
+export async function executeTask(
+  deps: ExecDeps,
+  task: TaskSpec,
+  host: string,
+  inherited: Inherited,
+): Promise<HostOutcome> {
+  const started = Date.now();
+  const scoped = { ...inherited.vars, ...task.vars };
+  try {
+    if (task.loop === undefined) {
+      const vars = deps.vars.forHost(host, scoped);
+      const one = await executeOnce(deps, task, host, vars, inherited);
+      return { ...one, items: [] };
+    }
+    const baseVars = deps.vars.forHost(host, scoped);
+    const items = renderValue(task.loop, baseVars, { loc: task.loc, host });
+    if (!Array.isArray(items)) {
+      throw new TemplateError(
+        `${formatLocation(task.loc)}: loop must be a list, got ${typeof items} (host ${host})`,
+        task.loc,
+      );
+    }
+    const results: HostResult[] = [];
+    const records: Vars[] = [];
+    const facts: Vars = {};
+    for (const item of items) {
+      const vars = deps.vars.forHost(host, { ...scoped, [task.loopVar]: item });
+      const one = await executeOnce(deps, task, host, vars, inherited, item);
+      results.push({ ...one.result, item });
+      records.push({ ...one.record, [task.loopVar]: item });
+      Object.assign(facts, one.facts);
+      if (one.result.status === "unreachable") break;
+    }
+    const status = aggregate(results);
+    const record: Vars = {
+      results: records,
+      changed: results.some((r) => r.status === "changed"),
+      failed: results.some((r) => r.status === "failed" && !r.ignored),
+      skipped: results.length > 0 && results.every((r) => r.status === "skipped"),
+    };
+    const result: HostResult = {
+      host,
+      status,
+      msg: status === "failed" ? "one or more items failed" : undefined,
+      ignored: status === "failed" && results.every((r) => r.status !== "failed" || r.ignored),
+      noLog: task.noLog,
+      durationMs: Date.now() - started,
+    };
+    return { result, items: results, record, facts };
+  } catch (err) {
+    return { result: errorResult(host, task, err, started), items: [], record: {}, facts: {} };
+  }
+}
+
+function aggregate(results: HostResult[]): HostStatus {
+  if (results.some((r) => r.status === "unreachable")) return "unreachable";
+  if (results.some((r) => r.status === "failed")) return "failed";
+  if (results.some((r) => r.status === "changed")) return "changed";
+  if (results.length > 0 && results.every((r) => r.status === "skipped")) return "skipped";
+  return "ok";
+}
+
+function errorResult(host: string, task: TaskSpec, err: unknown, started: number): HostResult {
+  const durationMs = Date.now() - started;
+  if (err instanceof UnreachableError) {
+    return { host, status: "unreachable", msg: err.message, durationMs };
+  }
+  const msg =
+    err instanceof TemplateError || err instanceof ExpressionError || err instanceof RedplayError
+      ? err.message
+      : `${task.module ?? "task"} raised an unexpected error: ${(err as Error)?.message ?? String(err)}`;
+  return {
+    host,
+    status: "failed",
+    msg,
+    ignored: task.ignoreErrors,
+    noLog: task.noLog,
+    durationMs,
+    data: err instanceof Error && !(err instanceof RedplayError) ? { stack: err.stack } : undefined,
+  };
+}
+
+async function executeOnce(
+  deps: ExecDeps,
+  task: TaskSpec,
+  host: string,
+  vars: Vars,
+  inherited: Inherited,
+  item?: unknown,
+): Promise<Omit<HostOutcome, "items">> {
+  const started = Date.now();
+  const where = { loc: task.loc, host };
+  const when = [...inherited.when, ...(task.when ?? [])];
+  if (when.length > 0 && !evalConditions(when, vars, where)) {
+    const record = { changed: false, skipped: true, skip_reason: "Conditional result was False" };
+    return {
+      result: { host, status: "skipped", msg: "Conditional result was False", noLog: task.noLog, durationMs: Date.now() - started },
+      record,
+      facts: {},
+    };
+  }
+
+  const mod = getModule(task.module ?? "") as Module<Vars>;
+  const args = renderArgs(mod, task, vars, where);
+  const argErrors = validateModuleArgs(mod, args, { templated: false });
+  if (argErrors.length > 0) {
+    const detail = argErrors.map((e) => `${e.path}: ${e.message}`).join("; ");
+    return failedOutcome(host, task, `${formatLocation(task.loc)}: invalid arguments for ${mod.name}: ${detail}`, started);
+  }
+
+  const check = task.checkMode === false ? false : task.checkMode === true ? true : deps.options.check;
+  const ctx = buildContext(deps, task, host, vars, inherited, check);
+  const attempts = task.until ? Math.max(1, task.retries + 1) : 1;
+
+  let outcome: Omit<HostOutcome, "items"> | undefined;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    outcome = await planAndApply(deps, mod, ctx, task, args, host, vars, check, started);
+    if (!task.until || outcome.result.status === "skipped" || outcome.result.status === "unreachable") break;
+    outcome.record.attempts = attempt;
+    const untilVars = withRegistered(vars, task, outcome.record);
+    if (evalConditions(task.until, untilVars, where)) break;
+    if (attempt === attempts) {
+      outcome.result.status = "failed";
+      outcome.result.ignored = task.ignoreErrors;
+      outcome.result.msg = `condition (until) still false after ${attempts} attempts: ${task.until.join(" and ")}`;
+      outcome.record.failed = true;
+      outcome.record.msg = outcome.result.msg;
+      break;
+    }
+    deps.options.log(`[${host}] ${task.name ?? mod.name}: retrying (${attempt}/${attempts - 1})`, 1);
+    await sleep(task.delay * 1000);
+  }
+  if (item !== undefined) outcome!.result.item = item;
+  return outcome!;
+}
+
+function renderArgs(mod: Module<Vars>, task: TaskSpec, vars: Vars, where: { loc: TaskSpec["loc"]; host: string }): Vars {
+  const raw = task.args ?? {};
+  const keep = new Set(mod.rawArgs ?? []);
+  const out: Vars = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const loc = task.argLocs?.[key] ?? where.loc;
+    out[key] = keep.has(key) ? value : renderValue(value, vars, { loc, host: where.host });
+  }
+  return out;
+}
+
+async function planAndApply(
+  deps: ExecDeps,
+  mod: Module<Vars>,
+  ctx: TaskContext,
+  task: TaskSpec,
+  args: Vars,
+  host: string,
+  vars: Vars,
+  check: boolean,
+  started: number,
+): Promise<Omit<HostOutcome, "items">> {
+  const plan: Plan = await mod.plan(ctx, args);
+  let applied: Applied | undefined;
+  let status: HostStatus;
+  let msg: string | undefined = plan.msg ?? plan.noop;
+  let failed = plan.failed;
+  const changesPlanned = plan.changes.length > 0;
+
+  if (failed) {
+    status = "failed";
+    msg = failed;
+  } else if (!changesPlanned && !plan.unknown) {
+    status = "ok";
+  } else if (check) {
+    if (plan.unknown) {
+      status = "skipped";
+      msg = `cannot predict the effect of ${mod.name} in check mode`;
+    } else {
+      status = "changed";
+    }
+  } else {
+    applied = await mod.apply(ctx, args, plan);
+    failed = applied.failed;
+    status = failed ? "failed" : (applied.changed ?? changesPlanned) ? "changed" : "ok";
+    msg = failed ?? applied.msg ?? msg;
+  }
+
+  const record: Vars = {
+    ...(plan.data ?? {}),
+    ...(applied?.data ?? {}),
+    changed: status === "changed",
+    failed: status === "failed",
+  };
+  if (status === "skipped") record.skipped = true;
+  if (msg !== undefined) record.msg = msg;
+
+  if (status !== "skipped") {
+    const evalVars = withRegistered(vars, task, record);
+    const where = { loc: task.loc, host };
+    if (task.changedWhen && status !== "failed") {
+      status = evalConditions(task.changedWhen, evalVars, where) ? "changed" : "ok";
+      record.changed = status === "changed";
+    }
+    if (task.failedWhen) {
+      const moduleFailed = status === "failed";
+      const nowFailed = evalConditions(task.failedWhen, evalVars, where);
+      if (nowFailed) {
+        if (!moduleFailed) msg = `failed_when condition met: ${task.failedWhen.join(" and ")}`;
+        status = "failed";
+        record.msg = msg;
+      } else if (moduleFailed) {
+        const didChange = applied ? (applied.changed ?? changesPlanned) : false;
+        status = didChange ? "changed" : "ok";
+        if (task.changedWhen) status = evalConditions(task.changedWhen, evalVars, where) ? "changed" : "ok";
+      }
+      record.failed = nowFailed;
+      record.changed = status === "changed";
+    }
+  }
+
+  const facts: Vars = { ...(plan.facts ?? {}), ...(applied?.facts ?? {}) };
+  const result: HostResult = {
+    host,
+    status,
+    msg,
+    changes: plan.changes.map((c) => c.summary),
+    diff: applied?.diff ?? plan.diff,
+    ignored: status === "failed" ? task.ignoreErrors : undefined,
+    noLog: task.noLog,
+    data: record,
+    durationMs: Date.now() - started,
+  };
+  return { result, record, facts: status === "failed" ? {} : facts };
+}
+
+function failedOutcome(host: string, task: TaskSpec, msg: string, started: number): Omit<HostOutcome, "items"> {
+  return {
+    result: { host, status: "failed", msg, ignored: task.ignoreErrors, noLog: task.noLog, durationMs: Date.now() - started },
+    record: { changed: false, failed: true, msg },
+    facts: {},
+  };
+}
+
+function withRegistered(vars: Vars, task: TaskSpec, record: Vars): Vars {
+  if (!task.register) return vars;
+  const out = Object.create(vars) as Vars;
+  out[task.register] = record;
+  return out;
+}
+
+function buildContext(
+  deps: ExecDeps,
+  task: TaskSpec,
+  host: string,
+  vars: Vars,
+  inherited: Inherited,
+  check: boolean,
+): TaskContext {
+  const where = { loc: task.loc, host };
+  const become: BecomeOptions = {
+    enabled: Boolean(task.become ?? inherited.become ?? truthy(vars.ansible_become)),
+    user: String(task.becomeUser ?? inherited.becomeUser ?? vars.ansible_become_user ?? "root"),
+    password: typeof vars.ansible_become_password === "string" ? vars.ansible_become_password : undefined,
+  };
+  const resolveSrc = (kind: "templates" | "files", src: string): string => resolveSource(deps.playbookDir, kind, src);
+  return {
+    host,
+    vars,
+    check,
+    diff: deps.options.diff,
+    become,
+    playbookDir: deps.playbookDir,
+    loc: task.loc,
+    playHosts: deps.playHosts,
+    resources: deps.resources,
+    conn: async () => deps.conns.get(host),
+    connFor: async (other) => deps.conns.get(other),
+    varsFor: (other) => deps.vars.forHost(other),
+    evaluate: (expr) => evaluate(expr, vars, where),
+    renderFile: (src) => renderFile(resolveSrc("templates", src), vars, { host }),
+    resolveSrc,
+    addSecret: (value) => deps.options.secrets.add(value),
+    log: (message, level = 1) => deps.options.log(`[${host}] ${message}`, level),
+  };
+}
+
+function truthy(v: unknown): boolean {
+  if (typeof v === "string") return ["true", "yes", "1", "on"].includes(v.toLowerCase());
+  return Boolean(v);
+}
+
+/** `src` of template/copy: absolute as is; else templates/ (or files/) beside the playbook or one level up, the playbook dir, cwd. */
+export function resolveSource(playbookDir: string, kind: "templates" | "files", src: string): string {
+  if (path.isAbsolute(src)) return src;
+  const candidates = [
+    path.join(playbookDir, kind, src),
+    path.join(playbookDir, src),
+    path.join(playbookDir, "..", kind, src),
+    path.resolve(kind, src),
+    path.resolve(src),
+  ];
+  return candidates.find((c) => existsSync(c)) ?? candidates[0];
+}

@@ -1,0 +1,26 @@
+// What one run of a playbook is asked to do (the CLI fills it from argv).
+import type { SshRunOptions } from "../connection/index.js";
+import type { Reporter } from "./events.js";
+import type { Secrets } from "../output/redact.js";
+
+/** Options of one `redplay run`. */
+export interface RunOptions {
+  check: boolean;
+  diff: boolean;
+  /** `--limit` pattern, intersected with each play's hosts. */
+  limit?: string;
+  /** `-e` variables: the highest precedence. */
+  extraVars: Record<string, unknown>;
+  tags: string[];
+  skipTags: string[];
+  /** Hosts worked on at once. @default 10 */
+  forks: number;
+  forceHandlers: boolean;
+  ssh: SshRunOptions;
+  reporter: Reporter;
+  secrets: Secrets;
+  /** Verbose log sink (-v / -vv). */
+  log: (message: string, level: 1 | 2) => void;
+  /** After this long a task reports which hosts it still waits for. @default 2000 */
+  waitingAfterMs?: number;
+}

@@ -1,0 +1,324 @@
+// The linear strategy: each task runs on every active host of the batch (at most --forks at
+// once) before the next task starts. Hosts that fail drop out; blocks rescue them; handlers run
+// once per host at the end of each batch or at `meta: flush_handlers`.
+import pLimit from "p-limit";
+import { NoHostsMatchedError } from "../errors.js";
+import type { Inventory } from "../inventory/types.js";
+import type { PlaySpec, Playbook, TaskSpec } from "../load/types.js";
+import { ConnectionPool } from "./connections.js";
+import type { HostCounts, HostResult, RunEvent } from "./events.js";
+import { executeTask, type ExecDeps, type HostOutcome, type Inherited } from "./execute-task.js";
+import { HostStates } from "./host-state.js";
+import type { RunOptions } from "./options.js";
+import { RunResourcePool } from "./resources.js";
+import { batchesOf } from "./serial.js";
+import { selectedByTags } from "./tags.js";
+import { VarStore } from "./vars.js";
+
+/** How a run ended, for the recap and the exit code. */
+export interface RunOutcome {
+  counts: Record<string, HostCounts>;
+  failedHosts: string[];
+  unreachableHosts: string[];
+  /** Something changed (or would change, under --check). */
+  changed: boolean;
+  owedHandlers: Record<string, string[]>;
+  /** Why the run stopped early (any_errors_fatal, max_fail_percentage). */
+  aborted?: string;
+}
+
+/** Hosts each play would run on; throws NoHostsMatchedError before anything runs. */
+export function playHosts(playbook: Playbook, inventory: Inventory, limit?: string): string[][] {
+  const limited = limit ? new Set(inventory.match(limit)) : undefined;
+  return playbook.plays.map((play) => {
+    const hosts = inventory.match(play.hosts).filter((h) => !limited || limited.has(h));
+    if (hosts.length === 0) {
+      throw new NoHostsMatchedError(limit ? `${play.hosts}" with --limit "${limit}` : play.hosts, play.loc);
+    }
+    return hosts;
+  });
+}
+
+export async function runPlaybook(playbook: Playbook, inventory: Inventory, options: RunOptions): Promise<RunOutcome> {
+  const started = Date.now();
+  const hostsPerPlay = playHosts(playbook, inventory, options.limit);
+  const emit = (e: RunEvent) => options.reporter.onEvent(e);
+  const states = new HostStates();
+  const vars = new VarStore(inventory, playbook, options.extraVars, options.check, options.secrets);
+  options.secrets.addFromVars(options.extraVars);
+  const conns = new ConnectionPool(options.ssh, (h) => vars.connectionVars(h));
+  const resources = new RunResourcePool();
+  let aborted: string | undefined;
+
+  emit({ type: "playbook_start", file: playbook.file, check: options.check, diff: options.diff });
+  try {
+    for (const [i, play] of playbook.plays.entries()) {
+      const hosts = hostsPerPlay[i].filter((h) => !states.failed.has(h) && !states.unreachable.has(h));
+      for (const h of hostsPerPlay[i]) states.countsOf(h);
+      states.ended.clear();
+      emit({ type: "play_start", name: play.name, pattern: play.hosts, hosts });
+      if (hosts.length === 0) {
+        emit({ type: "warning", msg: `play "${play.name}": no hosts left to run on` });
+        continue;
+      }
+      for (const batch of batchesOf(hosts, play.serial)) {
+        vars.setPlay(play, batch);
+        const deps: ExecDeps = { options, vars, conns, resources, playbookDir: playbook.dir, playHosts: batch };
+        const runner = new PlayRunner(deps, play, states, emit);
+        aborted = await runner.run(batch);
+        if (aborted) break;
+      }
+      if (aborted) break;
+    }
+  } finally {
+    await resources.dispose();
+    await conns.closeAll();
+  }
+
+  const counts = Object.fromEntries(states.counts);
+  const owedHandlers = Object.fromEntries(states.owed);
+  emit({ type: "recap", hosts: counts, owedHandlers, durationMs: Date.now() - started });
+  return {
+    counts,
+    failedHosts: [...states.failed],
+    unreachableHosts: [...states.unreachable],
+    changed: states.changedAny,
+    owedHandlers,
+    aborted,
+  };
+}
+
+class PlayRunner {
+  private readonly handlers: TaskSpec[];
+  private abortReason?: string;
+  private failedInBatch = new Set<string>();
+
+  constructor(
+    private readonly deps: ExecDeps,
+    private readonly play: PlaySpec,
+    private readonly states: HostStates,
+    private readonly emit: (e: RunEvent) => void,
+  ) {
+    this.handlers = play.handlers;
+  }
+
+  /** Runs the play's tasks and handlers on one batch; returns why the run must stop, if it must. */
+  async run(batch: string[]): Promise<string | undefined> {
+    this.failedInBatch.clear();
+    const inherited: Inherited = { vars: {}, when: [], become: this.play.become, becomeUser: this.play.becomeUser };
+    await this.runTasks(this.play.tasks, batch, inherited);
+    await this.flushHandlers(batch, true);
+    return this.abortReason;
+  }
+
+  private active(hosts: string[]): string[] {
+    return hosts.filter((h) => this.states.isActive(h));
+  }
+
+  private async runTasks(tasks: TaskSpec[], hosts: string[], inherited: Inherited): Promise<void> {
+    for (const task of tasks) {
+      if (this.abortReason) return;
+      const active = this.active(hosts);
+      if (active.length === 0) return;
+      if (task.block) {
+        await this.runBlock(task, active, inherited);
+        continue;
+      }
+      if (!selectedByTags(task.tags, this.deps.options.tags, this.deps.options.skipTags)) continue;
+      if (task.module === "meta") {
+        await this.runMeta(task, active, inherited);
+        continue;
+      }
+      await this.runTask(task, active, inherited, false);
+    }
+  }
+
+  private async runBlock(block: TaskSpec, hosts: string[], inherited: Inherited): Promise<void> {
+    const inner: Inherited = {
+      vars: { ...inherited.vars, ...block.vars },
+      when: [...inherited.when, ...(block.when ?? [])],
+      become: block.become ?? inherited.become,
+      becomeUser: block.becomeUser ?? inherited.becomeUser,
+    };
+    const failedBefore = new Set(hosts.filter((h) => this.states.failed.has(h)));
+    await this.runTasks(block.block ?? [], hosts, inner);
+    const failedHere = hosts.filter((h) => this.states.failed.has(h) && !failedBefore.has(h));
+    if (block.rescue && block.rescue.length > 0 && failedHere.length > 0) {
+      for (const h of failedHere) {
+        this.states.failed.delete(h);
+        this.failedInBatch.delete(h);
+        this.states.countsOf(h).rescued++;
+      }
+      await this.runTasks(block.rescue, failedHere, inner);
+    }
+    if (block.always && block.always.length > 0) {
+      // `always` runs for hosts that failed in the block too; they stay failed afterwards.
+      const stillFailed = hosts.filter((h) => this.states.failed.has(h) && !failedBefore.has(h));
+      for (const h of stillFailed) this.states.failed.delete(h);
+      const runOn = hosts.filter((h) => !this.states.unreachable.has(h) && !failedBefore.has(h));
+      await this.runTasks(block.always, runOn, inner);
+      for (const h of stillFailed) this.states.failed.add(h);
+    }
+  }
+
+  private async runMeta(task: TaskSpec, hosts: string[], inherited: Inherited): Promise<void> {
+    const action = String(task.args?.action ?? "noop");
+    switch (action) {
+      case "flush_handlers":
+        await this.flushHandlers(hosts, false);
+        return;
+      case "end_play":
+        for (const h of hosts) this.states.ended.add(h);
+        return;
+      case "end_host":
+        // end_host may carry a `when`; only hosts where it holds leave the play.
+        for (const h of hosts) {
+          const outcome = await executeTask(this.deps, { ...task, module: "meta" }, h, inherited);
+          if (outcome.result.status !== "skipped") this.states.ended.add(h);
+        }
+        return;
+      case "clear_host_errors":
+        for (const h of this.states.failed) this.states.failed.delete(h);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Runs `task` on `hosts` at most --forks at once, records results, notifies handlers. */
+  private async runTask(task: TaskSpec, hosts: string[], inherited: Inherited, handler: boolean): Promise<void> {
+    const name = taskName(task);
+    const t0 = Date.now();
+    this.emit({ type: "task_start", name, module: task.module ?? "block", handler, loc: task.loc });
+    const targets = task.runOnce ? hosts.slice(0, 1) : hosts;
+    const pending = new Set(targets);
+    const waitingAfter = this.deps.options.waitingAfterMs ?? 2000;
+    const timer = setInterval(() => {
+      const elapsed = Date.now() - t0;
+      if (elapsed >= waitingAfter && pending.size > 0) {
+        this.emit({ type: "task_waiting", task: name, hosts: [...pending], elapsedMs: elapsed });
+      }
+    }, 1000);
+    timer.unref();
+    const limit = pLimit(Math.max(1, this.deps.options.forks));
+    try {
+      await Promise.all(
+        targets.map((h) =>
+          limit(async () => {
+            const outcome = await executeTask(this.deps, task, h, inherited);
+            pending.delete(h);
+            this.record(task, h, outcome, name);
+            if (task.runOnce) {
+              for (const other of hosts.slice(1)) this.share(task, other, outcome);
+            }
+          }),
+        ),
+      );
+    } finally {
+      clearInterval(timer);
+    }
+    this.emit({ type: "task_end", task: name, durationMs: Date.now() - t0 });
+  }
+
+  /** run_once: the one result is registered, and its facts set, on every host of the batch. */
+  private share(task: TaskSpec, host: string, outcome: HostOutcome): void {
+    const facts: Record<string, unknown> = { ...outcome.facts };
+    if (task.register) facts[task.register] = outcome.record;
+    if (Object.keys(facts).length > 0) this.deps.vars.setFacts(host, facts);
+    if (outcome.result.status === "changed") this.notify(task, host);
+  }
+
+  private record(task: TaskSpec, host: string, outcome: HostOutcome, name: string): void {
+    const shown = outcome.items.length > 0 ? outcome.items : [outcome.result];
+    for (const r of shown) this.emit({ type: "host_result", task: name, result: r });
+    const facts: Record<string, unknown> = { ...outcome.facts };
+    if (task.register) facts[task.register] = outcome.record;
+    if (Object.keys(facts).length > 0) this.deps.vars.setFacts(host, facts);
+    this.count(host, outcome.result);
+    if (outcome.result.status === "changed") this.notify(task, host);
+  }
+
+  private count(host: string, r: HostResult): void {
+    const c = this.states.countsOf(host);
+    switch (r.status) {
+      case "ok":
+        c.ok++;
+        break;
+      case "changed":
+        c.ok++;
+        c.changed++;
+        this.states.changedAny = true;
+        break;
+      case "skipped":
+        c.skipped++;
+        break;
+      case "unreachable":
+        c.unreachable++;
+        this.states.unreachable.add(host);
+        break;
+      case "failed":
+        if (r.ignored) {
+          c.ignored++;
+          break;
+        }
+        c.failed++;
+        this.states.failed.add(host);
+        this.failedInBatch.add(host);
+        this.checkFailureLimits(host);
+        break;
+    }
+  }
+
+  private checkFailureLimits(host: string): void {
+    if (this.play.anyErrorsFatal) {
+      this.abortReason ??= `any_errors_fatal: ${host} failed, stopping the play on every host`;
+      return;
+    }
+    const max = this.play.maxFailPercentage;
+    if (max !== undefined) {
+      const pct = (this.failedInBatch.size / Math.max(1, this.deps.playHosts.length)) * 100;
+      if (pct > max) {
+        this.abortReason ??= `max_fail_percentage ${max}% exceeded (${pct.toFixed(0)}% of the batch failed)`;
+      }
+    }
+  }
+
+  private notify(task: TaskSpec, host: string): void {
+    for (const name of task.notify) {
+      for (const h of this.handlers) {
+        if (h.name === name || h.listen.includes(name)) this.states.notify(host, handlerKey(h));
+      }
+    }
+  }
+
+  /** Runs notified handlers in definition order; at play end, failed hosts' handlers are owed. */
+  private async flushHandlers(hosts: string[], endOfPlay: boolean): Promise<void> {
+    const force = this.deps.options.forceHandlers;
+    for (const h of this.handlers) {
+      const key = handlerKey(h);
+      const due = hosts.filter((host) => this.states.notified.get(host)?.has(key));
+      const runOn = due.filter((host) => this.states.isActive(host) || (force && !this.states.unreachable.has(host)));
+      if (runOn.length > 0 && !this.abortReason) {
+        await this.runTask(h, runOn, { vars: {}, when: [], become: this.play.become, becomeUser: this.play.becomeUser }, true);
+        for (const host of runOn) this.states.notified.get(host)?.delete(key);
+      }
+    }
+    if (!endOfPlay) return;
+    for (const host of hosts) {
+      const left = this.states.notified.get(host);
+      if (!left || left.size === 0) continue;
+      const names = [...left];
+      this.states.owed.set(host, [...(this.states.owed.get(host) ?? []), ...names]);
+      this.emit({ type: "handlers_owed", host, handlers: names });
+      left.clear();
+    }
+  }
+}
+
+function handlerKey(h: TaskSpec): string {
+  return h.name ?? `${h.module} at line ${h.loc.line}`;
+}
+
+function taskName(task: TaskSpec): string {
+  return task.name ?? `${task.module ?? "block"}`;
+}
