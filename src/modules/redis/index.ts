@@ -1,0 +1,16 @@
+// The redis_* modules, for the module registry.
+import type { Module } from "../types.js";
+import { redisCommandModule } from "./redis-command.js";
+import { redisFactsModule } from "./redis-facts.js";
+import { redisHealthModule } from "./redis-health.js";
+import { redisReplicationModule } from "./redis-replication.js";
+import { redisTopologyModule } from "./redis-topology.js";
+
+/** Every redis_* module. */
+export const redisModules: Module<any>[] = [
+  redisFactsModule,
+  redisTopologyModule,
+  redisReplicationModule,
+  redisCommandModule,
+  redisHealthModule,
+];

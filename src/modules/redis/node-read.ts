@@ -1,0 +1,54 @@
+// Reading INFO from inventory hosts for the redis_* modules, and turning the ways that can fail
+// into task failures. SSH-level unreachability of the task's own host still throws (the engine
+// reports the host unreachable); a Redis that is down or refuses our password fails the task.
+import { parseInfo, type RedisInfo } from "../../facts/redis-info.js";
+import { UnreachableError } from "../../errors.js";
+import { getRedisSession, type RedisSession } from "../../redis/client.js";
+import { redisEndpoint } from "../../redis/endpoint.js";
+import type { HealthNode } from "../../redis/health.js";
+import type { ObservedNode } from "../../redis/topology.js";
+import type { TaskContext } from "../types.js";
+
+/** INFO read from one host, with the session that read it. */
+export interface NodeRead {
+  session: RedisSession;
+  info: RedisInfo;
+}
+
+/** Reads `INFO <sections>` from `host`'s Redis. Throws RedisAccessError / UnreachableError. */
+export async function readInfo(ctx: TaskContext, host: string, sections: string[]): Promise<NodeRead> {
+  const session = await getRedisSession(ctx, host);
+  const text = (await session.client.call("INFO", ...sections)) as string;
+  return { session, info: parseInfo(text) };
+}
+
+/** One node's replication state for topology and health; never throws, failures become `error`. */
+export async function observeNode(ctx: TaskContext, host: string): Promise<ObservedNode & HealthNode> {
+  let address = host;
+  let port = 6379;
+  try {
+    const e = redisEndpoint(host, host === ctx.host ? ctx.vars : ctx.varsFor(host));
+    address = e.address;
+    port = e.port;
+    const { info } = await readInfo(ctx, host, ["replication"]);
+    if (!info.replication) return { host, address, port, reachable: false, error: "INFO has no replication section" };
+    return { host, address, port, reachable: true, info: info.replication };
+  } catch (e) {
+    return { host, address, port, reachable: false, error: errorText(e) };
+  }
+}
+
+/** The failure message for a task whose host's Redis could not be used; rethrows transport faults. */
+export function failureFor(e: unknown): string {
+  if (e instanceof UnreachableError) throw e;
+  return errorText(e);
+}
+
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Resolves after `ms`; timers are unref'd so a pending wait never holds the process open. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

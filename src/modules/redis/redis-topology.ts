@@ -1,0 +1,64 @@
+// `redis_topology`: reads every listed node (in parallel) and decides who the primary is, so the
+// rest of a play can target it (`redis_topology.primary`). Run it with run_once: the engine gives
+// its facts to every host. It only reads; an ambiguous group fails with the who-follows-whom report.
+import { decideTopology } from "../../redis/topology.js";
+import type { Module } from "../types.js";
+import { observeNode } from "./node-read.js";
+
+/** Arguments of `redis_topology`. */
+export interface RedisTopologyArgs {
+  /** Inventory names to look at. @default the play's hosts */
+  hosts?: string[];
+  /** Primary for a fresh group. @default the variable redis_primary */
+  preferred?: string;
+  /** An explicit primary that settles an ambiguous group (e.g. from `-e redis_primary=NODE`). Empty: none. */
+  override?: string;
+}
+
+export const redisTopologyModule: Module<RedisTopologyArgs> = {
+  name: "redis_topology",
+  check: "full",
+  schema: {
+    type: "object",
+    properties: {
+      hosts: { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 },
+      preferred: { type: "string" },
+      override: { type: "string" },
+    },
+    additionalProperties: false,
+  },
+  async plan(ctx, args) {
+    const hosts = args.hosts ?? ctx.playHosts;
+    const preferred = nonEmpty(args.preferred) ?? nonEmpty(ctx.vars.redis_primary);
+    const override = nonEmpty(args.override);
+    const observed = await Promise.all(hosts.map((h) => observeNode(ctx, h)));
+    const opts: { preferred?: string; override?: string } = {};
+    if (preferred !== undefined) opts.preferred = preferred;
+    if (override !== undefined) opts.override = override;
+    const d = decideTopology(observed, opts);
+    if ("error" in d) return { changes: [], failed: `${d.error}\n${d.report}`, data: { report: d.report } };
+    const p = observed.find((n) => n.host === d.primary)!;
+    const topology = {
+      primary: d.primary,
+      primary_address: p.address,
+      primary_port: p.port,
+      replicas: d.replicas,
+      fresh: d.fresh,
+    };
+    const replicas = d.replicas.length > 0 ? `replicas ${d.replicas.join(", ")}` : "no replicas";
+    return {
+      changes: [],
+      noop: `primary ${d.primary} (${p.address}:${p.port}), ${replicas}${d.fresh ? " (fresh group)" : ""}`,
+      msg: d.report,
+      data: { ...topology, report: d.report },
+      facts: { redis_topology: topology },
+    };
+  },
+  async apply() {
+    return {};
+  },
+};
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}

@@ -1,0 +1,195 @@
+// ioredis clients for inventory hosts: through the host's own connection (Connection.forward,
+// so a Redis bound to a private address is reachable over SSH) or by direct TCP. One client per
+// host per run, cached in ctx.resources and closed when the run ends. Clients never reconnect on
+// their own: a node that went away must show up as a failure, not as a retry storm.
+import { createHash } from "node:crypto";
+import { Redis, type RedisOptions } from "ioredis";
+import { UnreachableError } from "../errors.js";
+import type { TaskContext } from "../modules/types.js";
+import { describeEndpoint, redisEndpoint, type RedisEndpoint } from "./endpoint.js";
+import { RedisAccessError, scrub } from "./errors.js";
+import { forwardConnector } from "./forward-connector.js";
+
+/** Whether the node required our password (`password`) or has none configured yet (`none`). */
+export type RedisAuthState = "password" | "none";
+
+/** A ready client and what was learnt while logging in. */
+export interface RedisSession {
+  client: Redis;
+  endpoint: RedisEndpoint;
+  auth: RedisAuthState;
+}
+
+/** Options of getRedis. */
+export interface RedisClientOptions {
+  /** Password to use instead of `redis_password`; null connects without any. @default the host's redis_password */
+  password?: string | null;
+}
+
+/** @default 5000: how long opening the stream and the TCP connection may take. */
+export const REDIS_CONNECT_TIMEOUT_MS = 5000;
+/** A command without a reply for this long fails (a stopped node must not hang the run). */
+export const REDIS_COMMAND_TIMEOUT_MS = 10_000;
+
+interface Holder {
+  current?: Promise<RedisSession>;
+}
+
+/** The ioredis client for `host`'s Redis, connected and authenticated. Throws RedisAccessError. */
+export async function getRedis(ctx: TaskContext, host: string, opts?: RedisClientOptions): Promise<Redis> {
+  return (await getRedisSession(ctx, host, opts)).client;
+}
+
+/** Like getRedis, with the endpoint and the auth state. */
+export async function getRedisSession(
+  ctx: TaskContext,
+  host: string,
+  opts?: RedisClientOptions,
+): Promise<RedisSession> {
+  const endpoint = redisEndpoint(host, host === ctx.host ? ctx.vars : ctx.varsFor(host));
+  const password = opts?.password === undefined ? endpoint.password : (opts.password ?? undefined);
+  if (password) ctx.addSecret(password);
+  const holder = ctx.resources.get<Holder>(
+    `redis:${host}:${passwordKey(password)}`,
+    () => ({}),
+    async (h) => {
+      const session = await h.current?.catch(() => undefined);
+      if (session) await closeClient(session.client);
+    },
+  );
+  const existing = await holder.current?.catch(() => undefined);
+  if (existing && existing.client.status === "ready") return existing;
+  if (existing) existing.client.disconnect();
+  const pending = openSession(ctx, endpoint, password);
+  holder.current = pending;
+  try {
+    const session = await pending;
+    authStates(ctx).set(host, session.auth);
+    return session;
+  } catch (e) {
+    if (holder.current === pending) delete holder.current;
+    throw e;
+  }
+}
+
+/** What the last login to `host` in this run found, if any. */
+export function redisAuthState(ctx: TaskContext, host: string): RedisAuthState | undefined {
+  return authStates(ctx).get(host);
+}
+
+function authStates(ctx: TaskContext): Map<string, RedisAuthState> {
+  return ctx.resources.get("redis:auth-states", () => new Map<string, RedisAuthState>());
+}
+
+async function openSession(
+  ctx: TaskContext,
+  endpoint: RedisEndpoint,
+  password: string | undefined,
+): Promise<RedisSession> {
+  const where = describeEndpoint(endpoint);
+  const options: RedisOptions = {
+    lazyConnect: true,
+    enableReadyCheck: false,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+    reconnectOnError: () => false,
+    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    disableClientInfo: true,
+  };
+  if (endpoint.connect === "forward") {
+    options.Connector = forwardConnector(async () => {
+      const conn = await ctx.connFor(endpoint.host);
+      return conn.forward(endpoint.address, endpoint.port);
+    }, REDIS_CONNECT_TIMEOUT_MS);
+  } else {
+    options.host = endpoint.address;
+    options.port = endpoint.port;
+  }
+  const client = new Redis(options);
+  // Without a listener ioredis prints unhandled errors itself; ours go to the verbose log.
+  client.on("error", (e: Error) => ctx.log(`redis ${where}: ${scrub(e.message, [password])}`, 2));
+  try {
+    await client.connect();
+  } catch (e) {
+    client.disconnect();
+    if (e instanceof UnreachableError) throw e;
+    const via = endpoint.connect === "forward" ? ` through ${endpoint.host}'s connection` : "";
+    throw new RedisAccessError(
+      endpoint.host,
+      "unreachable",
+      `cannot reach Redis on ${where}${via}: ${scrub(errorMessage(e), [password])}; ` +
+        "check that redis-server is running there and that redis_host/redis_port are right",
+      { cause: e },
+    );
+  }
+  try {
+    const auth = await login(client, endpoint, password);
+    return { client, endpoint, auth };
+  } catch (e) {
+    client.disconnect();
+    throw e;
+  }
+}
+
+/** AUTH with our password; a node with no password yet is accepted and reported as `none`. */
+async function login(client: Redis, endpoint: RedisEndpoint, password: string | undefined): Promise<RedisAuthState> {
+  const where = describeEndpoint(endpoint);
+  if (!password) {
+    try {
+      await client.ping();
+      return "none";
+    } catch (e) {
+      if (/NOAUTH/i.test(errorMessage(e))) {
+        throw new RedisAccessError(
+          endpoint.host,
+          "noauth",
+          `authentication to Redis on ${where} failed: the server requires a password and redis_password is not set`,
+          { cause: e },
+        );
+      }
+      throw new RedisAccessError(endpoint.host, "unreachable", `Redis on ${where} does not answer PING: ${errorMessage(e)}`);
+    }
+  }
+  try {
+    await client.auth(password);
+    return "password";
+  } catch (e) {
+    const msg = errorMessage(e);
+    // Redis 7: "ERR AUTH <password> called without any password configured for the default user."
+    if (/without any password configured|no password is set/i.test(msg)) return "none";
+    if (/WRONGPASS|invalid password|invalid username-password/i.test(msg)) {
+      throw new RedisAccessError(
+        endpoint.host,
+        "auth",
+        `authentication to Redis on ${where} failed: wrong password (redis_password)`,
+      );
+    }
+    throw new RedisAccessError(
+      endpoint.host,
+      "auth",
+      `authentication to Redis on ${where} failed: ${scrub(msg, [password])}`,
+    );
+  }
+}
+
+async function closeClient(client: Redis): Promise<void> {
+  if (client.status !== "ready") {
+    client.disconnect();
+    return;
+  }
+  const timer = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
+  await Promise.race([client.quit().then(() => undefined, () => undefined), timer]);
+  client.disconnect();
+}
+
+/** Distinguishes clients by the password they log in with, without keeping it in the key. */
+function passwordKey(password: string | undefined): string {
+  if (password === undefined) return "none";
+  return `pw-${createHash("sha256").update(password).digest("hex").slice(0, 12)}`;
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,62 @@
+// Where a host's Redis listens and how to reach it, read from the host's variables with the
+// documented defaults. One place, so that every module and the topology agree on "address:port".
+import { RedisAccessError } from "./errors.js";
+
+/** How the controller reaches a host's Redis. */
+export type RedisConnectMode = "forward" | "direct";
+
+/** A host's Redis as the inventory describes it. */
+export interface RedisEndpoint {
+  /** Inventory name. */
+  host: string;
+  /** `redis_host`: the address Redis listens on and replicas use; default ansible_host, else the name. */
+  address: string;
+  /** `redis_port`, default 6379. */
+  port: number;
+  /** `redis_password`; undefined on a fresh, unsecured group. */
+  password?: string;
+  /** `redis_connect`: `forward` (through the host's SSH connection, default) or `direct` TCP. */
+  connect: RedisConnectMode;
+  /** `redis_replica_priority`, default 100. */
+  replicaPriority: number;
+}
+
+/** Reads the endpoint of `host` from its variables; throws on a value that cannot be used. */
+export function redisEndpoint(host: string, vars: Record<string, unknown>): RedisEndpoint {
+  const address = str(vars.redis_host) ?? str(vars.ansible_host) ?? host;
+  const port = int(vars.redis_port, 6379, "redis_port", host);
+  const connect = str(vars.redis_connect) ?? "forward";
+  if (connect !== "forward" && connect !== "direct") {
+    throw new RedisAccessError(host, "config", `host ${host}: redis_connect is "${connect}"; use "forward" or "direct"`);
+  }
+  const endpoint: RedisEndpoint = {
+    host,
+    address,
+    port,
+    connect,
+    replicaPriority: int(vars.redis_replica_priority, 100, "redis_replica_priority", host),
+  };
+  const password = str(vars.redis_password);
+  if (password !== undefined) endpoint.password = password;
+  return endpoint;
+}
+
+/** `node-2 (10.0.0.2:6379)`, the way every message names a Redis. */
+export function describeEndpoint(e: Pick<RedisEndpoint, "host" | "address" | "port">): string {
+  return `${e.host} (${e.address}:${e.port})`;
+}
+
+function str(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const s = String(value);
+  return s === "" ? undefined : s;
+}
+
+function int(value: unknown, fallback: number, name: string, host: string): number {
+  if (value === undefined || value === null || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new RedisAccessError(host, "config", `host ${host}: ${name} must be an integer from 0 to 65535, got "${String(value)}"`);
+  }
+  return n;
+}

@@ -1,0 +1,27 @@
+// A TaskContext over a small Redis group: per-host variables, the play's hosts, and one shared,
+// disposable resource pool (so cached Redis clients are closed like at the end of a real run).
+import { RunResourcePool } from "../../src/engine/resources.js";
+import type { TaskContext } from "../../src/modules/types.js";
+import { makeTaskContext } from "./task-context.js";
+
+/** Inventory of the group: host -> its variables. */
+export type GroupVars = Record<string, Record<string, unknown>>;
+
+export interface RedisGroupContext {
+  /** A context for a task on `host`. */
+  on(host: string, opts?: { check?: boolean }): TaskContext & { logs: string[]; secrets: string[] };
+  resources: RunResourcePool;
+}
+
+export function redisGroupContext(group: GroupVars): RedisGroupContext {
+  const resources = new RunResourcePool();
+  const hosts = Object.keys(group);
+  const varsOf = (h: string) => ({ inventory_hostname: h, ...(group[h] ?? {}) });
+  return {
+    resources,
+    on(host, opts = {}) {
+      const base = makeTaskContext({ host, vars: varsOf(host), check: opts.check ?? false, resources });
+      return Object.assign(base, { varsFor: varsOf, playHosts: hosts });
+    },
+  };
+}

@@ -1,0 +1,69 @@
+// decideTopology, table-style: who is primary for every shape a group can be found in.
+import { describe, expect, it } from "vitest";
+import type { ReplicationInfo } from "../../src/facts/redis-info.js";
+import { decideTopology, type ObservedNode } from "../../src/redis/topology.js";
+
+const addr = (h: string) => `10.0.0.${h.slice(-1)}`;
+function master(slaves = 0): ReplicationInfo {
+  return {
+    role: "master", connected_slaves: slaves, master_replid: "r", master_replid2: "0", master_repl_offset: 0, second_repl_offset: -1,
+    slaves: Array.from({ length: slaves }, (_, i) => ({ index: i, ip: `10.9.9.${i}`, port: 6379, state: "online", offset: 0, lag: 0 })),
+  };
+}
+function replicaOf(target: string, port = 6379): ReplicationInfo {
+  return { ...master(), role: "slave", master_host: target, master_port: port, master_link_status: "up", master_sync_in_progress: false };
+}
+function node(host: string, info?: ReplicationInfo): ObservedNode {
+  return info
+    ? { host, address: addr(host), port: 6379, reachable: true, info }
+    : { host, address: addr(host), port: 6379, reachable: false, error: "connection refused" };
+}
+
+type Case = [string, ObservedNode[], { preferred?: string; override?: string }, { primary?: string; fresh?: boolean; error?: RegExp }];
+const cases: Case[] = [
+  ["fresh group takes the preferred node", [node("node-1", master()), node("node-2", master()), node("node-3", master())], { preferred: "node-2" }, { primary: "node-2", fresh: true }],
+  ["fresh group without preference takes the first node", [node("node-1", master()), node("node-2", master())], {}, { primary: "node-1", fresh: true }],
+  ["replicas that agree name the primary, whatever is preferred", [node("node-1", replicaOf("10.0.0.3")), node("node-2", replicaOf("10.0.0.3")), node("node-3", master(2))], { preferred: "node-1" }, { primary: "node-3", fresh: false }],
+  ["an unreachable replica does not change the decision", [node("node-1", master(1)), node("node-2", replicaOf("10.0.0.1")), node("node-3")], {}, { primary: "node-1", fresh: false }],
+  ["replicas following an unreachable primary still name it", [node("node-1"), node("node-2", replicaOf("10.0.0.1")), node("node-3", replicaOf("10.0.0.1"))], {}, { primary: "node-1", fresh: false }],
+  ["a lone master beside the followed primary is not a rival", [node("node-1", master(1)), node("node-2", replicaOf("10.0.0.1")), node("node-3", master())], {}, { primary: "node-1" }],
+  ["a port mismatch is not the same node", [node("node-1", master(1)), node("node-2", replicaOf("10.0.0.1", 6380))], {}, { error: /node-2 follows 10\.0\.0\.1:6380, which is not a node of this group/ }],
+  ["replicas that disagree are ambiguous", [node("node-1", master(1)), node("node-2", replicaOf("10.0.0.1")), node("node-3", master(1)), node("node-4", replicaOf("10.0.0.3"))], {}, { error: /follow different nodes \(node-1, node-3\)/ }],
+  ["two masters each with replicas are ambiguous", [node("node-1", master(1)), node("node-2", replicaOf("10.0.0.1")), node("node-3", master(1))], {}, { error: /node-1 and node-3 are both primaries with replicas/ }],
+  ["two masters with outside replicas and no group replica are ambiguous", [node("node-1", master(1)), node("node-2", master(2))], {}, { error: /node-1 and node-2 are all primaries/ }],
+  ["one master with outside replicas is the primary", [node("node-1", master()), node("node-2", master(1))], { preferred: "node-1" }, { primary: "node-2", fresh: false }],
+  ["a chain is ambiguous", [node("node-1", master(1)), node("node-2", replicaOf("10.0.0.1")), node("node-3", replicaOf("10.0.0.2"))], {}, { error: /follow different nodes/ }],
+  ["replicas following a replica form a chain", [node("node-1", replicaOf("10.0.0.2")), node("node-2", replicaOf("10.0.0.3")), node("node-3", replicaOf("10.0.0.2"))], {}, { error: /follow different nodes/ }],
+  ["a replica following an address outside the group is ambiguous", [node("node-1", replicaOf("10.0.0.9")), node("node-2", replicaOf("10.0.0.1"))], {}, { error: /node-1 follows 10\.0\.0\.9:6379, which is not a node/ }],
+  ["a replica following itself is a chain", [node("node-1", master()), node("node-2", replicaOf("10.0.0.2"))], {}, { error: /node-2, which is itself a replica/ }],
+  ["nothing readable is an error", [node("node-1"), node("node-2")], {}, { error: /no node could be read/ }],
+  ["override settles an ambiguous group", [node("node-1", master(1)), node("node-2", replicaOf("10.0.0.1")), node("node-3", master(1))], { override: "node-3" }, { primary: "node-3", fresh: false }],
+  ["override wins over agreeing replicas", [node("node-1", master(1)), node("node-2", replicaOf("10.0.0.1"))], { override: "node-2" }, { primary: "node-2" }],
+  ["override that is no node is an error", [node("node-1", master())], { override: "node-9" }, { error: /override primary "node-9" is not one of the nodes/ }],
+  ["preferred that is no node is an error", [node("node-1", master())], { preferred: "node-9" }, { error: /preferred primary "node-9"/ }],
+];
+
+describe("decideTopology", () => {
+  it.each(cases)("%s", (_name, observed, opts, expected) => {
+    const d = decideTopology(observed, opts);
+    if (expected.error) {
+      expect("error" in d && d.error).toMatch(expected.error);
+    } else {
+      expect(d).toMatchObject({ primary: expected.primary });
+      if (expected.fresh !== undefined) expect(d).toMatchObject({ fresh: expected.fresh });
+      if ("replicas" in d) expect(d.replicas).toEqual(observed.map((n) => n.host).filter((h) => h !== expected.primary));
+    }
+  });
+
+  it("an ambiguous group reports who follows whom and how to settle it", () => {
+    const d = decideTopology([node("node-1", master(1)), node("node-2", replicaOf("10.0.0.1")), node("node-3", master(1)), node("node-4")], {});
+    expect("error" in d).toBe(true);
+    expect(d.error).toMatch(/-e redis_primary=NODE/);
+    expect(d.report.split("\n")).toEqual([
+      "node-1 (10.0.0.1:6379): primary, 1 replica(s) connected [10.9.9.0:6379 online]",
+      "node-2 (10.0.0.2:6379): replica of node-1 (10.0.0.1:6379), link up",
+      "node-3 (10.0.0.3:6379): primary, 1 replica(s) connected [10.9.9.0:6379 online]",
+      "node-4 (10.0.0.4:6379): unreachable (connection refused)",
+    ]);
+  });
+});
