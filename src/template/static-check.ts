@@ -1,0 +1,175 @@
+// `redplay validate` for templates and conditions: every templated string parses, and no
+// variable is read that is certainly defined nowhere (not in the inventory, any vars, a register,
+// a set_fact, a loop variable, a magic variable, extra vars or a module's facts). "Certainly" is
+// the rule: names tested with `is defined`, `default`, `#if`, or read inside `#each` are not flagged.
+import { distance } from "fastest-levenshtein";
+import { LoadError, TemplateError, ExpressionError, type Location } from "../errors.js";
+import type { Inventory } from "../inventory/types.js";
+import type { Playbook, PlaySpec, TaskSpec } from "../load/types.js";
+import { handlebarsEnv } from "./handlebars.js";
+import { expressionAst, type Ast } from "./expressions.js";
+import { templateRefs } from "./template-refs.js";
+import { toTemplateError } from "./template-error.js";
+
+/** What is known to exist besides the playbook itself. */
+export interface KnownVars {
+  inventory?: Inventory;
+  extraVars?: Record<string, unknown>;
+  /** Facts that modules set on hosts (for example by a redis facts module). */
+  moduleFacts?: string[];
+}
+
+const MAGIC = new Set([
+  "inventory_hostname",
+  "inventory_hostname_short",
+  "groups",
+  "hostvars",
+  "group_names",
+  "play_hosts",
+  "check_mode",
+  "item",
+  "omit",
+  "playbook_dir",
+  "inventory_dir",
+  "inventory_file",
+]);
+
+const SET_FACT = new Set(["set_fact", "ansible.builtin.set_fact"]);
+
+function allTasks(play: PlaySpec): TaskSpec[] {
+  const out: TaskSpec[] = [];
+  const walk = (list: TaskSpec[] | undefined): void => {
+    for (const t of list ?? []) {
+      out.push(t);
+      walk(t.block);
+      walk(t.rescue);
+      walk(t.always);
+    }
+  };
+  walk(play.tasks);
+  walk(play.handlers);
+  return out;
+}
+
+function definedNames(play: PlaySpec, known: KnownVars): Set<string> {
+  const names = new Set<string>([...MAGIC, ...(known.moduleFacts ?? [])]);
+  const add = (obj: Record<string, unknown> | undefined): void => {
+    for (const k of Object.keys(obj ?? {})) names.add(k);
+  };
+  add(known.extraVars);
+  for (const h of known.inventory?.hosts() ?? []) add(known.inventory!.hostVars(h));
+  add(play.vars);
+  add(play.varsFilesData);
+  for (const t of allTasks(play)) {
+    add(t.vars);
+    if (t.register) names.add(t.register);
+    names.add(t.loopVar);
+    if (t.module && SET_FACT.has(t.module)) add(t.args);
+  }
+  return names;
+}
+
+/** Root names an expression reads, leaving out those it only tests for existence. */
+function expressionRoots(ast: Ast): Set<string> {
+  const roots = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== "object") return;
+    const n = node as Record<string, any>;
+    if (n.type === "Identifier") {
+      if (n.from) visit(n.from);
+      else if (!n.relative) roots.add(n.value);
+      return;
+    }
+    if (n.type === "FunctionCall" && n.pool === "transforms" && (n.name === "is" || n.name === "default")) {
+      (n.args as unknown[]).slice(1).forEach(visit);
+      return;
+    }
+    for (const v of Object.values(n)) {
+      if (Array.isArray(v)) v.forEach(visit);
+      else visit(v);
+    }
+  };
+  visit(ast);
+  return roots;
+}
+
+function strings(value: unknown, out: string[] = []): string[] {
+  if (typeof value === "string") out.push(value);
+  else if (Array.isArray(value)) value.forEach((v) => strings(v, out));
+  else if (value !== null && typeof value === "object") Object.values(value).forEach((v) => strings(v, out));
+  return out;
+}
+
+export function checkPlaybookTemplates(pb: Playbook, known: KnownVars): LoadError[] {
+  const errors: LoadError[] = [];
+  for (const play of pb.plays) {
+    const defined = definedNames(play, known);
+    const checkUndefined = known.inventory !== undefined;
+    const reported = new Set<string>();
+
+    const undefinedName = (name: string, loc: Location): void => {
+      if (!checkUndefined || defined.has(name) || name.startsWith("ansible_")) return;
+      const key = `${loc.file}:${loc.line}:${loc.col}:${name}`;
+      if (reported.has(key)) return;
+      reported.add(key);
+      errors.push(new LoadError(`undefined variable "${name}"`, loc, hint(name, defined)));
+    };
+
+    const template = (source: string, loc: Location): void => {
+      if (!source.includes("{{")) return;
+      let program: hbs.AST.Program;
+      try {
+        program = handlebarsEnv.parse(source);
+      } catch (err) {
+        errors.push(new LoadError((toTemplateError(err, source, {}) as TemplateError).message, loc));
+        return;
+      }
+      const refs = templateRefs(program);
+      for (const h of refs.unknownHelpers) {
+        errors.push(new LoadError(`unknown template helper "${h}"`, loc, "see the template helpers in the documentation"));
+      }
+      for (const r of refs.roots) undefinedName(r, loc);
+    };
+
+    const condition = (expr: string, loc: Location): void => {
+      let ast: Ast;
+      try {
+        ast = expressionAst(expr);
+      } catch (err) {
+        if (err instanceof ExpressionError) errors.push(new LoadError(err.message, loc));
+        else throw err;
+        return;
+      }
+      for (const r of expressionRoots(ast)) undefinedName(r, loc);
+    };
+
+    for (const s of strings(play.vars)) template(s, play.loc);
+    for (const t of allTasks(play)) {
+      if (t.name) template(t.name, t.loc);
+      for (const [key, value] of Object.entries(t.args ?? {})) {
+        for (const s of strings(value)) template(s, t.argLocs?.[key] ?? t.loc);
+      }
+      for (const s of strings(t.vars)) template(s, t.loc);
+      for (const s of strings(t.loop)) template(s, t.loc);
+      for (const list of [t.when, t.until, t.changedWhen, t.failedWhen]) {
+        for (const e of list ?? []) condition(e, t.loc);
+      }
+    }
+  }
+  return errors;
+}
+
+function hint(name: string, defined: Set<string>): string {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const d of defined) {
+    const dist = distance(name, d);
+    if (dist < bestD) {
+      best = d;
+      bestD = dist;
+    }
+  }
+  const limit = name.length <= 3 ? 1 : Math.max(2, Math.floor(name.length / 4));
+  if (best !== undefined && bestD <= limit) return `did you mean "${best}"?`;
+  return "define it in the inventory, the play or task vars, or with -e";
+}
