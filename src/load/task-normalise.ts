@@ -1,0 +1,85 @@
+// Builds TaskSpecs from tasks that already passed task-check.ts: free-form arguments expanded,
+// notify and conditions turned into lists, tags inherited, Ansible defaults filled in.
+import type { Condition, TaskSpec } from "./types.js";
+import { moduleArgs, moduleKeysOf } from "./task-check.js";
+import { locate, type PathSegment, type YamlSource } from "./yaml.js";
+import type { Location } from "../errors.js";
+
+/** Ansible's defaults for `until` loops. */
+export const DEFAULT_RETRIES = 3;
+export const DEFAULT_DELAY = 5;
+
+/** `a` or `[a, b]` -> list; a comma-separated tag string is split like Ansible does. */
+export function toList(value: unknown, splitCommas = false): string[] {
+  if (value === undefined || value === null) return [];
+  const list = Array.isArray(value) ? value.map(String) : [String(value)];
+  return splitCommas ? list.flatMap((s) => s.split(",").map((t) => t.trim())).filter((t) => t !== "") : list;
+}
+
+/** Tags in order of first appearance: inherited first, then the task's own. */
+export function mergeTags(inherited: string[], own: unknown): string[] {
+  return [...new Set([...inherited, ...toList(own, true)])];
+}
+
+/** `when`-style value -> list of expressions; booleans become "true"/"false". */
+export function toCondition(value: unknown): Condition | undefined {
+  if (value === undefined || value === null) return undefined;
+  return (Array.isArray(value) ? value : [value]).map((v) => String(v));
+}
+
+/** Normalises a checked task list. */
+export function normaliseTaskList(list: unknown, path: PathSegment[], src: YamlSource, inheritedTags: string[]): TaskSpec[] {
+  if (!Array.isArray(list)) return [];
+  return list.map((task, i) => normaliseTask(task as Record<string, unknown>, [...path, i], src, inheritedTags));
+}
+
+function normaliseTask(task: Record<string, unknown>, path: PathSegment[], src: YamlSource, inheritedTags: string[]): TaskSpec {
+  const tags = mergeTags(inheritedTags, task.tags);
+  const loopControl = task.loop_control as { loop_var?: string } | undefined;
+  const spec: TaskSpec = {
+    loopVar: loopControl?.loop_var ?? "item",
+    notify: toList(task.notify),
+    listen: toList(task.listen),
+    retries: typeof task.retries === "number" ? task.retries : DEFAULT_RETRIES,
+    delay: typeof task.delay === "number" ? task.delay : DEFAULT_DELAY,
+    ignoreErrors: task.ignore_errors === true,
+    tags,
+    runOnce: task.run_once === true,
+    noLog: task.no_log === true,
+    vars: (task.vars as Record<string, unknown> | undefined) ?? {},
+    loc: locate(src, path, { root: "plays" }),
+  };
+  if (typeof task.name === "string") spec.name = task.name;
+  const when = toCondition(task.when);
+  if (when) spec.when = when;
+  if ("loop" in task) spec.loop = task.loop;
+  if (typeof task.register === "string") spec.register = task.register;
+  const until = toCondition(task.until);
+  if (until) spec.until = until;
+  const changedWhen = toCondition(task.changed_when);
+  if (changedWhen) spec.changedWhen = changedWhen;
+  const failedWhen = toCondition(task.failed_when);
+  if (failedWhen) spec.failedWhen = failedWhen;
+  if (typeof task.become === "boolean") spec.become = task.become;
+  if (typeof task.become_user === "string") spec.becomeUser = task.become_user;
+  if (typeof task.check_mode === "boolean") spec.checkMode = task.check_mode;
+
+  if ("block" in task) {
+    spec.block = normaliseTaskList(task.block, [...path, "block"], src, tags);
+    if ("rescue" in task) spec.rescue = normaliseTaskList(task.rescue, [...path, "rescue"], src, tags);
+    if ("always" in task) spec.always = normaliseTaskList(task.always, [...path, "always"], src, tags);
+    return spec;
+  }
+  const name = moduleKeysOf(task)[0]!;
+  const shaped = moduleArgs(name, task[name])!;
+  spec.module = name;
+  spec.args = shaped.args;
+  const argLocs: Record<string, Location> = {};
+  if (shaped.freeForm !== undefined) {
+    argLocs[shaped.freeForm] = locate(src, [...path, name], { root: "plays" });
+  } else {
+    for (const key of Object.keys(shaped.args)) argLocs[key] = locate(src, [...path, name, key], { root: "plays" });
+  }
+  spec.argLocs = argLocs;
+  return spec;
+}

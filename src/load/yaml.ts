@@ -1,0 +1,161 @@
+// YAML parsing that keeps every node's position, so any later error (schema, unknown module,
+// missing file) can point at file:line:col. All YAML redplay reads goes through here, so every
+// file gets the same scalar rules.
+//
+// Scalars follow the YAML 1.2 core schema plus the two YAML 1.1 habits Ansible users rely on:
+// `yes`/`no`/`on`/`off` are booleans and `0644` is octal. `y`/`n`, timestamps and sexagesimal
+// numbers stay strings, as they do in Ansible.
+import { readFile } from "node:fs/promises";
+import {
+  Document,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  Scalar,
+  type Node,
+  type ScalarTag,
+  type Tags,
+} from "yaml";
+import { LoadError, LoadErrors, type Location } from "../errors.js";
+
+/** A key or index on the way from a document's root to one of its nodes. */
+export type PathSegment = string | number;
+
+/** A parsed YAML file: its plain value plus what is needed to locate any node in it. */
+export interface YamlSource {
+  file: string;
+  doc: Document.Parsed;
+  lineCounter: LineCounter;
+  value: unknown;
+}
+
+const yesTag: ScalarTag = {
+  identify: (v) => v === true,
+  default: true,
+  tag: "tag:yaml.org,2002:bool",
+  test: /^(?:[Yy]es|YES|[Oo]n|ON)$/,
+  resolve: () => new Scalar(true),
+};
+
+const noTag: ScalarTag = {
+  identify: (v) => v === false,
+  default: true,
+  tag: "tag:yaml.org,2002:bool",
+  test: /^(?:[Nn]o|NO|[Oo]ff|OFF)$/,
+  resolve: () => new Scalar(false),
+};
+
+// File modes are written `0644`; YAML 1.2 would read that as decimal 644.
+const legacyOctalTag: ScalarTag = {
+  identify: (v) => typeof v === "number" && Number.isInteger(v),
+  default: true,
+  tag: "tag:yaml.org,2002:int",
+  format: "OCT",
+  test: /^0[0-7]+$/,
+  resolve: (s: string) => parseInt(s, 8),
+};
+
+function withAnsibleScalars(tags: Tags): Tags {
+  return [yesTag, noTag, legacyOctalTag, ...tags];
+}
+
+/** Parses YAML text; syntax errors (duplicate keys included) throw LoadErrors located in `file`. */
+export function parseYaml(text: string, file: string): YamlSource {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter,
+    uniqueKeys: true,
+    merge: true,
+    prettyErrors: false,
+    schema: "core",
+    customTags: withAnsibleScalars,
+  });
+  if (doc.errors.length > 0) {
+    // After the first syntax error the parser's further complaints are mostly echoes of it;
+    // duplicate keys are independent mistakes, so each of them is kept.
+    const [first, ...rest] = doc.errors;
+    const reported = [first!, ...rest.filter((e) => e.code === "DUPLICATE_KEY")].sort((a, b) => a.pos[0] - b.pos[0]);
+    throw new LoadErrors(
+      reported.map((e) => {
+        const { line, col } = lineCounter.linePos(e.pos[0]);
+        const message = e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+        return new LoadError(`invalid YAML: ${message}`, { file, line, col }, syntaxHint(e.code));
+      }),
+    );
+  }
+  return { file, doc, lineCounter, value: doc.toJS({ maxAliasCount: 1000 }) };
+}
+
+function syntaxHint(code: string): string | undefined {
+  if (code === "DUPLICATE_KEY") return "each key may appear once in a mapping; remove or rename one";
+  if (code === "TAB_AS_INDENT") return "indent with spaces, not tabs";
+  if (code === "BAD_INDENT" || code === "MISSING_CHAR") return "check the indentation and quoting on this line";
+  return undefined;
+}
+
+/** Reads and parses a YAML file; an unreadable file is a LoadError naming it. */
+export async function readYamlFile(file: string, displayName = file): Promise<YamlSource> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory" : `cannot read (${code ?? String(err)})`;
+    throw new LoadErrors([new LoadError(`${displayName}: ${why}`, undefined, "check the path", { cause: err })]);
+  }
+  return parseYaml(text, displayName);
+}
+
+/** The node at `path`, or the deepest existing ancestor when the path runs out. */
+export function nodeAt(src: YamlSource, path: readonly PathSegment[]): { node: Node | null; key: Node | null; complete: boolean } {
+  let node: unknown = src.doc.contents;
+  let key: Node | null = null;
+  for (const seg of path) {
+    let next: unknown = undefined;
+    let nextKey: Node | null = null;
+    if (isMap(node)) {
+      for (const item of node.items) {
+        if (isPair(item) && keyValue(item.key) === String(seg)) {
+          next = item.value ?? item.key;
+          nextKey = isNode(item.key) ? item.key : null;
+          break;
+        }
+      }
+    } else if (isSeq(node) && typeof seg === "number") {
+      next = node.items[seg];
+    }
+    if (!isNode(next)) return { node: isNode(node) ? node : null, key, complete: false };
+    node = next;
+    key = nextKey;
+  }
+  return { node: isNode(node) ? node : null, key, complete: true };
+}
+
+function keyValue(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  return key === null || key === undefined ? undefined : String(key);
+}
+
+/** 1-based location of the node at `path` (its key when `onKey`), with the logical path attached. */
+export function locate(src: YamlSource, path: readonly PathSegment[], opts: { onKey?: boolean; root?: string } = {}): Location {
+  const found = nodeAt(src, path);
+  const target = opts.onKey && found.complete && found.key ? found.key : found.node;
+  const offset = target?.range?.[0] ?? 0;
+  const { line, col } = src.lineCounter.linePos(offset);
+  return { file: src.file, line, col, path: formatPath(path, opts.root) };
+}
+
+/** `plays[0].tasks[3].template.dest` from [0, "tasks", 3, "template", "dest"] with root "plays". */
+export function formatPath(path: readonly PathSegment[], root = ""): string {
+  let out = root;
+  for (const seg of path) {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else if (/^[A-Za-z_][\w-]*$/.test(seg)) out += out === "" ? seg : `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}

@@ -1,0 +1,92 @@
+// JSON Schema pieces for the keywords of plays and tasks. The loader validates with these and
+// the editor schema (export.ts) embeds them, so both always agree on what a keyword accepts.
+
+/** A variable, register or loop_var name: what templates can refer to. */
+export const IDENTIFIER = "^[A-Za-z_][A-Za-z0-9_]*$";
+
+/** A string schema for such a name, described for error messages and editors. */
+const identifierSchema = { type: "string", pattern: IDENTIFIER, description: "a name of letters, digits and underscores, not starting with a digit" };
+
+/** `when`-like conditions: an expression, a boolean, or a list of them (all must hold). */
+export const conditionSchema = {
+  anyOf: [{ type: "string" }, { type: "boolean" }, { type: "array", items: { type: ["string", "boolean"] } }],
+};
+
+/** A name or a list of names (notify, listen, tags, vars_files). */
+export const stringListSchema = {
+  anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }],
+};
+
+/** A mapping of variables; keys must be usable in templates. */
+export const varsSchema = {
+  type: "object",
+  propertyNames: { pattern: IDENTIFIER },
+};
+
+/** Task keywords other than the module key, with their schemas. `$ref`s point into a definitions block. */
+export function taskKeywordSchemas(taskRef: string): Record<string, Record<string, unknown>> {
+  const taskList = { type: "array", items: { $ref: taskRef } };
+  return {
+    name: { type: "string" },
+    when: conditionSchema,
+    loop: { anyOf: [{ type: "array" }, { type: "string" }] },
+    loop_control: {
+      type: "object",
+      properties: { loop_var: identifierSchema },
+      additionalProperties: false,
+    },
+    register: identifierSchema,
+    notify: stringListSchema,
+    listen: stringListSchema,
+    until: conditionSchema,
+    retries: { type: "integer", minimum: 0 },
+    delay: { type: "number", minimum: 0 },
+    changed_when: conditionSchema,
+    failed_when: conditionSchema,
+    ignore_errors: { type: "boolean" },
+    tags: stringListSchema,
+    run_once: { type: "boolean" },
+    no_log: { type: "boolean" },
+    become: { type: "boolean" },
+    become_user: { type: "string" },
+    check_mode: { type: "boolean" },
+    vars: varsSchema,
+    block: taskList,
+    rescue: taskList,
+    always: taskList,
+  };
+}
+
+/** Every task keyword name (a key that is not one of these is a module name). */
+export const TASK_KEYWORDS: readonly string[] = Object.keys(taskKeywordSchemas("#"));
+
+/** A batch size: a count or a percentage of the play's hosts. */
+const batchSchema = {
+  anyOf: [
+    { type: "integer", minimum: 1 },
+    { type: "string", pattern: "^(100|[1-9]?[0-9])%$", description: 'a number of hosts or a percentage such as "30%"' },
+  ],
+};
+
+/** Play keywords with their schemas. */
+export function playKeywordSchemas(taskRef: string): Record<string, Record<string, unknown>> {
+  const taskList = { type: "array", items: { $ref: taskRef } };
+  return {
+    name: { type: "string" },
+    hosts: { anyOf: [{ type: "string", minLength: 1 }, { type: "array", items: { type: "string" }, minItems: 1 }] },
+    vars: varsSchema,
+    vars_files: stringListSchema,
+    become: { type: "boolean" },
+    become_user: { type: "string" },
+    serial: { anyOf: [batchSchema, { type: "array", items: batchSchema, minItems: 1 }] },
+    max_fail_percentage: { type: "number", minimum: 0, maximum: 100 },
+    any_errors_fatal: { type: "boolean" },
+    tags: stringListSchema,
+    tasks: taskList,
+    handlers: taskList,
+    gather_facts: { type: "boolean", description: "Accepted for compatibility; redplay gathers facts through modules." },
+  };
+}
+
+/** Every play keyword name. */
+export const PLAY_KEYWORDS: readonly string[] = Object.keys(playKeywordSchemas("#"));
