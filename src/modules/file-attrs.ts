@@ -4,11 +4,14 @@ import { shq } from "../connection/quote.js";
 import type { BecomeOptions, Connection, FileStat } from "../connection/types.js";
 import type { Change } from "./types.js";
 
-/** JSON Schema of a `mode` argument: "0640", "640", "0o640" or a number written with octal digits. */
+/**
+ * JSON Schema of a `mode` argument: a string of octal digits ("0640", "640", "0o640") or, as in
+ * Ansible, a number that already is the mode (YAML reads an unquoted `0640` as octal).
+ */
 export const modeSchema = {
   anyOf: [
     { type: "string", pattern: "^(0o|0)?[0-7]{3,4}$" },
-    { type: "integer", minimum: 0, maximum: 7777 },
+    { type: "integer", minimum: 0, maximum: 0o7777 },
   ],
 } as const;
 
@@ -20,12 +23,17 @@ export interface WantedAttrs {
 }
 
 /**
- * Permission bits from a `mode` argument. A YAML number such as `0640` arrives as 640, so a
- * number's decimal digits are read as octal (`640` and `"0640"` both mean rw-r-----).
+ * Permission bits from a `mode` argument. A string is octal digits; a number is the mode itself,
+ * as in Ansible (the loader reads an unquoted YAML `0640` as the octal number 0o640).
  */
 export function parseMode(mode: string | number | undefined): number | undefined | { error: string } {
   if (mode === undefined) return undefined;
-  const digits = typeof mode === "number" ? String(mode) : mode.replace(/^0o/, "");
+  if (typeof mode === "number") {
+    return Number.isInteger(mode) && mode >= 0 && mode <= 0o7777
+      ? mode
+      : { error: `mode ${mode} is not a permission; write it as a string such as "0640"` };
+  }
+  const digits = mode.replace(/^0o/, "");
   if (!/^[0-7]{1,4}$/.test(digits)) {
     return { error: `mode ${JSON.stringify(mode)} is not an octal permission; write it as a string such as "0640"` };
   }

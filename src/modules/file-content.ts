@@ -63,7 +63,8 @@ export async function planContent(ctx: TaskContext, args: DestArgs, content: Buf
       old = await conn.read(dest, { become });
     } else {
       const parent = await conn.stat(dirname(dest), { become });
-      if (!parent.exists || !parent.isDir) {
+      // Under --check an earlier task may only have *planned* the directory: predict the write.
+      if ((!parent.exists || !parent.isDir) && !(ctx.check && !parent.exists)) {
         return {
           changes: [],
           failed: `directory ${dirname(dest)} does not exist on ${ctx.host}; create it first (file module, state: directory)`,

@@ -64,7 +64,7 @@ describe("copy", () => {
     writeFileSync(dest, "same");
     chmodSync(dest, 0o644);
     const inode = statSync(dest).ino;
-    const r = await runModule(copyModule, makeTaskContext(), { dest, content: "same", mode: 600 });
+    const r = await runModule(copyModule, makeTaskContext(), { dest, content: "same", mode: 0o600 });
     expect(r.plan.changes).toEqual([{ summary: `mode of ${dest} 0644 -> 0600` }]);
     expect(r.plan.diff).toBeUndefined();
     expect(mode(dest)).toBe(0o600);
@@ -220,14 +220,14 @@ describe("file", () => {
     const path = join(dir, "f");
     writeFileSync(path, "content");
     chmodSync(path, 0o644);
-    const r = await runModule(fileModule, makeTaskContext(), { path, mode: 400 });
+    const r = await runModule(fileModule, makeTaskContext(), { path, mode: 0o400 });
     expect(r.plan.changes).toEqual([{ summary: `mode of ${path} 0644 -> 0400` }]);
     expect(mode(path)).toBe(0o400);
     expect(readFileSync(path, "utf8")).toBe("content");
   });
 
   it("rejects a mode with non-octal digits", async () => {
-    const r = await runModule(fileModule, makeTaskContext(), { path: dir, state: "directory", mode: 789 });
+    const r = await runModule(fileModule, makeTaskContext(), { path: dir, state: "directory", mode: "789" });
     expect(r.plan.failed).toContain('write it as a string such as "0640"');
   });
 });
