@@ -1,0 +1,168 @@
+// File operations over one SSH connection. Reads and writes go through the cached SFTP session
+// when the login user may touch the file itself; with `become` for a non-root login they go
+// through sudo instead (`cat`, or a script fed the bytes on stdin). Writes are atomic either
+// way: a temp file in the target's directory, mode and owner set, then one rename over the target
+// (`posix-rename@openssh.com` over SFTP, `mv -f` within one directory through sudo).
+import { randomBytes } from "node:crypto";
+import { posix } from "node:path";
+import type { SFTPWrapper, Stats } from "ssh2";
+import { RedplayError } from "../errors.js";
+import { shq } from "./quote.js";
+import { becomeUser } from "./ssh-command.js";
+import type { RawResult } from "./ssh-exec.js";
+import type { BecomeOptions, ExecOptions, FileStat, WriteOptions } from "./types.js";
+
+/** What file operations need from the connection. */
+export interface FileHost {
+  readonly host: string;
+  readonly loginUser: string;
+  sftp(): Promise<SFTPWrapper>;
+  run(cmd: string, opts: ExecOptions): Promise<RawResult>;
+}
+
+/** A file operation that failed on the host (not a transport fault). */
+export class RemoteFileError extends RedplayError {}
+
+const SFTP_NO_SUCH_FILE = 2;
+
+/** True when the operation must go through sudo rather than SFTP. */
+function viaSudo(h: FileHost, become: BecomeOptions | undefined): boolean {
+  return h.loginUser !== "root" && becomeUser(become, h.loginUser) !== undefined;
+}
+
+function fail(h: FileHost, what: string, path: string, detail: string): RemoteFileError {
+  return new RemoteFileError(`cannot ${what} ${path} on ${h.host}: ${detail.trim() || "unknown error"}`);
+}
+
+function isNoSuchFile(err: unknown): boolean {
+  return (err as { code?: unknown }).code === SFTP_NO_SUCH_FILE;
+}
+
+function promisify<T>(fn: (cb: (err: Error | null | undefined, v: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v))));
+}
+
+/** The file's bytes, or null when it does not exist. */
+export async function readFileOn(h: FileHost, path: string, become?: BecomeOptions): Promise<Buffer | null> {
+  if (viaSudo(h, become)) {
+    const r = await h.run(`if [ -e ${shq(path)} ]; then exec cat -- ${shq(path)}; else exit 3; fi`, { become });
+    if (r.code === 3) return null;
+    if (r.code !== 0) throw fail(h, "read", path, r.stderr.toString("utf8"));
+    return r.stdout;
+  }
+  const sftp = await h.sftp();
+  try {
+    return await promisify<Buffer>((cb) => sftp.readFile(path, cb));
+  } catch (err) {
+    if (isNoSuchFile(err)) return null;
+    throw fail(h, "read", path, (err as Error).message);
+  }
+}
+
+/** Mode, owner, group, type and size in one command; `{exists:false}` when absent. */
+export async function statOn(h: FileHost, path: string, become?: BecomeOptions): Promise<FileStat> {
+  const q = shq(path);
+  const r = await h.run(`if [ -e ${q} ]; then exec stat -L -c '%F|%a|%U|%G|%s' -- ${q}; else echo absent; fi`, {
+    become: viaSudo(h, become) ? become : undefined,
+  });
+  const out = r.stdout.toString("utf8").trim();
+  if (r.code !== 0) throw fail(h, "stat", path, r.stderr.toString("utf8"));
+  if (out === "absent") return { exists: false };
+  const [type, mode, owner, group, size] = out.split("|");
+  if (size === undefined) throw fail(h, "stat", path, `unexpected stat output "${out}"`);
+  return { exists: true, isDir: type === "directory", mode: parseInt(mode!, 8), owner, group, size: Number(size) };
+}
+
+/** Looks up numeric ids for owner/group names (numbers pass through); cached per connection. */
+export class IdResolver {
+  private readonly cache = new Map<string, Promise<number>>();
+  constructor(private readonly h: FileHost) {}
+
+  uid(name: string): Promise<number> {
+    return this.lookup(`u:${name}`, name, `id -u -- ${shq(name)}`, (s) => s);
+  }
+
+  gid(name: string): Promise<number> {
+    return this.lookup(`g:${name}`, name, `getent group -- ${shq(name)}`, (s) => s.split(":")[2] ?? "");
+  }
+
+  private lookup(key: string, name: string, cmd: string, pick: (out: string) => string): Promise<number> {
+    if (/^\d+$/.test(name)) return Promise.resolve(Number(name));
+    let p = this.cache.get(key);
+    if (!p) {
+      p = this.h.run(cmd, {}).then((r) => {
+        const id = Number(pick(r.stdout.toString("utf8").trim()));
+        if (r.code !== 0 || !Number.isInteger(id)) {
+          throw new RemoteFileError(`${key.startsWith("u") ? "user" : "group"} "${name}" does not exist on ${this.h.host}`);
+        }
+        return id;
+      });
+      p.catch(() => this.cache.delete(key));
+      this.cache.set(key, p);
+    }
+    return p;
+  }
+}
+
+function tempName(path: string): string {
+  return posix.join(posix.dirname(path), `.${posix.basename(path)}.redplay-${randomBytes(6).toString("hex")}`);
+}
+
+/** Atomic write through SFTP (login user may write the directory itself). */
+async function writeViaSftp(h: FileHost, ids: IdResolver, path: string, data: Buffer, o: WriteOptions): Promise<void> {
+  const sftp = await h.sftp();
+  let existing: Stats | undefined;
+  try {
+    existing = await promisify<Stats>((cb) => sftp.stat(path, cb));
+  } catch (err) {
+    if (!isNoSuchFile(err)) throw fail(h, "write", path, (err as Error).message);
+  }
+  const mode = o.mode ?? (existing ? existing.mode & 0o7777 : 0o644);
+  const uid = o.owner !== undefined ? await ids.uid(o.owner) : existing?.uid;
+  const gid = o.group !== undefined ? await ids.gid(o.group) : existing?.gid;
+  const tmp = tempName(path);
+  try {
+    await promisify<void>((cb) => sftp.writeFile(tmp, data, { mode: 0o600 }, (e) => cb(e, undefined)));
+    if (uid !== undefined || gid !== undefined) {
+      const fresh = await promisify<Stats>((cb) => sftp.stat(tmp, cb));
+      const chown = promisify<void>((cb) => sftp.chown(tmp, uid ?? fresh.uid, gid ?? fresh.gid, (e) => cb(e, undefined)));
+      // Keeping an existing file's owner is best effort; an owner that was asked for is not.
+      if (o.owner !== undefined || o.group !== undefined) await chown;
+      else await chown.catch(() => undefined);
+    }
+    await promisify<void>((cb) => sftp.chmod(tmp, mode, (e) => cb(e, undefined)));
+    await promisify<void>((cb) => sftp.ext_openssh_rename(tmp, path, (e) => cb(e, undefined)));
+  } catch (err) {
+    await promisify<void>((cb) => sftp.unlink(tmp, (e) => cb(e, undefined))).catch(() => undefined);
+    if (err instanceof RemoteFileError) throw err;
+    throw fail(h, "write", path, (err as Error).message);
+  }
+}
+
+/** Atomic write through sudo: the bytes arrive on stdin, never in argv or a world-readable file. */
+async function writeViaSudo(h: FileHost, path: string, data: Buffer, o: WriteOptions): Promise<void> {
+  const p = shq(path);
+  const t = shq(tempName(path));
+  const lines = [
+    "set -e",
+    "umask 077",
+    `t=${t}`,
+    `trap 'rm -f -- "$t"' EXIT`,
+    `cat > "$t"`,
+    o.mode !== undefined
+      ? `chmod ${o.mode.toString(8)} "$t"`
+      : `if [ -e ${p} ]; then chmod --reference=${p} "$t"; else chmod 644 "$t"; fi`,
+    `if [ -e ${p} ]; then chown --reference=${p} "$t" 2>/dev/null || true; fi`,
+  ];
+  if (o.owner !== undefined) lines.push(`chown -- ${shq(o.owner)} "$t"`);
+  if (o.group !== undefined) lines.push(`chgrp -- ${shq(o.group)} "$t"`);
+  lines.push(`mv -f -- "$t" ${p}`, "trap - EXIT");
+  const r = await h.run(lines.join("\n"), { become: o.become, stdin: data });
+  if (r.code !== 0) throw fail(h, "write", path, r.stderr.toString("utf8"));
+}
+
+/** Writes `data` to `path` atomically with the requested mode/owner/group. */
+export async function writeFileOn(h: FileHost, ids: IdResolver, path: string, data: Buffer, o: WriteOptions = {}): Promise<void> {
+  if (viaSudo(h, o.become)) return writeViaSudo(h, path, data, o);
+  return writeViaSftp(h, ids, path, data, o);
+}

@@ -1,0 +1,234 @@
+// The SSH Connection: one ssh2 Client per host for the whole run, opened on first use, with
+// every exec, SFTP request and forward multiplexed as a channel on it. Concurrent first calls
+// share one connect; a failed connect is remembered so later calls fail at once instead of
+// hammering the host; a connection lost after it was up is re-opened at most once.
+import { homedir, userInfo } from "node:os";
+import { join } from "node:path";
+import type { Duplex } from "node:stream";
+import pLimit from "p-limit";
+import type { Client, SFTPWrapper } from "ssh2";
+import { UnreachableError } from "../errors.js";
+import { openClientChain, type ClientChain } from "./ssh-client.js";
+import { shq } from "./quote.js";
+import { buildCommand } from "./ssh-command.js";
+import { userSshConfig } from "./ssh-config.js";
+import { ChannelLostError, runOnChannel, type RawResult } from "./ssh-exec.js";
+import { IdResolver, readFileOn, statOn, writeFileOn, type FileHost } from "./ssh-files.js";
+import { resolveSshSettings, type SshSettings } from "./ssh-settings.js";
+import type { BecomeOptions, Connection, ExecOptions, ExecResult, FileStat, WriteOptions } from "./types.js";
+
+/** Run-wide SSH options (from the command line). */
+export interface SshRunOptions {
+  /** Record unknown host keys instead of refusing them (`--accept-new`). */
+  acceptNew?: boolean;
+  /** Handshake deadline when the host sets no `ansible_timeout`. @default 10000 */
+  connectTimeoutMs?: number;
+  /** Directory of the inventory file: relative key and known_hosts paths start there. */
+  inventoryDir?: string;
+  /** known_hosts to use instead of ~/.ssh/known_hosts. */
+  knownHostsFile?: string;
+}
+
+// OpenSSH's default MaxSessions is 10 and the SFTP session holds one: stay below it.
+const MAX_CHANNELS = 8;
+
+/** Clients whose socket has closed: waiting for their `close` event would hang. */
+const closedClients = new WeakSet<Client>();
+
+interface Session {
+  chain: ClientChain;
+  sftp?: Promise<SFTPWrapper>;
+}
+
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? "root";
+  }
+}
+
+/**
+ * sshd keeps a session's processes running when the channel closes, and not every server
+ * honours signal requests, so the host enforces the deadline itself (`timeout` kills the whole
+ * process group) a moment after the client has given up and reported it.
+ */
+function withRemoteTimeout(cmd: string, timeoutMs: number | undefined): string {
+  if (timeoutMs === undefined) return cmd;
+  return `exec timeout -s KILL ${(timeoutMs + 1000) / 1000} /bin/sh -c ${shq(cmd)}`;
+}
+
+class SshConnection implements Connection, FileHost {
+  private session?: Promise<Session>;
+  private dead?: UnreachableError;
+  private reconnectsLeft = 1;
+  private closing = false;
+  private readonly channels = pLimit(MAX_CHANNELS);
+  private readonly ids = new IdResolver(this);
+
+  constructor(
+    readonly host: string,
+    private readonly settings: SshSettings,
+    private readonly acceptNew: boolean,
+    private readonly defaultKnownHosts: boolean,
+  ) {}
+
+  get loginUser(): string {
+    return this.settings.user;
+  }
+
+  private open(): Promise<Session> {
+    if (this.dead) return Promise.reject(this.dead);
+    if (this.closing) return Promise.reject(new UnreachableError(this.host, `the connection to ${this.host} is closed`));
+    if (!this.session) {
+      const attempt = openClientChain(this.settings, this.acceptNew, this.defaultKnownHosts).then(
+        (chain) => {
+          const session: Session = { chain };
+          this.watch(session);
+          return session;
+        },
+        (err: unknown) => {
+          this.dead = err instanceof UnreachableError
+            ? err
+            : new UnreachableError(this.host, `cannot connect to ${this.host}: ${(err as Error).message}`, { cause: err });
+          throw this.dead;
+        },
+      );
+      this.session = attempt;
+    }
+    return this.session;
+  }
+
+  /** Notices a connection that drops after it was up. */
+  private watch(session: Session): void {
+    const clients = [session.chain.client, ...session.chain.jumps];
+    let gone = false;
+    const lost = () => {
+      if (gone || this.closing) return;
+      gone = true;
+      for (const c of clients) c.end();
+      if (this.reconnectsLeft > 0) {
+        this.reconnectsLeft -= 1;
+        this.session = undefined;
+      } else {
+        this.dead = new UnreachableError(this.host, `the connection to ${this.host} was lost`);
+      }
+    };
+    for (const c of clients) {
+      c.on("error", lost);
+      c.on("close", () => {
+        closedClients.add(c);
+        lost();
+      });
+    }
+  }
+
+  private lostError(err: unknown): UnreachableError {
+    if (err instanceof UnreachableError) return err;
+    return this.dead ?? new UnreachableError(this.host, `the connection to ${this.host} was lost: ${(err as Error).message}`, { cause: err });
+  }
+
+  private async client(): Promise<Client> {
+    return (await this.open()).chain.client;
+  }
+
+  /** The SFTP session, opened once per connection. */
+  async sftp(): Promise<SFTPWrapper> {
+    const session = await this.open();
+    if (!session.sftp) {
+      session.sftp = new Promise<SFTPWrapper>((resolve, reject) => {
+        session.chain.client.sftp((err, sftp) => {
+          if (err) {
+            session.sftp = undefined;
+            reject(this.lostError(err));
+          } else {
+            sftp.on("close", () => {
+              if (session.sftp) session.sftp = undefined;
+            });
+            resolve(sftp);
+          }
+        });
+      });
+    }
+    return session.sftp;
+  }
+
+  /** Runs a command with raw byte output; the building block for exec and the file operations. */
+  run(cmd: string, opts: ExecOptions): Promise<RawResult> {
+    return this.channels(async () => {
+      const client = await this.client();
+      const built = buildCommand(withRemoteTimeout(cmd, opts.timeoutMs), opts.become, this.settings.user);
+      const stdin = opts.stdin === undefined ? undefined : Buffer.isBuffer(opts.stdin) ? opts.stdin : Buffer.from(opts.stdin);
+      try {
+        return await runOnChannel(client, built, stdin, opts.timeoutMs);
+      } catch (err) {
+        if (err instanceof ChannelLostError) throw this.lostError(err);
+        throw err;
+      }
+    });
+  }
+
+  async exec(cmd: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    const r = await this.run(cmd, opts);
+    return { code: r.code, stdout: r.stdout.toString("utf8"), stderr: r.stderr.toString("utf8") };
+  }
+
+  read(path: string, opts: { become?: BecomeOptions } = {}): Promise<Buffer | null> {
+    return readFileOn(this, path, opts.become);
+  }
+
+  write(path: string, data: Buffer, opts: WriteOptions = {}): Promise<void> {
+    return writeFileOn(this, this.ids, path, data, opts);
+  }
+
+  stat(path: string, opts: { become?: BecomeOptions } = {}): Promise<FileStat> {
+    return statOn(this, path, opts.become);
+  }
+
+  async forward(host: string, port: number): Promise<Duplex> {
+    const client = await this.client();
+    return new Promise((resolve, reject) => {
+      client.forwardOut("127.0.0.1", 0, host, port, (err, stream) => {
+        if (err) reject(new UnreachableError(this.host, `${this.host} cannot open a tunnel to ${host}:${port}: ${err.message}`, { cause: err }));
+        else resolve(stream);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const pending = this.session;
+    this.session = undefined;
+    if (!pending) return;
+    let session: Session;
+    try {
+      session = await pending;
+    } catch {
+      return;
+    }
+    const clients = [session.chain.client, ...[...session.chain.jumps].reverse()];
+    for (const c of clients) {
+      if (closedClients.has(c)) continue;
+      await new Promise<void>((resolve) => {
+        c.once("close", () => resolve());
+        c.end();
+      });
+    }
+  }
+}
+
+/** Creates (does not open) the SSH connection for `host`; it connects on first use. */
+export function createSshConnection(host: string, vars: Record<string, unknown>, run: SshRunOptions): Connection {
+  const home = process.env.HOME || homedir();
+  const settings = resolveSshSettings(host, vars, {
+    home,
+    currentUser: currentUser(),
+    env: process.env,
+    inventoryDir: run.inventoryDir,
+    knownHostsFile: run.knownHostsFile,
+    connectTimeoutMs: run.connectTimeoutMs,
+    sshConfig: userSshConfig(home),
+  });
+  const defaultKnownHosts = settings.knownHostsFile === join(home, ".ssh", "known_hosts");
+  return new SshConnection(host, settings, run.acceptNew === true, defaultKnownHosts);
+}
