@@ -319,6 +319,7 @@ function buildContext(
     playbookDir: deps.playbookDir,
     loc: task.loc,
     playHosts: deps.playHosts,
+    extraVars: deps.options.extraVars,
     resources: deps.resources,
     conn: async () => deps.conns.get(host),
     connFor: async (other) => deps.conns.get(other),

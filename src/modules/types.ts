@@ -71,6 +71,8 @@ export interface TaskContext {
   connFor(host: string): Promise<Connection>;
   /** Variables of another host (hostvars[host]). */
   varsFor(host: string): Record<string, unknown>;
+  /** Variables given with -e (already part of `vars`): lets a module tell an explicit choice from an inventory default. */
+  readonly extraVars: Record<string, unknown>;
   /** Hosts of the current play batch. */
   readonly playHosts: string[];
   /** Evaluates an expression (`when` syntax) against this host's variables. */

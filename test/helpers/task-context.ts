@@ -11,6 +11,7 @@ import type { Applied, Module, Plan, RunResources, TaskContext } from "../../src
 export interface TaskContextOptions {
   host?: string;
   vars?: Record<string, unknown>;
+  extraVars?: Record<string, unknown>;
   check?: boolean;
   conn?: Connection;
   playbookDir?: string;
@@ -49,6 +50,7 @@ export function makeTaskContext(opts: TaskContextOptions = {}): TaskContext & { 
     playbookDir,
     loc: { file: "test.yaml", line: 1, col: 1 },
     playHosts: [host],
+    extraVars: opts.extraVars ?? {},
     conn: async () => conn,
     connFor: async () => conn,
     varsFor: () => vars,

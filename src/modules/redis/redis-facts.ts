@@ -13,6 +13,7 @@ const DEFAULT_SECTIONS = ["server", "replication", "persistence"];
 
 export const redisFactsModule: Module<RedisFactsArgs> = {
   name: "redis_facts",
+  setsFacts: ["redis"],
   check: "full",
   schema: {
     type: "object",

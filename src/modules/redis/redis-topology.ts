@@ -11,13 +11,14 @@ export interface RedisTopologyArgs {
   hosts?: string[];
   /** Primary for a fresh group. @default the variable redis_primary */
   preferred?: string;
-  /** An explicit primary that settles an ambiguous group (e.g. from `-e redis_primary=NODE`). Empty: none. */
+  /** An explicit primary that settles an ambiguous group. @default `-e redis_primary=NODE`, if given */
   override?: string;
 }
 
 export const redisTopologyModule: Module<RedisTopologyArgs> = {
   name: "redis_topology",
   check: "full",
+  setsFacts: ["redis_topology"],
   schema: {
     type: "object",
     properties: {
@@ -30,7 +31,7 @@ export const redisTopologyModule: Module<RedisTopologyArgs> = {
   async plan(ctx, args) {
     const hosts = args.hosts ?? ctx.playHosts;
     const preferred = nonEmpty(args.preferred) ?? nonEmpty(ctx.vars.redis_primary);
-    const override = nonEmpty(args.override);
+    const override = nonEmpty(args.override) ?? nonEmpty(ctx.extraVars.redis_primary);
     const observed = await Promise.all(hosts.map((h) => observeNode(ctx, h)));
     const opts: { preferred?: string; override?: string } = {};
     if (preferred !== undefined) opts.preferred = preferred;
