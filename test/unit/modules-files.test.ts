@@ -99,9 +99,17 @@ describe("copy", () => {
 
   it("fails in plan when the destination directory is missing", async () => {
     const dest = join(dir, "nope", "x.conf");
-    const r = await runModule(copyModule, makeTaskContext({ check: true }), { dest, content: "x" });
+    const r = await runModule(copyModule, makeTaskContext({ check: false }), { dest, content: "x" });
     expect(r.status).toBe("failed");
     expect(r.plan.failed).toContain(`directory ${join(dir, "nope")} does not exist`);
+  });
+
+  it("under --check predicts the write into a directory an earlier task would create", async () => {
+    const dest = join(dir, "later", "x.conf");
+    const r = await runModule(copyModule, makeTaskContext({ check: true }), { dest, content: "x" });
+    expect(r.status).toBe("changed");
+    expect(r.plan.changes).toEqual([{ summary: `create ${dest}` }]);
+    expect(existsSync(join(dir, "later"))).toBe(false);
   });
 
   it("fails without touching the old file when the owner does not exist", async () => {
