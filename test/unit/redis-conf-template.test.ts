@@ -1,0 +1,243 @@
+// templates/redis.conf.hbs rendered per node of a three-node group: the directives redplay
+// manages come from inventory variables with their documented defaults, and every other line of
+// Debian's stock redis.conf (the fixture, checked against the package's md5) is kept as shipped.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { TemplateError } from "../../src/errors.js";
+import { renderFile } from "../../src/template/handlebars.js";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const TEMPLATE = join(ROOT, "templates", "redis.conf.hbs");
+const STOCK_PATH = join(ROOT, "test", "fixtures", "redis-conf", "debian-7.0.conf");
+/** md5 of /etc/redis/redis.conf as recorded by dpkg for redis-server 5:7.0.15-1~deb12u10. */
+const STOCK_MD5 = "3f070d8d3ef55ec295f647bec0cd3326";
+const PASSWORD = "s3cret-pw";
+
+const MANAGED = new Set([
+  "bind", "protected-mode", "port", "pidfile", "logfile", "dir", "replicaof", "masterauth",
+  "repl-diskless-sync-delay", "repl-backlog-size", "replica-priority", "min-replicas-to-write",
+  "min-replicas-max-lag", "replica-announce-ip", "replica-announce-port", "requirepass",
+  "maxmemory", "maxmemory-policy", "appendonly", "appendfsync",
+]);
+
+const topology = {
+  primary: "node-1",
+  primary_address: "127.0.0.11",
+  primary_port: 6379,
+  replicas: ["node-2", "node-3"],
+};
+
+const nodes = {
+  "node-1": { inventory_hostname: "node-1", ansible_host: "127.0.0.11" },
+  "node-2": { inventory_hostname: "node-2", ansible_host: "127.0.0.12" },
+  "node-3": { inventory_hostname: "node-3", ansible_host: "127.0.0.13" },
+};
+
+type NodeName = keyof typeof nodes;
+
+function varsFor(node: NodeName, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { ...nodes[node], redis_password: PASSWORD, redis_topology: topology, ...extra };
+}
+
+function render(vars: Record<string, unknown>): Promise<string> {
+  return renderFile(TEMPLATE, vars, { file: "templates/redis.conf.hbs", host: String(vars.inventory_hostname) });
+}
+
+/** Active directive lines (not comments, not blank). */
+function directives(conf: string): string[] {
+  return conf.split("\n").filter((l) => l.trim() !== "" && !l.trimStart().startsWith("#"));
+}
+
+function directive(conf: string, name: string): string[] {
+  return directives(conf).filter((l) => l.split(/\s+/)[0] === name);
+}
+
+async function renderError(vars: Record<string, unknown>): Promise<TemplateError> {
+  try {
+    await render(vars);
+  } catch (err) {
+    expect(err).toBeInstanceOf(TemplateError);
+    return err as TemplateError;
+  }
+  throw new Error("expected rendering to fail");
+}
+
+describe("redis.conf template for a three-node group", () => {
+  it.each(Object.keys(nodes) as NodeName[])("%s binds to and announces its own address", async (node) => {
+    const conf = await render(varsFor(node));
+    const own = nodes[node].ansible_host;
+    expect(directive(conf, "bind")).toEqual([`bind ${own}`]);
+    expect(directive(conf, "replica-announce-ip")).toEqual([`replica-announce-ip ${own}`]);
+  });
+
+  it.each(Object.keys(nodes) as NodeName[])("%s has requirepass and masterauth, the primary included", async (node) => {
+    const conf = await render(varsFor(node));
+    expect(directive(conf, "requirepass")).toEqual([`requirepass ${PASSWORD}`]);
+    expect(directive(conf, "masterauth")).toEqual([`masterauth ${PASSWORD}`]);
+  });
+
+  it("replicas follow the primary; the primary has no replicaof", async () => {
+    expect(directive(await render(varsFor("node-1")), "replicaof")).toEqual([]);
+    expect(directive(await render(varsFor("node-2")), "replicaof")).toEqual(["replicaof 127.0.0.11 6379"]);
+    expect(directive(await render(varsFor("node-3")), "replicaof")).toEqual(["replicaof 127.0.0.11 6379"]);
+  });
+
+  it("the primary's file says why it has no replicaof", async () => {
+    const conf = await render(varsFor("node-1"));
+    expect(conf).toContain("# redplay: no replicaof: this node is the primary (redis_topology.primary).\n");
+  });
+
+  it("replicaof uses the topology's primary address and port, not the inventory name", async () => {
+    const moved = { primary: "node-3", primary_address: "10.0.0.3", primary_port: 6380, replicas: ["node-1", "node-2"] };
+    expect(directive(await render(varsFor("node-1", { redis_topology: moved })), "replicaof")).toEqual(["replicaof 10.0.0.3 6380"]);
+    expect(directive(await render(varsFor("node-3", { redis_topology: moved })), "replicaof")).toEqual([]);
+  });
+
+  it("renders the documented defaults", async () => {
+    const conf = await render(varsFor("node-2"));
+    const expected: Record<string, string> = {
+      "protected-mode": "protected-mode yes",
+      port: "port 6379",
+      appendonly: "appendonly yes",
+      appendfsync: "appendfsync everysec",
+      "min-replicas-to-write": "min-replicas-to-write 1",
+      "min-replicas-max-lag": "min-replicas-max-lag 10",
+      "repl-backlog-size": "repl-backlog-size 64mb",
+      "replica-priority": "replica-priority 100",
+      "repl-diskless-sync-delay": "repl-diskless-sync-delay 5",
+      dir: "dir /var/lib/redis",
+      logfile: "logfile /var/log/redis/redis-server.log",
+      pidfile: "pidfile /run/redis/redis-server.pid",
+    };
+    for (const [name, line] of Object.entries(expected)) expect(directive(conf, name)).toEqual([line]);
+  });
+
+  it("leaves out maxmemory, maxmemory-policy and replica-announce-port unless they are set", async () => {
+    const conf = await render(varsFor("node-2"));
+    for (const name of ["maxmemory", "maxmemory-policy", "replica-announce-port"]) expect(directive(conf, name)).toEqual([]);
+  });
+
+  it("variables override every default", async () => {
+    const conf = await render(
+      varsFor("node-2", {
+        redis_port: 6390,
+        redis_bind_extra: ["127.0.0.1", "-::1"],
+        redis_announce_port: 16390,
+        redis_appendonly: false,
+        redis_appendfsync: "always",
+        redis_min_replicas_to_write: 0,
+        redis_min_replicas_max_lag: 5,
+        redis_repl_backlog_size: "256mb",
+        redis_replica_priority: 0,
+        redis_repl_diskless_sync_delay: 0,
+        redis_maxmemory: "1gb",
+        redis_maxmemory_policy: "allkeys-lru",
+        redis_dir: "/srv/redis",
+        redis_logfile: "/srv/log/redis.log",
+        redis_pidfile: "/srv/run/redis.pid",
+      }),
+    );
+    const lines = directives(conf).filter((l) => MANAGED.has(l.split(/\s+/)[0]!));
+    expect(lines).toEqual([
+      "bind 127.0.0.12 127.0.0.1 -::1",
+      "protected-mode yes",
+      "port 6390",
+      "pidfile /srv/run/redis.pid",
+      "logfile /srv/log/redis.log",
+      "dir /srv/redis",
+      "replicaof 127.0.0.11 6379",
+      `masterauth ${PASSWORD}`,
+      "repl-diskless-sync-delay 0",
+      "repl-backlog-size 256mb",
+      "replica-priority 0",
+      "min-replicas-to-write 0",
+      "min-replicas-max-lag 5",
+      "replica-announce-ip 127.0.0.12",
+      "replica-announce-port 16390",
+      `requirepass ${PASSWORD}`,
+      "maxmemory 1gb",
+      "maxmemory-policy allkeys-lru",
+      "appendonly no",
+      "appendfsync always",
+    ]);
+  });
+
+  it.each([
+    [{ redis_host: "10.1.0.2", ansible_host: "127.0.0.12" }, "10.1.0.2"],
+    [{ ansible_host: "127.0.0.12" }, "127.0.0.12"],
+    [{}, "node-2"],
+  ])("the node's address comes from redis_host, else ansible_host, else the name (%j)", async (addr, expected) => {
+    const conf = await render({ inventory_hostname: "node-2", redis_password: PASSWORD, redis_topology: topology, ...addr });
+    expect(directive(conf, "bind")).toEqual([`bind ${expected}`]);
+    expect(directive(conf, "replica-announce-ip")).toEqual([`replica-announce-ip ${expected}`]);
+  });
+
+  it("quotes a password with spaces, quotes and a backslash the way redis-server reads it", async () => {
+    const conf = await render(varsFor("node-2", { redis_password: `pa ss"wo'rd\\x` }));
+    expect(directive(conf, "requirepass")).toEqual([`requirepass "pa ss\\"wo'rd\\\\x"`]);
+    expect(directive(conf, "masterauth")).toEqual([`masterauth "pa ss\\"wo'rd\\\\x"`]);
+  });
+
+  it("a missing redis_password is an error naming the variable, the file and the host", async () => {
+    const { redis_password: _, ...vars } = varsFor("node-2");
+    const e = await renderError(vars);
+    expect(e.variable).toBe("redis_password");
+    expect(e.message).toMatch(/^templates\/redis\.conf\.hbs:\d+: undefined variable "redis_password" \(host node-2\)/);
+  });
+
+  it("an empty redis_password is an error, not a node without a password", async () => {
+    const e = await renderError(varsFor("node-2", { redis_password: "" }));
+    expect(e.message).toContain("redis_password.must_not_be_empty");
+  });
+
+  it("a missing redis_topology is an error naming it", async () => {
+    const { redis_topology: _, ...vars } = varsFor("node-2");
+    const e = await renderError(vars);
+    expect(e.variable).toBe("redis_topology");
+  });
+
+  it("appends redis_extra_config verbatim at the end, under a comment", async () => {
+    const conf = await render(varsFor("node-2", { redis_extra_config: ["latency-tracking no", "not-a-directive 1"] }));
+    expect(conf.endsWith("\n# redplay: redis_extra_config, verbatim.\nlatency-tracking no\nnot-a-directive 1\n")).toBe(true);
+  });
+
+  it("a redis_extra_config that is not a list is an error, never silently dropped", async () => {
+    const e = await renderError(varsFor("node-2", { redis_extra_config: "latency-tracking no" }));
+    expect(e.message).toMatch(/^templates\/redis\.conf\.hbs:\d+: "join" expects a list, got string/);
+    expect(e.message).not.toContain(PASSWORD);
+  });
+
+  it("starts with the managed-file header", async () => {
+    const conf = await render(varsFor("node-2"));
+    expect(conf.split("\n")[0]).toBe(
+      "# Managed by redplay: edits are overwritten; runtime changes are written here by redplay, never by CONFIG REWRITE.",
+    );
+  });
+
+  it("renders each managed directive at most once", async () => {
+    const conf = await render(varsFor("node-2", { redis_maxmemory: "1gb", redis_announce_port: 7000 }));
+    for (const name of MANAGED) expect(directive(conf, name).length, name).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("redis.conf template against Debian's stock file", () => {
+  const stock = readFileSync(STOCK_PATH, "utf8");
+
+  it("the fixture is Debian's unmodified /etc/redis/redis.conf", () => {
+    expect(createHash("md5").update(stock).digest("hex")).toBe(STOCK_MD5);
+  });
+
+  it.each(Object.keys(nodes) as NodeName[])("%s keeps every line Debian ships except the managed directives", async (node) => {
+    const conf = await render(varsFor(node));
+    const notManaged = (l: string) => l.trim() === "" || l.startsWith("#") || !MANAGED.has(l.split(/\s+/)[0]!);
+    const kept = stock.split("\n").filter(notManaged);
+    // The header (two comment lines and a blank) and each "# redplay:" note are the template's own.
+    const rendered = conf
+      .split("\n")
+      .slice(3)
+      .filter((l) => notManaged(l) && !l.startsWith("# redplay:"));
+    expect(rendered).toEqual(kept);
+  });
+});
