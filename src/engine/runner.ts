@@ -44,7 +44,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
   const hostsPerPlay = playHosts(playbook, inventory, options.limit);
   const emit = (e: RunEvent) => options.reporter.onEvent(e);
   const states = new HostStates();
-  const vars = new VarStore(inventory, playbook, options.extraVars, options.check, options.secrets);
+  const vars = new VarStore(inventory, playbook, options.extraVars, options.check, options.secrets, (h) => states.isActive(h));
   options.secrets.addFromVars(options.extraVars);
   const conns = new ConnectionPool(options.ssh, (h) => vars.connectionVars(h));
   const resources = new RunResourcePool();
@@ -92,6 +92,8 @@ class PlayRunner {
   private readonly handlers: TaskSpec[];
   private abortReason?: string;
   private failedInBatch = new Set<string>();
+  /** Inside a block that has a rescue, a failure is not (yet) fatal to the play. */
+  private rescuable = 0;
 
   constructor(
     private readonly deps: ExecDeps,
@@ -141,7 +143,13 @@ class PlayRunner {
       becomeUser: block.becomeUser ?? inherited.becomeUser,
     };
     const failedBefore = new Set(hosts.filter((h) => this.states.failed.has(h)));
-    await this.runTasks(block.block ?? [], hosts, inner);
+    const hasRescue = Boolean(block.rescue && block.rescue.length > 0);
+    if (hasRescue) this.rescuable++;
+    try {
+      await this.runTasks(block.block ?? [], hosts, inner);
+    } finally {
+      if (hasRescue) this.rescuable--;
+    }
     const failedHere = hosts.filter((h) => this.states.failed.has(h) && !failedBefore.has(h));
     if (block.rescue && block.rescue.length > 0 && failedHere.length > 0) {
       for (const h of failedHere) {
@@ -270,6 +278,7 @@ class PlayRunner {
   }
 
   private checkFailureLimits(host: string): void {
+    if (this.rescuable > 0) return;
     if (this.play.anyErrorsFatal) {
       this.abortReason ??= `any_errors_fatal: ${host} failed, stopping the play on every host`;
       return;

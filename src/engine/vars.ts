@@ -30,6 +30,8 @@ export class VarStore {
     private readonly extraVars: Vars,
     private readonly check: boolean,
     private readonly secrets: Secrets,
+    /** Hosts of the batch that have not failed or become unreachable (Ansible's ansible_play_hosts). */
+    private readonly isActive: (host: string) => boolean = () => true,
   ) {
     this.hostvarsProxy = {};
     for (const h of inventory.hosts()) {
@@ -89,8 +91,8 @@ export class VarStore {
       group_names: inventory.groupNames(host),
       groups: inventory.groups(),
       play_hosts: this.playHosts,
-      ansible_play_hosts: this.playHosts,
       ansible_play_batch: this.playHosts,
+      ansible_play_hosts_all: this.playHosts,
       check_mode: this.check,
       ansible_check_mode: this.check,
       playbook_dir: this.playbook.dir,
@@ -100,6 +102,11 @@ export class VarStore {
     Object.defineProperty(vars, "hostvars", {
       enumerable: false,
       value: this.hostvarsProxy,
+    });
+    // Read when used, so a host that failed a moment ago is already left out.
+    Object.defineProperty(vars, "ansible_play_hosts", {
+      enumerable: true,
+      get: () => this.playHosts.filter((h) => this.isActive(h)),
     });
     this.secrets.addFromVars(readable(vars));
     if (cacheable) this.cache.set(host, vars);

@@ -35,6 +35,10 @@ export function forwardConnector(open: () => Promise<Duplex>, timeoutMs: number)
  */
 function socketLike(stream: Duplex): Socket {
   const s = stream as Duplex & Partial<Socket>;
+  // An SSH channel stays half-open when the server closes its side (a restarted redis-server):
+  // close ours too, so ioredis sees 'close' and the next task opens a fresh session instead of
+  // waiting on a dead one.
+  s.once("end", () => s.destroy());
   const self = s as unknown as Record<string, unknown>;
   for (const method of ["setNoDelay", "setKeepAlive", "setTimeout"] as const) {
     if (typeof s[method] !== "function") self[method] = () => s;

@@ -66,10 +66,25 @@ export const helpers: Record<string, Helper> = {
     if (!Array.isArray(list)) throw new HelperFailure(`"join" expects a list, got ${typeof list}`);
     return list.join(sep === undefined ? "," : String(sep));
   },
+  /** Items of the first list that are also in the second, in the first list's order. */
+  intersect: (...raw) => {
+    const [a, b] = args(raw);
+    requireDefined("intersect", [a, b]);
+    if (!Array.isArray(a) || !Array.isArray(b)) throw new HelperFailure(`"intersect" expects two lists`);
+    return a.filter((x) => b.includes(x));
+  },
+  /** Items of the first list that are not in the second. */
+  difference: (...raw) => {
+    const [a, b] = args(raw);
+    requireDefined("difference", [a, b]);
+    if (!Array.isArray(a) || !Array.isArray(b)) throw new HelperFailure(`"difference" expects two lists`);
+    return a.filter((x) => !b.includes(x));
+  },
+  /** `{{env "NAME"}}`: an environment variable; unset is an error unless a fallback is given (`{{env "NAME" "x"}}`). */
   env: (...raw) => {
-    const [name] = args(raw);
+    const [name, fallback] = args(raw);
     const key = String(name);
-    const value = process.env[key];
+    const value = process.env[key] ?? (fallback === undefined ? undefined : String(fallback));
     if (value === undefined) {
       throw new HelperFailure(`environment variable "${key}" is not set; export it before running`, key);
     }

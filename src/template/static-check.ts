@@ -51,8 +51,20 @@ function allTasks(play: PlaySpec): TaskSpec[] {
   return out;
 }
 
-function definedNames(play: PlaySpec, known: KnownVars): Set<string> {
-  const names = new Set<string>([...MAGIC, ...(known.moduleFacts ?? [])]);
+/** Registered results and set_fact values live on across plays, so any play's count for all. */
+function hostFactNames(pb: Playbook): Set<string> {
+  const names = new Set<string>();
+  for (const play of pb.plays) {
+    for (const t of allTasks(play)) {
+      if (t.register) names.add(t.register);
+      if (t.module && SET_FACT.has(t.module)) for (const k of Object.keys(t.args ?? {})) names.add(k);
+    }
+  }
+  return names;
+}
+
+function definedNames(play: PlaySpec, known: KnownVars, facts: Set<string>): Set<string> {
+  const names = new Set<string>([...MAGIC, ...(known.moduleFacts ?? []), ...facts]);
   const add = (obj: Record<string, unknown> | undefined): void => {
     for (const k of Object.keys(obj ?? {})) names.add(k);
   };
@@ -102,8 +114,9 @@ function strings(value: unknown, out: string[] = []): string[] {
 
 export function checkPlaybookTemplates(pb: Playbook, known: KnownVars): LoadError[] {
   const errors: LoadError[] = [];
+  const facts = hostFactNames(pb);
   for (const play of pb.plays) {
-    const defined = definedNames(play, known);
+    const defined = definedNames(play, known, facts);
     const checkUndefined = known.inventory !== undefined;
     const reported = new Set<string>();
 
