@@ -108,7 +108,10 @@ export class VarStore {
       enumerable: true,
       get: () => this.playHosts.filter((h) => this.isActive(h)),
     });
-    this.secrets.addFromVars(readable(vars));
+    const named = readable(vars);
+    // `secret_vars: [name, ...]` marks more variables as secret, on top of the names that look secret.
+    if (Array.isArray(named.secret_vars)) this.secrets.addNames(named.secret_vars.map(String));
+    this.secrets.addFromVars(named);
     if (cacheable) this.cache.set(host, vars);
     return vars;
   }
