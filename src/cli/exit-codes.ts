@@ -17,9 +17,12 @@ export const EXIT = {
   NO_HOSTS: 5,
   /** With --detailed-exitcode: success, and something changed (or would, under --check). */
   CHANGED: 6,
+  /** Interrupted (Ctrl-C): tasks in flight finished, no further task started. */
+  INTERRUPTED: 130,
 } as const;
 
 export function exitCodeForOutcome(outcome: RunOutcome, detailed: boolean): number {
+  if (outcome.interrupted) return EXIT.INTERRUPTED;
   if (outcome.failedHosts.length > 0 || outcome.aborted) return EXIT.FAILED;
   if (outcome.unreachableHosts.length > 0) return EXIT.UNREACHABLE;
   if (detailed && outcome.changed) return EXIT.CHANGED;

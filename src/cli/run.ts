@@ -5,7 +5,7 @@ import { LoadErrors } from "../errors.js";
 import { runPlaybook } from "../engine/runner.js";
 import type { Reporter } from "../engine/events.js";
 import { HumanReporter, JsonReporter, Secrets, shouldUseColor } from "../output/index.js";
-import { exitCodeForError, exitCodeForOutcome } from "./exit-codes.js";
+import { EXIT, exitCodeForError, exitCodeForOutcome } from "./exit-codes.js";
 import { loadEverything, printError, splitList } from "./load-all.js";
 
 export interface RunCliOptions {
@@ -40,7 +40,18 @@ export async function runCommand(playbookPath: string, opts: RunCliOptions): Pro
           secrets,
           isTTY: Boolean(process.stdout.isTTY),
         });
+    // First Ctrl-C: let the tasks in flight finish (files are written atomically, but a restart
+    // or REPLICAOF half-way through a group is worse than a finished task), start nothing new.
+    // A second Ctrl-C exits at once.
+    const interrupt = new AbortController();
+    const onSigint = () => {
+      if (interrupt.signal.aborted) process.exit(EXIT.INTERRUPTED);
+      process.stderr.write("\ninterrupted: finishing the tasks in flight (Ctrl-C again to exit now)\n");
+      interrupt.abort();
+    };
+    process.on("SIGINT", onSigint);
     const outcome = await runPlaybook(loaded.playbook, loaded.inventory!, {
+      signal: interrupt.signal,
       check: opts.check,
       diff: opts.diff,
       limit: opts.limit,
@@ -56,6 +67,7 @@ export async function runCommand(playbookPath: string, opts: RunCliOptions): Pro
         if (verbosity >= level) process.stderr.write(`${secrets.redact(message)}\n`);
       },
     });
+    process.off("SIGINT", onSigint);
     reporter.close();
     return exitCodeForOutcome(outcome, opts.detailedExitcode);
   } catch (err) {

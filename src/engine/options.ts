@@ -21,6 +21,8 @@ export interface RunOptions {
   secrets: Secrets;
   /** Verbose log sink (-v / -vv). */
   log: (message: string, level: 1 | 2) => void;
+  /** Aborted (Ctrl-C): no new task starts; the run ends after the tasks in flight. */
+  signal?: AbortSignal;
   /** After this long a task reports which hosts it still waits for. @default 2000 */
   waitingAfterMs?: number;
 }

@@ -23,8 +23,10 @@ export interface RunOutcome {
   /** Something changed (or would change, under --check). */
   changed: boolean;
   owedHandlers: Record<string, string[]>;
-  /** Why the run stopped early (any_errors_fatal, max_fail_percentage). */
+  /** Why the run stopped early (any_errors_fatal, max_fail_percentage, interrupted). */
   aborted?: string;
+  /** The user interrupted the run (SIGINT). */
+  interrupted?: boolean;
 }
 
 /** Hosts each play would run on; throws NoHostsMatchedError before anything runs. */
@@ -85,6 +87,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
     changed: states.changedAny,
     owedHandlers,
     aborted,
+    interrupted: options.signal?.aborted ?? false,
   };
 }
 
@@ -119,6 +122,7 @@ class PlayRunner {
 
   private async runTasks(tasks: TaskSpec[], hosts: string[], inherited: Inherited): Promise<void> {
     for (const task of tasks) {
+      if (this.deps.options.signal?.aborted) this.abortReason ??= "interrupted: no further task was started";
       if (this.abortReason) return;
       const active = this.active(hosts);
       if (active.length === 0) return;

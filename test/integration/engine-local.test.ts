@@ -376,3 +376,100 @@ describe("--json and secrets", () => {
     expect(human.stdout + human.stderr).not.toContain(SECRET);
   });
 });
+
+describe("selection: --limit, --tags, serial, -e @file, secret_vars", () => {
+  it("--limit narrows the play's hosts and --tags / --skip-tags pick tasks", async () => {
+    write(
+      "tags.yaml",
+      `- hosts: all:!lonely
+  tasks:
+    - name: tagged a
+      copy: { content: a, dest: "{{out}}/{{inventory_hostname}}/tag-a.txt" }
+      tags: [a]
+    - name: tagged b
+      copy: { content: b, dest: "{{out}}/{{inventory_hostname}}/tag-b.txt" }
+      tags: [b]
+    - name: always
+      copy: { content: always, dest: "{{out}}/{{inventory_hostname}}/tag-always.txt" }
+      tags: [always]
+`,
+    );
+    const r = await runCli(["run", "tags.yaml", "-i", "inventory.yaml", "--limit", "web:&h*:!h2", "--tags", "a,b", "--skip-tags", "b"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(Object.keys(recap(r.stdout))).toEqual(["h1"]);
+    expect(existsSync(path.join(dir, "hosts/h1/tag-a.txt"))).toBe(true);
+    expect(existsSync(path.join(dir, "hosts/h1/tag-b.txt"))).toBe(false);
+    expect(existsSync(path.join(dir, "hosts/h1/tag-always.txt"))).toBe(true);
+    expect(existsSync(path.join(dir, "hosts/h2/tag-a.txt"))).toBe(false);
+  });
+
+  it("serial runs hosts in batches: each batch finishes the play before the next starts", async () => {
+    write(
+      "serial.yaml",
+      `- hosts: web:db
+  serial: 1
+  tasks:
+    - name: first
+      shell: echo "first {{inventory_hostname}}" >> {{out}}/serial.log
+    - name: second
+      shell: echo "second {{inventory_hostname}}" >> {{out}}/serial.log
+`,
+    );
+    const r = await runCli(["run", "serial.yaml", "-i", "inventory.yaml"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(readFileSync(path.join(dir, "hosts/serial.log"), "utf8")).toBe(
+      "first h1\nsecond h1\nfirst h2\nsecond h2\nfirst h3\nsecond h3\n",
+    );
+  });
+
+  it("-e @file.yaml sets variables, and secret_vars masks a value whose name does not look secret", async () => {
+    write("extra.yaml", "shown_value: plain-visible-value\ncustom_cred: Zq9-custom-hidden-77\nsecret_vars: [custom_cred]\n");
+    write(
+      "extra-pb.yaml",
+      `- hosts: h1
+  tasks:
+    - debug:
+        msg: "{{shown_value}} and {{custom_cred}}"
+`,
+    );
+    const r = await runCli(["run", "extra-pb.yaml", "-i", "inventory.yaml", "-e", "@extra.yaml"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("plain-visible-value and ********");
+    expect(r.stdout + r.stderr).not.toContain("Zq9-custom-hidden-77");
+  });
+});
+
+describe("interruption", () => {
+  it("Ctrl-C lets the task in flight finish, starts no further task, and exits 130", async () => {
+    write(
+      "slow.yaml",
+      `- hosts: h1
+  tasks:
+    - name: slow
+      shell: mkdir -p {{out}}/h1; sleep 2; echo done > {{out}}/h1/slow-done.txt
+    - name: after
+      copy: { content: after, dest: "{{out}}/h1/after-interrupt.txt" }
+`,
+    );
+    const { spawn } = await import("node:child_process");
+    const { BIN } = await import("../helpers/cli.js");
+    const child = spawn(process.execPath, [BIN, "run", "slow.yaml", "-i", "inventory.yaml"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (out.includes("TASK [slow]")) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 50);
+    });
+    child.kill("SIGINT");
+    const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? -1)));
+    expect(code).toBe(130);
+    expect(out).toContain("interrupted");
+    expect(readFileSync(path.join(dir, "hosts/h1/slow-done.txt"), "utf8")).toBe("done\n");
+    expect(existsSync(path.join(dir, "hosts/h1/after-interrupt.txt"))).toBe(false);
+  });
+});
