@@ -1,6 +1,7 @@
 // The Ansible YAML inventory `lab up` writes for its nodes: group `redis` with every node, the
-// lab's key and known_hosts, and node-1 as the intended primary. Paths are absolute so the file
-// works from any working directory.
+// lab's key and known_hosts, node-1 as the intended primary and a lab-only password default,
+// so `redplay run playbooks/setup.yaml -i <dir>/inventory.yaml` needs no -e. Paths are absolute
+// so the file works from any working directory.
 import { writeFile } from "node:fs/promises";
 import { stringify } from "yaml";
 
@@ -24,6 +25,11 @@ export function labInventoryYaml(input: LabInventoryInput): string {
             ansible_ssh_private_key_file: input.keyFile,
             ansible_ssh_known_hosts_file: input.knownHostsFile,
             redis_primary: input.nodes[0]?.name ?? "node-1",
+            // A default keeps `redplay run` working on the lab without -e; the lab listens only on
+            // loopback, and REDIS_PASSWORD still overrides it.
+            redis_password: "{{env 'REDIS_PASSWORD' 'lab-only-password'}}",
+            // Full syncs start at once instead of after Debian's 5 s diskless delay.
+            redis_repl_diskless_sync_delay: 0,
           },
         },
       },

@@ -96,6 +96,8 @@ describe("lab", () => {
       ansible_ssh_private_key_file: l.paths.key,
       ansible_ssh_known_hosts_file: l.paths.knownHosts,
       redis_primary: "node-1",
+      redis_password: "{{env 'REDIS_PASSWORD' 'lab-only-password'}}",
+      redis_repl_diskless_sync_delay: 0,
     });
     const known = (await readFile(l.paths.knownHosts, "utf8")).trim().split("\n");
     expect(known.map((k) => k.split(" ").slice(0, 2).join(" "))).toEqual([
