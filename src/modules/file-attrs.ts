@@ -71,8 +71,10 @@ export async function applyAttrs(
   if (want.owner !== undefined || want.group !== undefined) {
     cmds.push(`chown -- ${shq(`${want.owner ?? ""}${want.group !== undefined ? `:${want.group}` : ""}`)} ${shq(path)}`);
   }
-  // chmod after chown: chown clears setuid/setgid bits the mode may ask for.
-  if (want.mode !== undefined) cmds.push(`chmod -- ${formatMode(want.mode)} ${shq(path)}`);
+  // chmod after chown: chown clears setuid/setgid bits the mode may ask for. The extra leading
+  // 0 makes GNU chmod set a directory's setgid bit exactly as given; with four digits it keeps
+  // the bit a directory inherited (/etc/redis is setgid), and the mode would never converge.
+  if (want.mode !== undefined) cmds.push(`chmod -- 0${formatMode(want.mode)} ${shq(path)}`);
   if (cmds.length === 0) return undefined;
   const r = await conn.exec(cmds.join(" && "), { become });
   return r.code === 0 ? undefined : `cannot set attributes of ${path}: ${r.stderr.trim() || `exit code ${r.code}`}`;
