@@ -63,6 +63,7 @@ function normaliseTask(task: Record<string, unknown>, path: PathSegment[], src: 
   if (typeof task.become === "boolean") spec.become = task.become;
   if (typeof task.become_user === "string") spec.becomeUser = task.become_user;
   if (typeof task.check_mode === "boolean") spec.checkMode = task.check_mode;
+  if (typeof task.diff === "boolean") spec.diff = task.diff;
 
   if ("block" in task) {
     spec.block = normaliseTaskList(task.block, [...path, "block"], src, tags);

@@ -43,6 +43,8 @@ export interface TaskSpec {
   becomeUser?: string;
   /** `check_mode: false` forces a real run under --check (read-only probes); `true` forces check. */
   checkMode?: boolean;
+  /** `diff: false` keeps this task's file diffs out of the output even under --diff. */
+  diff?: boolean;
   vars: Record<string, unknown>;
   loc: Location;
 }

@@ -50,6 +50,7 @@ export function taskKeywordSchemas(taskRef: string): Record<string, Record<strin
     become: { type: "boolean" },
     become_user: { type: "string" },
     check_mode: { type: "boolean" },
+    diff: { type: "boolean" },
     vars: varsSchema,
     block: taskList,
     rescue: taskList,
