@@ -3,7 +3,7 @@
 // host per run, cached in ctx.resources and closed when the run ends. Clients never reconnect on
 // their own: a node that went away must show up as a failure, not as a retry storm.
 import { createHash } from "node:crypto";
-import { Redis, type RedisOptions } from "ioredis";
+import type { Redis, RedisOptions } from "ioredis";
 import { UnreachableError } from "../errors.js";
 import type { TaskContext } from "../modules/types.js";
 import { describeEndpoint, redisEndpoint, type RedisEndpoint } from "./endpoint.js";
@@ -98,8 +98,10 @@ async function openSession(
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     disableClientInfo: true,
   };
+  // ioredis is loaded on first use: a run without Redis tasks does not pay for it (~25 MB).
+  const ioredis = await import("ioredis");
   if (endpoint.connect === "forward") {
-    options.Connector = forwardConnector(async () => {
+    options.Connector = forwardConnector(ioredis.AbstractConnector, async () => {
       const conn = await ctx.connFor(endpoint.host);
       return conn.forward(endpoint.address, endpoint.port);
     }, REDIS_CONNECT_TIMEOUT_MS);
@@ -107,7 +109,7 @@ async function openSession(
     options.host = endpoint.address;
     options.port = endpoint.port;
   }
-  const client = new Redis(options);
+  const client = new ioredis.Redis(options);
   // Without a listener ioredis prints unhandled errors itself; ours go to the verbose log.
   client.on("error", (e: Error) => ctx.log(`redis ${where}: ${scrub(e.message, [password])}`, 2));
   try {

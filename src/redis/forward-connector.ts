@@ -2,15 +2,22 @@
 // socket for the local connection). ioredis then speaks RESP over it as over any socket: no
 // local TCP listener, nothing for another local user to connect to.
 import type { Duplex } from "node:stream";
-import { AbstractConnector } from "ioredis";
+import type { AbstractConnector } from "ioredis";
 import type { Socket } from "node:net";
 
 /** What ioredis' `Connector` option must construct. */
 export type ConnectorClass = new (options: unknown) => AbstractConnector;
 
-/** A Connector class bound to `open`, which resolves to a fresh stream each time it is called. */
-export function forwardConnector(open: () => Promise<Duplex>, timeoutMs: number): ConnectorClass {
-  return class ForwardConnector extends AbstractConnector {
+/**
+ * A Connector class bound to `open`, which resolves to a fresh stream each time it is called.
+ * `Base` is ioredis' AbstractConnector, passed in so ioredis is only loaded when Redis is used.
+ */
+export function forwardConnector(
+  Base: abstract new (disconnectTimeout: number) => AbstractConnector,
+  open: () => Promise<Duplex>,
+  timeoutMs: number,
+): ConnectorClass {
+  return class ForwardConnector extends Base {
     constructor(_options: unknown) {
       super(1000);
     }
