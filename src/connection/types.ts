@@ -1,5 +1,5 @@
 // The Connection contract: everything that touches a host goes through it. Implementations:
-// local.ts (this machine, via zx / node fs) and ssh.ts (ssh2, one connection per host per run).
+// local.ts (this machine, via node:child_process and fs) and ssh.ts (ssh2, one connection per host per run).
 // A non-zero exit status is a value; only transport faults throw (UnreachableError, AuthError).
 import type { Duplex } from "node:stream";
 
