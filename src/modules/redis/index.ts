@@ -2,7 +2,10 @@
 import type { Module } from "../types.js";
 import { redisCommandModule } from "./redis-command.js";
 import { redisFactsModule } from "./redis-facts.js";
+import { redisFailoverModule } from "./redis-failover.js";
 import { redisHealthModule } from "./redis-health.js";
+import { redisPromoteModule } from "./redis-promote.js";
+import { redisSwitchoverModule } from "./redis-switchover.js";
 import { redisReplicationModule } from "./redis-replication.js";
 import { redisTopologyModule } from "./redis-topology.js";
 
@@ -13,4 +16,7 @@ export const redisModules: Module<any>[] = [
   redisReplicationModule,
   redisCommandModule,
   redisHealthModule,
+  redisFailoverModule,
+  redisPromoteModule,
+  redisSwitchoverModule,
 ];

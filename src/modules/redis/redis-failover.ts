@@ -1,0 +1,121 @@
+// `redis_failover`: decides a failover from the controller (run it with run_once). It probes
+// every node itself, so a dead primary is a finding rather than an unreachable host that would
+// stop the run, and publishes `redis_failover` (who is promoted, which nodes answered and may be
+// touched) and the `redis_topology` the rest of the playbook renders redis.conf from. It only
+// reads: under --check the decision is shown the same way.
+import { UnreachableError } from "../../errors.js";
+import { redisEndpoint } from "../../redis/endpoint.js";
+import { decideFailover, type FailoverNode } from "../../redis/failover-decision.js";
+import type { Module, TaskContext } from "../types.js";
+import { errorText, readInfo } from "./node-read.js";
+
+/** Arguments of `redis_failover`. */
+export interface RedisFailoverArgs {
+  /** Inventory names of the group. @default the play's hosts */
+  hosts?: string[];
+  /** The node to promote. @default `-e new_primary=NODE`, else the best replica */
+  new_primary?: string;
+  /** Fail over although the primary looks alive. @default `-e force=true` */
+  force?: boolean | string;
+}
+
+export const redisFailoverModule: Module<RedisFailoverArgs> = {
+  name: "redis_failover",
+  check: "full",
+  local: true,
+  setsFacts: ["redis_failover", "redis_topology"],
+  schema: {
+    type: "object",
+    properties: {
+      hosts: { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 },
+      new_primary: { type: "string" },
+      force: { type: ["boolean", "string"] },
+    },
+    additionalProperties: false,
+  },
+  async plan(ctx, args) {
+    const hosts = args.hosts ?? ctx.playHosts;
+    const requested = nonEmpty(args.new_primary) ?? nonEmpty(ctx.extraVars.new_primary);
+    const force = truthy(args.force ?? ctx.extraVars.force);
+    const nodes = await Promise.all(hosts.map((h) => probe(ctx, h)));
+    const d = decideFailover(nodes, { ...(requested !== undefined ? { requested } : {}), force });
+    const report = nodes.map(describeProbe).join("\n");
+    if ("error" in d) return { changes: [], failed: `${d.error}\n${report}`, data: { report } };
+
+    const p = nodes.find((n) => n.host === d.newPrimary)!;
+    const topology = {
+      primary: d.newPrimary,
+      primary_address: p.address,
+      primary_port: p.port,
+      replicas: hosts.filter((h) => h !== d.newPrimary),
+      fresh: false,
+    };
+    const summary = [
+      d.reason,
+      ...d.warnings.map((w) => `WARNING: ${w}`),
+      d.unreachable.length > 0 ? `left untouched (unreachable): ${d.unreachable.join(", ")}` : "",
+    ]
+      .filter((l) => l !== "")
+      .join("\n");
+    const failover = {
+      needed: d.action !== "none",
+      action: d.action,
+      old_primary: d.oldPrimary ?? null,
+      new_primary: d.newPrimary,
+      members: [d.newPrimary, ...d.repoint],
+      repoint: d.repoint,
+      reachable: d.reachable,
+      unreachable: d.unreachable,
+      reason: d.reason,
+      warnings: d.warnings,
+      summary,
+      client_address: `${p.address}:${p.port}`,
+    };
+    return {
+      changes: [],
+      noop: d.reason,
+      msg: `${summary}\n${report}`,
+      data: { ...failover, report },
+      facts: { redis_failover: failover, redis_topology: topology },
+    };
+  },
+  async apply() {
+    return {};
+  },
+};
+
+/** Reads INFO replication; an SSH failure and a Redis failure are both findings, never thrown. */
+async function probe(ctx: TaskContext, host: string): Promise<FailoverNode> {
+  let address = host;
+  let port = 6379;
+  try {
+    const e = redisEndpoint(host, ctx.varsFor(host));
+    address = e.address;
+    port = e.port;
+    const { info } = await readInfo(ctx, host, ["replication"]);
+    if (!info.replication) return { host, address, port, ssh: true, error: "INFO has no replication section" };
+    return { host, address, port, ssh: true, info: info.replication };
+  } catch (e) {
+    return { host, address, port, ssh: !(e instanceof UnreachableError), error: errorText(e) };
+  }
+}
+
+function describeProbe(n: FailoverNode): string {
+  const head = `${n.host} (${n.address}:${n.port})`;
+  if (!n.info) return `${head}: ${n.ssh ? "SSH up, Redis down" : "unreachable"} (${n.error ?? "no answer"})`;
+  const i = n.info;
+  if (i.role === "master") return `${head}: primary, ${i.connected_slaves} replica(s), offset ${i.master_repl_offset}`;
+  return (
+    `${head}: replica of ${i.master_host}:${i.master_port}, link ${i.master_link_status ?? "unknown"}, ` +
+    `offset ${i.slave_repl_offset ?? "?"}, priority ${i.replica_priority ?? 100}`
+  );
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+function truthy(value: unknown): boolean {
+  if (typeof value === "boolean") return value;
+  return typeof value === "string" && /^(true|yes|1|on)$/i.test(value.trim());
+}

@@ -1,0 +1,207 @@
+// `redis_switchover`: a planned change of primary with Redis's own `FAILOVER TO host port TIMEOUT
+// ms` (run it with run_once). The primary pauses writes, waits until the target has every write,
+// then swaps roles, so no acknowledged write is lost; writes held during the pause are refused
+// with READONLY, never acknowledged. FAILOVER matches the target by the address the primary lists
+// it under, so the plan checks that listing first (replica-announce-ip). Apply watches
+// master_failover_state to the end: when the target does not catch up in time Redis aborts on its
+// own and the old primary stays writable; the task then fails with that reason. FAILOVER ABORT is
+// used only while the target is still a replica, the one state where it cannot make two primaries.
+import type { ReplicationInfo } from "../../facts/redis-info.js";
+import { getRedis } from "../../redis/client.js";
+import { chooseCandidate } from "../../redis/candidate.js";
+import { describeEndpoint, redisEndpoint, type RedisEndpoint } from "../../redis/endpoint.js";
+import { decideTopology } from "../../redis/topology.js";
+import type { Module, TaskContext } from "../types.js";
+import { failureFor, observeNode, readInfo, sleep } from "./node-read.js";
+
+/** Arguments of `redis_switchover`. */
+export interface RedisSwitchoverArgs {
+  /** Inventory names of the group. @default the play's hosts */
+  hosts?: string[];
+  /** The replica to promote. @default `-e new_primary=NODE`, else the best replica */
+  new_primary?: string;
+  /** How long the primary may pause writes waiting for the target. @default 5000 */
+  timeout_ms?: number;
+}
+
+/** Handed from plan to apply. */
+interface SwitchoverState {
+  primary: string;
+  target: string;
+  address: string;
+  port: number;
+  timeoutMs: number;
+}
+
+const POLL_MS = 50;
+/** How long `failover-in-progress` (the handshake after the pause) may last before it is treated as stuck. */
+const HANDOFF_GRACE_MS = 15_000;
+
+export const redisSwitchoverModule: Module<RedisSwitchoverArgs> = {
+  name: "redis_switchover",
+  check: "full",
+  local: true,
+  setsFacts: ["redis_switchover", "redis_topology"],
+  schema: {
+    type: "object",
+    properties: {
+      hosts: { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 },
+      new_primary: { type: "string" },
+      timeout_ms: { type: "integer", minimum: 1 },
+    },
+    additionalProperties: false,
+  },
+  async plan(ctx, args) {
+    const hosts = args.hosts ?? ctx.playHosts;
+    const requested = nonEmpty(args.new_primary) ?? nonEmpty(ctx.extraVars.new_primary);
+    const timeoutMs = args.timeout_ms ?? 5000;
+    if (requested !== undefined && !hosts.includes(requested)) {
+      return { changes: [], failed: `new_primary "${requested}" is not one of the nodes (${hosts.join(", ")})` };
+    }
+    const observed = await Promise.all(hosts.map((h) => observeNode(ctx, h)));
+    const t = decideTopology(observed);
+    if ("error" in t) return { changes: [], failed: `${t.error}\n${t.report}` };
+    if (t.fresh) return { changes: [], failed: "the group has no replicas yet; run setup.yaml first" };
+    const primary = observed.find((n) => n.host === t.primary)!;
+    if (!primary.info) return { changes: [], failed: `the primary ${primary.host} does not answer (${primary.error}); use failover.yaml` };
+
+    let target = requested;
+    if (target === undefined) {
+      const followers = observed.filter((n) => n.info?.role === "slave" && n.info.master_host === primary.address && n.info.master_port === primary.port);
+      const choice = chooseCandidate(followers.map((n) => ({ host: n.host, info: n.info! })));
+      if ("error" in choice) return { changes: [], failed: `no replica to switch over to: ${choice.error}` };
+      target = choice.host;
+    }
+    const endpoint = redisEndpoint(target, ctx.varsFor(target));
+    const facts = (primaryHost: string, ep: RedisEndpoint, old: string) => ({
+      redis_switchover: { old_primary: old, new_primary: primaryHost, client_address: `${ep.address}:${ep.port}` },
+      redis_topology: {
+        primary: primaryHost,
+        primary_address: ep.address,
+        primary_port: ep.port,
+        replicas: hosts.filter((h) => h !== primaryHost),
+        fresh: false,
+      },
+    });
+    if (target === primary.host) {
+      return { changes: [], noop: `${target} is already the primary`, facts: facts(target, endpoint, target) };
+    }
+    const problem = targetProblem(primary.info, primary.host, endpoint);
+    if (problem) return { changes: [], failed: problem };
+    const state: SwitchoverState = { primary: primary.host, target, address: endpoint.address, port: endpoint.port, timeoutMs };
+    return {
+      changes: [
+        {
+          summary:
+            `FAILOVER TO ${endpoint.address} ${endpoint.port} TIMEOUT ${timeoutMs} on ${primary.host}: ` +
+            `writes pause until ${target} has them all, then ${target} becomes the primary`,
+        },
+      ],
+      state,
+      facts: facts(target, endpoint, primary.host),
+    };
+  },
+  async apply(ctx, _args, plan) {
+    const s = plan.state as SwitchoverState;
+    try {
+      const client = await getRedis(ctx, s.primary);
+      await client.call("FAILOVER", "TO", s.address, String(s.port), "TIMEOUT", String(s.timeoutMs));
+      return await watch(ctx, s);
+    } catch (e) {
+      return { failed: `switchover from ${s.primary} to ${s.target}: ${failureFor(e)}` };
+    }
+  },
+};
+
+/** Why FAILOVER TO would not find or not accept the target, judged from the primary's own listing. */
+export function targetProblem(primary: ReplicationInfo, primaryHost: string, target: Pick<RedisEndpoint, "host" | "address" | "port">): string | undefined {
+  const line = primary.slaves.find((r) => r.ip === target.address && r.port === target.port);
+  if (!line) {
+    const listed = primary.slaves.map((r) => `${r.ip}:${r.port}`).join(", ") || "none";
+    return (
+      `${primaryHost} does not list ${describeEndpoint(target)} among its replicas (it lists: ${listed}); FAILOVER TO ` +
+      "matches the address a replica announces, so set replica-announce-ip on it (run setup.yaml)"
+    );
+  }
+  if (line.state !== "online") return `${target.host} is not online on ${primaryHost} (state=${line.state}): wait for its sync to finish`;
+  if (primary.master_failover_state && primary.master_failover_state !== "no-failover") {
+    return `${primaryHost} is already in master_failover_state:${primary.master_failover_state}`;
+  }
+  return undefined;
+}
+
+/** Follows master_failover_state on the old primary until the handover ended, one way or the other. */
+async function watch(ctx: TaskContext, s: SwitchoverState) {
+  const started = Date.now();
+  let inProgressSince: number | undefined;
+  let last: ReplicationInfo | undefined;
+  for (;;) {
+    last = await replication(ctx, s.primary);
+    const state = last.master_failover_state ?? "no-failover";
+    if (state === "no-failover") break;
+    if (state === "failover-in-progress") {
+      inProgressSince ??= Date.now();
+      if (Date.now() - inProgressSince > HANDOFF_GRACE_MS) return await stuck(ctx, s);
+    } else if (Date.now() - started > s.timeoutMs + HANDOFF_GRACE_MS) {
+      return await stuck(ctx, s);
+    }
+    await sleep(POLL_MS);
+  }
+  if (last.role === "master") {
+    return {
+      failed:
+        `switchover aborted: ${s.target} did not catch up with ${s.primary} within ${s.timeoutMs} ms ` +
+        `(or refused the handover); ${s.primary} is still the primary and accepts writes again. ` +
+        `Check ${s.target}'s replication lag and retry, or raise the timeout`,
+      changed: false,
+    };
+  }
+  const target = await waitForRole(ctx, s.target, "master", HANDOFF_GRACE_MS);
+  if (target?.role !== "master") {
+    return { failed: `${s.primary} handed over, but ${s.target} reports role:${target?.role ?? "unknown"}; run setup.yaml -e redis_primary=${s.target}` };
+  }
+  return {
+    msg: `${s.target} is the primary (${s.address}:${s.port}); ${s.primary} follows it`,
+    data: { old_primary: s.primary, new_primary: s.target },
+  };
+}
+
+/** The handover did not finish. ABORT only if the target is still a replica: then no second primary can appear. */
+async function stuck(ctx: TaskContext, s: SwitchoverState) {
+  const target = await replication(ctx, s.target).catch(() => undefined);
+  if (target?.role === "slave") {
+    await (await getRedis(ctx, s.primary)).call("FAILOVER", "ABORT").catch(() => undefined);
+    const after = await replication(ctx, s.primary).catch(() => undefined);
+    return {
+      failed:
+        `switchover stuck in master_failover_state; FAILOVER ABORT sent while ${s.target} was still a replica: ` +
+        `${s.primary} reports role:${after?.role ?? "unknown"}, master_failover_state:${after?.master_failover_state ?? "unknown"}`,
+    };
+  }
+  return {
+    failed:
+      `switchover stuck: ${s.target} reports role:${target?.role ?? "unknown"} while ${s.primary} is still handing over; ` +
+      `not aborting (that could leave two primaries). Run setup.yaml -e redis_primary=${s.target} to settle it`,
+  };
+}
+
+async function waitForRole(ctx: TaskContext, host: string, role: "master", ms: number): Promise<ReplicationInfo | undefined> {
+  const deadline = Date.now() + ms;
+  let last: ReplicationInfo | undefined;
+  for (;;) {
+    last = await replication(ctx, host).catch(() => last);
+    if (last?.role === role || Date.now() >= deadline) return last;
+    await sleep(POLL_MS);
+  }
+}
+
+async function replication(ctx: TaskContext, host: string): Promise<ReplicationInfo> {
+  const info = (await readInfo(ctx, host, ["replication"])).info.replication;
+  if (!info) throw new Error(`INFO on ${host} has no replication section`);
+  return info;
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
