@@ -4,6 +4,7 @@
 // redis.conf under the lab dir, exit codes. Tests run in order; each starts from the converged
 // group the previous one leaves (or restores it itself).
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -233,11 +234,25 @@ describe("playbooks/setup.yaml on a 3-node lab", () => {
     expect(await redisCli(bad, ["ping"])).toBe("PONG");
     expect(await runId(bad)).not.toBe(idsBefore[bad]);
     for (const n of NODES.filter((x) => x !== bad)) expect(await runId(n), `${n} restarted`).toBe(idsBefore[n]);
+    // Files are written node by node in the restart waves: the bad line reached no other node's disk.
+    for (const n of NODES) expect(await conf(n), `${n} redis.conf`).not.toContain("no-such-directive");
 
     const restore = await setup();
     expect(restore.code, restore.stdout + restore.stderr).toBe(0);
     expect(await allConf()).toEqual(confsBefore);
     await expectHealthy("node-1", "after:bad");
+  });
+
+  it("a restart left pending by an interrupted run is done by the next run, although the file no longer changes", async () => {
+    const marker = join(lab.dir, "nodes", "node-3", "etc-redis", "redis.conf.restart-pending");
+    await writeFile(marker, "left by an interrupted run\n");
+    const idsBefore = await runIds();
+    const r = await setup();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await runId("node-3")).not.toBe(idsBefore["node-3"]);
+    for (const n of ["node-1", "node-2"] as const) expect(await runId(n), `${n} restarted`).toBe(idsBefore[n]);
+    expect(existsSync(marker)).toBe(false);
+    await expectHealthy("node-1", "after:pending");
   });
 
   it("after a failover by hand, setup keeps node-2 as primary, rewrites the files to match, then changes nothing", async () => {
