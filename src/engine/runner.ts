@@ -13,6 +13,7 @@ import type { RunOptions } from "./options.js";
 import { RunResourcePool } from "./resources.js";
 import { batchesOf } from "./serial.js";
 import { selectedByTags } from "./tags.js";
+import { evalConditions } from "../template/expressions.js";
 import { VarStore } from "./vars.js";
 
 /** How a run ended, for the recap and the exit code. */
@@ -48,7 +49,8 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
   const states = new HostStates();
   const vars = new VarStore(inventory, playbook, options.extraVars, options.check, options.secrets, (h) => states.isActive(h));
   options.secrets.addFromVars(options.extraVars);
-  const conns = new ConnectionPool(options.ssh, (h) => vars.connectionVars(h));
+  const ssh = { ...options.ssh, onWarning: options.ssh.onWarning ?? ((host: string, msg: string) => emit({ type: "warning", msg, host })) };
+  const conns = new ConnectionPool(ssh, (h) => vars.connectionVars(h));
   const resources = new RunResourcePool();
   let aborted: string | undefined;
 
@@ -139,13 +141,16 @@ class PlayRunner {
     }
   }
 
-  private async runBlock(block: TaskSpec, hosts: string[], inherited: Inherited): Promise<void> {
+  private async runBlock(block: TaskSpec, allHosts: string[], inherited: Inherited): Promise<void> {
     const inner: Inherited = {
       vars: { ...inherited.vars, ...block.vars },
-      when: [...inherited.when, ...(block.when ?? [])],
+      // The block's own `when` is decided once, here, for the whole block (see blockHosts).
+      when: inherited.when,
       become: block.become ?? inherited.become,
       becomeUser: block.becomeUser ?? inherited.becomeUser,
     };
+    const hosts = block.when && block.when.length > 0 ? this.blockHosts(block, allHosts, inner) : allHosts;
+    if (hosts.length === 0) return;
     const failedBefore = new Set(hosts.filter((h) => this.states.failed.has(h)));
     const hasRescue = Boolean(block.rescue && block.rescue.length > 0);
     if (hasRescue) this.rescuable++;
@@ -171,6 +176,35 @@ class PlayRunner {
       await this.runTasks(block.always, runOn, inner);
       for (const h of stillFailed) this.states.failed.add(h);
     }
+  }
+
+  /**
+   * Hosts for which the block's `when` holds, decided once at the block's start: the others get a
+   * single "skipping" line for the whole block instead of one per task inside it.
+   */
+  private blockHosts(block: TaskSpec, hosts: string[], inner: Inherited): string[] {
+    const name = block.name ?? "block";
+    const started = Date.now();
+    const pass: string[] = [];
+    const results: HostResult[] = [];
+    for (const host of hosts) {
+      try {
+        const vars = this.deps.vars.forHost(host, inner.vars);
+        if (evalConditions([...inner.when, ...(block.when ?? [])], vars, { loc: block.loc, host })) pass.push(host);
+        else results.push({ host, status: "skipped", msg: "Conditional result was False", durationMs: Date.now() - started });
+      } catch (err) {
+        results.push({ host, status: "failed", msg: (err as Error).message, durationMs: Date.now() - started });
+      }
+    }
+    if (results.length > 0) {
+      this.emit({ type: "task_start", name, module: "block", handler: false, loc: block.loc });
+      for (const r of results) {
+        this.emit({ type: "host_result", task: name, result: r });
+        this.count(r.host, r);
+      }
+      this.emit({ type: "task_end", task: name, durationMs: Date.now() - started });
+    }
+    return pass;
   }
 
   private async runMeta(task: TaskSpec, hosts: string[], inherited: Inherited): Promise<void> {
