@@ -1,8 +1,9 @@
 // Wall time of a 20-task playbook over SSH against lab nodes, run with the built CLI as a user
 // would: one converge run from scratch, then N runs that change nothing. For every run it also
 // reads each node's sshd log (LogLevel VERBOSE) to count SSH connections ("Accepted publickey")
-// and SSH sessions ("Starting session": one per remote command or SFTP subsystem), since the
-// per-session cost on the host (its login shell start-up files) dominates the wall time.
+// and SSH sessions ("Starting session": one per persistent remote shell, SFTP subsystem, or
+// command run on its own channel), since the per-session cost on the host (its login shell
+// start-up files) dominated the wall time while every command had its own session.
 //
 //   npx tsc -p tsconfig.json && node bench/ssh-tasks.mjs [--nodes 3,10] [--runs 5]
 //

@@ -1,7 +1,9 @@
 // The SSH Connection: one ssh2 Client per host for the whole run, opened on first use, with
 // every exec, SFTP request and forward multiplexed as a channel on it. Concurrent first calls
 // share one connect; a failed connect is remembered so later calls fail at once instead of
-// hammering the host; a connection lost after it was up is re-opened at most once.
+// hammering the host; a connection lost after it was up is re-opened at most once. Commands run
+// through a few persistent remote shells (ssh-shell-pool.ts), so the login shell's start-up files
+// run once per shell rather than once per command; an exec channel per command is the fallback.
 import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
@@ -13,6 +15,8 @@ import { shq } from "./quote.js";
 import { buildCommand } from "./ssh-command.js";
 import { userSshConfig } from "./ssh-config.js";
 import { ChannelLostError, runOnChannel, type RawResult } from "./ssh-exec.js";
+import { shellFailure, shellJob, shellResult } from "./ssh-shell-exec.js";
+import { ShellPool } from "./ssh-shell-pool.js";
 import { IdResolver, readFileOn, statOn, writeFileOn, type FileHost } from "./ssh-files.js";
 import { resolveSshSettings, type SshSettings } from "./ssh-settings.js";
 import type { BecomeOptions, Connection, ExecOptions, ExecResult, FileStat, WriteOptions } from "./types.js";
@@ -27,10 +31,16 @@ export interface SshRunOptions {
   inventoryDir?: string;
   /** known_hosts to use instead of ~/.ssh/known_hosts. */
   knownHostsFile?: string;
+  /** Told when a host's connection stops using persistent shells, and why. */
+  onWarning?: (host: string, msg: string) => void;
 }
 
-// OpenSSH's default MaxSessions is 10 and the SFTP session holds one: stay below it.
-const MAX_CHANNELS = 8;
+// OpenSSH's default MaxSessions is 10 and the SFTP session holds one: shells and exec channels
+// together stay below it.
+const MAX_SHELLS = 4;
+const MAX_CHANNELS = 4;
+// A shell's start-up may run slow login files; give it as long as a command would reasonably take.
+const SHELL_READY_TIMEOUT_MS = 30_000;
 
 /** Clients whose socket has closed: waiting for their `close` event would hang. */
 const closedClients = new WeakSet<Client>();
@@ -38,6 +48,7 @@ const closedClients = new WeakSet<Client>();
 interface Session {
   chain: ClientChain;
   sftp?: Promise<SFTPWrapper>;
+  shells?: ShellPool;
 }
 
 function currentUser(): string {
@@ -71,6 +82,9 @@ class SshConnection implements Connection, FileHost {
     private readonly settings: SshSettings,
     private readonly acceptNew: boolean,
     private readonly defaultKnownHosts: boolean,
+    /** False once shells failed on this host (or when turned off): every command gets its own channel. */
+    private useShells: boolean,
+    private readonly warn: (host: string, msg: string) => void,
   ) {}
 
   get loginUser(): string {
@@ -84,6 +98,16 @@ class SshConnection implements Connection, FileHost {
       const attempt = openClientChain(this.settings, this.acceptNew, this.defaultKnownHosts).then(
         (chain) => {
           const session: Session = { chain };
+          if (this.useShells) {
+            session.shells = new ShellPool(async () => chain.client, {
+              max: MAX_SHELLS,
+              readyTimeoutMs: SHELL_READY_TIMEOUT_MS,
+              onDisabled: (reason) => {
+                this.useShells = false;
+                this.warn(this.host, `running each command on its own SSH channel from now on: ${reason}`);
+              },
+            });
+          }
           this.watch(session);
           return session;
         },
@@ -106,6 +130,7 @@ class SshConnection implements Connection, FileHost {
     const lost = () => {
       if (gone || this.closing) return;
       gone = true;
+      session.shells?.close();
       for (const c of clients) c.end();
       if (this.reconnectsLeft > 0) {
         this.reconnectsLeft -= 1;
@@ -154,7 +179,22 @@ class SshConnection implements Connection, FileHost {
   }
 
   /** Runs a command with raw byte output; the building block for exec and the file operations. */
-  run(cmd: string, opts: ExecOptions): Promise<RawResult> {
+  async run(cmd: string, opts: ExecOptions): Promise<RawResult> {
+    if (this.useShells) {
+      const session = await this.open();
+      const job = session.shells?.enabled ? shellJob(cmd, opts, this.settings.user) : undefined;
+      if (job) {
+        const outcome = await session.shells!.run(job.cmd, opts.timeoutMs);
+        if (outcome?.kind === "done") return shellResult(job, outcome, opts.timeoutMs);
+        if (outcome?.kind === "lost") throw this.lostError(new Error("the session channel closed"));
+        if (outcome) return shellFailure(this.host, outcome, opts.timeoutMs);
+      }
+    }
+    return this.runOnOwnChannel(cmd, opts);
+  }
+
+  /** The fallback: one exec channel for this command (the login shell's start-up runs each time). */
+  private runOnOwnChannel(cmd: string, opts: ExecOptions): Promise<RawResult> {
     return this.channels(async () => {
       const client = await this.client();
       const built = buildCommand(withRemoteTimeout(cmd, opts.timeoutMs), opts.become, this.settings.user);
@@ -206,6 +246,7 @@ class SshConnection implements Connection, FileHost {
     } catch {
       return;
     }
+    session.shells?.close();
     const clients = [session.chain.client, ...[...session.chain.jumps].reverse()];
     for (const c of clients) {
       if (closedClients.has(c)) continue;
@@ -230,5 +271,8 @@ export function createSshConnection(host: string, vars: Record<string, unknown>,
     sshConfig: userSshConfig(home),
   });
   const defaultKnownHosts = settings.knownHostsFile === join(home, ".ssh", "known_hosts");
-  return new SshConnection(host, settings, run.acceptNew === true, defaultKnownHosts);
+  // `redplay_persistent_shell: false` keeps the one-channel-per-command behaviour for a host.
+  const shells = vars.redplay_persistent_shell !== false && vars.redplay_persistent_shell !== "false";
+  const warn = run.onWarning ?? (() => undefined);
+  return new SshConnection(host, settings, run.acceptNew === true, defaultKnownHosts, shells, warn);
 }

@@ -23,6 +23,8 @@ export interface Sshd {
   log(): string;
   /** How many logins succeeded with a public key (one per SSH connection). */
   acceptedLogins(): number;
+  /** How many session channels were started (one per exec channel, persistent shell or SFTP). */
+  sessionsStarted(): number;
   stop(): Promise<void>;
 }
 
@@ -124,6 +126,7 @@ export async function startSshd(opts: { address: string; port?: number; authoriz
     knownHostsLine: `${named} ${type} ${b64}\n`,
     log,
     acceptedLogins: () => log().split("\n").filter((l) => l.includes("Accepted publickey")).length,
+    sessionsStarted: () => log().split("\n").filter((l) => l.includes("Starting session:")).length,
     async stop() {
       const children = childPids(pid);
       if (child.exitCode === null) {

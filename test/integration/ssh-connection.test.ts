@@ -1,7 +1,9 @@
 // The SSH Connection against real OpenSSH servers on 127.0.0.41 (target) and 127.0.0.42
 // (jump host): exec, files, host key policy, auth and transport errors, channel
-// multiplexing, forwarding, jumps and sudo. Users and sudo rules it creates are removed after.
+// multiplexing, forwarding, jumps, sudo, and the persistent remote shells commands run through.
+// Users and sudo rules it creates are removed after.
 import { execFileSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -18,6 +20,7 @@ const JUMP = "127.0.0.42";
 const ECHO = "127.0.0.43";
 const NOPW_USER = "rpt-nopw";
 const PW_USER = "rpt-pw";
+const RC_USER = "rpt-rc";
 const SUDO_PASSWORD = "Sudo-Pass-7391";
 
 let root: string;
@@ -70,10 +73,10 @@ function removeUser(name: string): void {
   rmSync(`/etc/sudoers.d/${name}`, { force: true });
 }
 
-function addUser(name: string, sudoRule: string): void {
+function addUser(name: string, sudoRule: string, shell = "/bin/sh"): void {
   removeUser(name);
   const home = join(root, `home-${name}`);
-  execFileSync("useradd", ["-M", "-d", home, "-s", "/bin/sh", name]);
+  execFileSync("useradd", ["-M", "-d", home, "-s", shell, name]);
   mkdirSync(home);
   execFileSync("chown", [`${name}:`, home]);
   // A set password unlocks the account for sshd (UsePAM no) and is what sudo asks for.
@@ -97,6 +100,7 @@ beforeAll(async () => {
   writeFileSync(knownHosts, target.knownHostsLine + jump.knownHostsLine);
   addUser(NOPW_USER, "NOPASSWD: ALL");
   addUser(PW_USER, "ALL");
+  addUser(RC_USER, "NOPASSWD: ALL", "/bin/bash");
   echo = createServer((s) => s.pipe(s));
   await new Promise<void>((resolve) => echo.listen(0, ECHO, resolve));
   echoPort = (echo.address() as { port: number }).port;
@@ -109,6 +113,7 @@ afterAll(async () => {
   await jump?.stop();
   removeUser(NOPW_USER);
   removeUser(PW_USER);
+  removeUser(RC_USER);
   process.env.HOME = savedEnv.HOME;
   if (savedEnv.SSH_AUTH_SOCK !== undefined) process.env.SSH_AUTH_SOCK = savedEnv.SSH_AUTH_SOCK;
   rmSync(root, { recursive: true, force: true });
@@ -352,5 +357,152 @@ describe("become", () => {
     const r = await connect({ ansible_user: PW_USER }).exec("id -un", { become: { enabled: true } });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/a password is required/);
+  });
+});
+
+describe("persistent shell", () => {
+  const rcHome = () => join(root, `home-${RC_USER}`);
+  const rcRuns = () => {
+    const f = join(rcHome(), "rc-runs");
+    return existsSync(f) ? readFileSync(f, "utf8").split("\n").filter(Boolean).length : 0;
+  };
+  // bash, started by sshd for a command, reads ~/.bashrc: the cost every command used to pay.
+  function setBashrc(...lines: string[]): void {
+    writeFileSync(join(rcHome(), ".bashrc"), ['echo run >> "$HOME/rc-runs"', ...lines, ""].join("\n"));
+    rmSync(join(rcHome(), "rc-runs"), { force: true });
+  }
+
+  function killSleep(arg: string): void {
+    for (const p of readdirSync("/proc")) {
+      if (!/^\d+$/.test(p)) continue;
+      try {
+        if (readFileSync(`/proc/${p}/cmdline`, "utf8") === `sleep\0${arg}\0`) process.kill(Number(p), "SIGKILL");
+      } catch {
+        // ended meanwhile
+      }
+    }
+  }
+
+  it("30 sequential commands run the login shell's start-up file once, in one SSH session", async () => {
+    setBashrc('echo "noise printed by .bashrc"');
+    const conn = connect({ ansible_user: RC_USER });
+    const before = target.sessionsStarted();
+    for (let i = 0; i < 30; i++) {
+      expect(await conn.exec(`echo ${i}`)).toEqual({ code: 0, stdout: `${i}\n`, stderr: "" });
+    }
+    expect(rcRuns()).toBe(1);
+    expect(target.sessionsStarted() - before).toBe(1);
+  });
+
+  it("with redplay_persistent_shell: false every command pays the start-up file again", async () => {
+    setBashrc();
+    const conn = connect({ ansible_user: RC_USER, redplay_persistent_shell: false });
+    const before = target.sessionsStarted();
+    for (let i = 0; i < 5; i++) expect((await conn.exec(`echo ${i}`)).stdout).toBe(`${i}\n`);
+    expect(rcRuns()).toBe(5);
+    expect(target.sessionsStarted() - before).toBe(5);
+  });
+
+  it("returns stdout, stderr, exit code and stdin byte-exact with awkward data", async () => {
+    const conn = connect();
+    // No trailing newline, UTF-8, lines shaped like the shell's own framing, quotes, a here-doc end.
+    const tricky = "h\u00e9llo \u2713\nrp00 0 1 1\n\nrpabc ready 1\n'EOF'\nEOF\nlast line without newline";
+    const r = await conn.exec("cat; printf 'err \\342\\234\\223 no newline' >&2; exit 7", { stdin: tricky });
+    expect(r).toEqual({ code: 7, stdout: tricky, stderr: "err \u2713 no newline" });
+    const big = await conn.exec("head -c 1048576 /dev/zero | tr '\\0' x; head -c 300000 /dev/zero | tr '\\0' y >&2");
+    expect(big.code).toBe(0);
+    expect(big.stdout).toBe("x".repeat(1048576));
+    expect(big.stderr).toBe("y".repeat(300000));
+    const bytes = randomBytes(1 << 20);
+    const sum = await conn.exec("sha256sum", { stdin: bytes });
+    expect(sum.stdout.split(" ")[0]).toBe(createHash("sha256").update(bytes).digest("hex"));
+    expect(await conn.exec("exit 255")).toEqual({ code: 255, stdout: "", stderr: "" });
+    expect((await conn.exec(`printf '%s\\n' "it's" 'EOF'`)).stdout).toBe("it's\nEOF\n");
+    const syntax = await conn.exec("if then");
+    expect(syntax.code).toBe(2);
+    expect(syntax.stderr).toMatch(/syntax error/i);
+    // Without stdin data a command reads EOF at once, never the shell's control channel.
+    expect(await conn.exec("cat; echo done")).toEqual({ code: 0, stdout: "done\n", stderr: "" });
+    // A background process still writing after the command returned cannot corrupt later results.
+    await conn.exec("(sleep 0.3; echo late) &");
+    await new Promise((res) => setTimeout(res, 600));
+    expect(await conn.exec("echo after")).toEqual({ code: 0, stdout: "after\n", stderr: "" });
+  });
+
+  it("runs concurrent commands correctly on up to four shells", async () => {
+    const conn = connect();
+    const before = target.sessionsStarted();
+    const results = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => conn.exec(`sleep 0.${i % 3}; cat; echo err${i} >&2; exit ${i}`, { stdin: `in-${i}\n` })),
+    );
+    results.forEach((r, i) => expect(r).toEqual({ code: i, stdout: `in-${i}\n`, stderr: `err${i}\n` }));
+    expect(target.sessionsStarted() - before).toBe(4);
+  });
+
+  it("kills a timed-out command on the host and keeps using the same shell", async () => {
+    const conn = connect();
+    await conn.exec("true");
+    const before = target.sessionsStarted();
+    const nap = `38.${process.pid}`;
+    const r = await conn.exec(`echo started; echo warn >&2; sleep ${nap}`, { timeoutMs: 500 });
+    expect(r).toEqual({ code: 124, stdout: "started\n", stderr: "warn\ncommand timed out after 500 ms\n" });
+    expect(sleepRunning(nap)).toBe(false);
+    expect(await conn.exec("echo next")).toEqual({ code: 0, stdout: "next\n", stderr: "" });
+    expect(target.sessionsStarted()).toBe(before);
+  });
+
+  it("a command that kills its own shell fails cleanly and the next command gets a new shell", async () => {
+    const conn = connect();
+    const r = await conn.exec("kill -9 $PPID; sleep 1");
+    expect(r.code).toBe(255);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/the remote shell running this command on 127\.0\.0\.41 ended \(signal \w*KILL\)/);
+    expect(await conn.exec("echo again")).toEqual({ code: 0, stdout: "again\n", stderr: "" });
+  });
+
+  it("a shell killed by another command fails the command it was running, and later commands still work", async () => {
+    const conn = connect();
+    const pidFile = join(root, "shell-pid");
+    const nap = `39.${process.pid}`;
+    try {
+      const victim = conn.exec(`echo $PPID > ${pidFile}; exec sleep ${nap}`);
+      await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").endsWith("\n"));
+      expect((await conn.exec(`kill -9 $(cat ${pidFile})`)).code).toBe(0);
+      const r = await victim;
+      expect(r.code).toBe(255);
+      expect(r.stderr).toMatch(/remote shell .* ended/);
+      expect(await conn.exec("echo alive")).toEqual({ code: 0, stdout: "alive\n", stderr: "" });
+    } finally {
+      killSleep(nap);
+    }
+  });
+
+  it("falls back to one channel per command when the shell cannot start, and says why", async () => {
+    // mktemp -d honours TMPDIR: the shell's private directory cannot be made.
+    setBashrc("export TMPDIR=/nonexistent-redplay-dir");
+    const warnings: string[] = [];
+    const conn = connect({ ansible_user: RC_USER }, { onWarning: (host, msg) => warnings.push(`${host}|${msg}`) });
+    for (let i = 0; i < 3; i++) expect(await conn.exec(`echo ${i}`)).toEqual({ code: 0, stdout: `${i}\n`, stderr: "" });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^127\.0\.0\.41\|running each command on its own SSH channel from now on: the remote \/bin\/sh did not start/);
+    // The failed shell's start-up, then one per command.
+    expect(rcRuns()).toBe(4);
+  });
+
+  it("password sudo runs in the shell without the password in any argv or output", async () => {
+    const conn = connect({ ansible_user: PW_USER });
+    const become = { enabled: true, password: SUDO_PASSWORD };
+    const before = target.sessionsStarted();
+    for (let i = 0; i < 3; i++) {
+      const r = await conn.exec("id -un; ps -eo args; cat", { become, stdin: `in${i}` });
+      expect(r.code).toBe(0);
+      expect(r.stdout.startsWith("root\n")).toBe(true);
+      expect(r.stdout.endsWith(`in${i}`)).toBe(true);
+      expect(r.stdout + r.stderr).not.toContain(SUDO_PASSWORD);
+    }
+    expect(target.sessionsStarted() - before).toBe(1);
+    // A non-root target user cannot open the private stdin file: that command takes its own channel.
+    const other = await conn.exec("id -un; cat", { become: { ...become, user: NOPW_USER }, stdin: "for nopw" });
+    expect(other).toEqual({ code: 0, stdout: `${NOPW_USER}\nfor nopw`, stderr: "" });
   });
 });
