@@ -31,7 +31,9 @@ describe("exec", () => {
     expect(r.stderr).toContain("timed out after 2000 ms");
     const pid = Number(readFileSync(pidFile, "utf8"));
     // The background sleep shared the pipe, so "close" implies it died; it may linger as a zombie.
-    const state = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] : "gone";
+    // On a busy machine the pid may already belong to another program: only our `sleep 30` counts.
+    const ours = existsSync(`/proc/${pid}/cmdline`) && readFileSync(`/proc/${pid}/cmdline`, "utf8") === "sleep\u000030\u0000";
+    const state = ours ? readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] : "gone";
     expect(["gone", "Z"]).toContain(state);
   });
 
