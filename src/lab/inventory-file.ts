@@ -4,6 +4,7 @@
 // so the file works from any working directory.
 import { writeFile } from "node:fs/promises";
 import { stringify } from "yaml";
+import { LAB_PASSWORD } from "./probe.js";
 
 /** What the inventory describes. */
 export interface LabInventoryInput {
@@ -27,7 +28,7 @@ export function labInventoryYaml(input: LabInventoryInput): string {
             redis_primary: input.nodes[0]?.name ?? "node-1",
             // A default keeps `redplay run` working on the lab without -e; the lab listens only on
             // loopback, and REDIS_PASSWORD still overrides it.
-            redis_password: "{{env 'REDIS_PASSWORD' 'lab-only-password'}}",
+            redis_password: `{{env 'REDIS_PASSWORD' '${LAB_PASSWORD}'}}`,
             // Full syncs start at once instead of after Debian's 5 s diskless delay.
             redis_repl_diskless_sync_delay: 0,
           },

@@ -163,13 +163,14 @@ export async function labDown(opts: LabDirOptions = {}): Promise<boolean> {
 }
 
 /** Probes every node: sshd banner, Redis PING, replication role. */
-export async function labStatus(opts: LabDirOptions = {}): Promise<LabStatusRow[]> {
+/** `password`: to read roles once the group is locked; default REDIS_PASSWORD, else the lab's default. */
+export async function labStatus(opts: LabDirOptions & { password?: string } = {}): Promise<LabStatusRow[]> {
   const paths = labPaths(opts.dir);
   const state = await requireState(paths);
   return Promise.all(
     state.nodes.map(async (n): Promise<LabStatusRow> => {
       const [sshd, redis] = await Promise.all([sshdAnswers(n.address), redisAnswers(n.address)]);
-      const role = redis ? await redisRole(n.address) : null;
+      const role = redis ? await redisRole(n.address, opts.password) : null;
       return { node: n.name, address: n.address, sshd: sshd ? "up" : "down", redis: redis ? "up" : "down", role: role ?? "-" };
     }),
   );

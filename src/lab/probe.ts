@@ -55,6 +55,9 @@ export async function sshdAnswers(host: string, timeoutMs = 1000): Promise<boole
   return got !== null && got.startsWith("SSH-2.0");
 }
 
+/** The password inventory/lab.yaml and the lab's own inventory use when REDIS_PASSWORD is unset. */
+export const LAB_PASSWORD = "lab-only-password";
+
 /**
  * True when Redis on host:6379 is serving. A node that requires a password answers PING with
  * `-NOAUTH`: it is up, just locked.
@@ -64,9 +67,18 @@ export async function redisAnswers(host: string, timeoutMs = 1000): Promise<bool
   return got !== null && (got.startsWith("+PONG") || got.startsWith("-NOAUTH"));
 }
 
-/** The node's replication role from `INFO replication`; null when unknown (down, or a password is needed). */
-export async function redisRole(host: string, timeoutMs = 1000): Promise<"master" | "slave" | null> {
-  const got = await exchange(host, 6379, "INFO replication\r\n", (b) => /^\$\d+\r\n/.test(b) ? /\r\nrole:\w+/.test(b) : b.includes("\r\n"), timeoutMs);
+/**
+ * The node's replication role from `INFO replication`; null when unknown (down, or locked with a
+ * password other than the lab's: REDIS_PASSWORD, else the lab inventory's default).
+ */
+export async function redisRole(host: string, password?: string, timeoutMs = 1000): Promise<"master" | "slave" | null> {
+  const done = (b: string) => /\r\nrole:\w+/.test(b) || /^-|\r\n-/.test(b.replace(/^\+OK\r\n/, ""));
+  let got = await exchange(host, 6379, "INFO replication\r\n", done, timeoutMs);
+  if (got?.startsWith("-NOAUTH")) {
+    const pw = password ?? process.env.REDIS_PASSWORD ?? LAB_PASSWORD;
+    const auth = `*2\r\n$4\r\nAUTH\r\n$${Buffer.byteLength(pw)}\r\n${pw}\r\n`;
+    got = await exchange(host, 6379, `${auth}INFO replication\r\n`, done, timeoutMs);
+  }
   const role = got ? /\r\nrole:(master|slave)/.exec(got)?.[1] : undefined;
   return role === "master" || role === "slave" ? role : null;
 }

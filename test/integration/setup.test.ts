@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { labKill, labStart } from "../../src/lab/lab.js";
+import { labKill, labStart, labStatus } from "../../src/lab/lab.js";
 import { recap, runCli, type CliResult } from "../helpers/cli.js";
 import { startLab, stopLab, type TestLab } from "../helpers/lab.js";
 
@@ -123,6 +123,9 @@ describe("playbooks/setup.yaml on a 3-node lab", () => {
 
     const noAuth = await redisCli("node-1", ["get", "fresh:key"], false);
     expect(noAuth).toMatch(/^NOAUTH/);
+    // `lab status` reads the roles of a locked group with the password.
+    const rows = await labStatus({ dir: lab!.dir, password: PASSWORD });
+    expect(rows.map((row) => row.role)).toEqual(["master", "slave", "slave"]);
 
     for (const n of NODES) {
       const text = await conf(n);
