@@ -1,8 +1,10 @@
-// File operations over one SSH connection. Reads and writes go through the cached SFTP session
-// when the login user may touch the file itself; with `become` for a non-root login they go
-// through sudo instead (`cat`, or a script fed the bytes on stdin). Writes are atomic either
-// way: a temp file in the target's directory, mode and owner set, then one rename over the target
-// (`posix-rename@openssh.com` over SFTP, `mv -f` within one directory through sudo).
+// File operations over one SSH connection. While the connection runs commands through its
+// persistent shells, reads and writes go through them too (`cat`, or a script fed the bytes on
+// stdin), with sudo when `become` asks for another user: an SFTP session would cost one more
+// start of the login shell on the host (sshd runs subsystems through it). Otherwise the login
+// user's own reads and writes use the cached SFTP session. Writes are atomic either way: a temp
+// file in the target's directory, mode and owner set, then one rename over the target
+// (`posix-rename@openssh.com` over SFTP, `mv -f` within one directory through the shell).
 import { randomBytes } from "node:crypto";
 import { posix } from "node:path";
 import type { SFTPWrapper, Stats } from "ssh2";
@@ -16,6 +18,8 @@ import type { BecomeOptions, ExecOptions, FileStat, WriteOptions } from "./types
 export interface FileHost {
   readonly host: string;
   readonly loginUser: string;
+  /** Commands run through persistent shells: file operations are cheaper as commands than over SFTP. */
+  readonly prefersShell: boolean;
   sftp(): Promise<SFTPWrapper>;
   run(cmd: string, opts: ExecOptions): Promise<RawResult>;
 }
@@ -28,6 +32,11 @@ const SFTP_NO_SUCH_FILE = 2;
 /** True when the operation must go through sudo rather than SFTP. */
 function viaSudo(h: FileHost, become: BecomeOptions | undefined): boolean {
   return h.loginUser !== "root" && becomeUser(become, h.loginUser) !== undefined;
+}
+
+/** True when the operation runs as a command (with sudo when `become` needs it), not over SFTP. */
+function viaCommand(h: FileHost, become: BecomeOptions | undefined): boolean {
+  return h.prefersShell || viaSudo(h, become);
 }
 
 function fail(h: FileHost, what: string, path: string, detail: string): RemoteFileError {
@@ -44,8 +53,10 @@ function promisify<T>(fn: (cb: (err: Error | null | undefined, v: T) => void) =>
 
 /** The file's bytes, or null when it does not exist. */
 export async function readFileOn(h: FileHost, path: string, become?: BecomeOptions): Promise<Buffer | null> {
-  if (viaSudo(h, become)) {
-    const r = await h.run(`if [ -e ${shq(path)} ]; then exec cat -- ${shq(path)}; else exit 3; fi`, { become });
+  if (viaCommand(h, become)) {
+    const r = await h.run(`if [ -e ${shq(path)} ]; then exec cat -- ${shq(path)}; else exit 3; fi`, {
+      become: viaSudo(h, become) ? become : undefined,
+    });
     if (r.code === 3) return null;
     if (r.code !== 0) throw fail(h, "read", path, r.stderr.toString("utf8"));
     return r.stdout;
@@ -139,8 +150,8 @@ async function writeViaSftp(h: FileHost, ids: IdResolver, path: string, data: Bu
   }
 }
 
-/** Atomic write through sudo: the bytes arrive on stdin, never in argv or a world-readable file. */
-async function writeViaSudo(h: FileHost, path: string, data: Buffer, o: WriteOptions): Promise<void> {
+/** Atomic write as a command (with sudo for `become`): the bytes arrive on stdin, never in argv or a world-readable file. */
+async function writeViaCommand(h: FileHost, path: string, data: Buffer, o: WriteOptions): Promise<void> {
   const p = shq(path);
   const t = shq(tempName(path));
   const lines = [
@@ -157,12 +168,12 @@ async function writeViaSudo(h: FileHost, path: string, data: Buffer, o: WriteOpt
   if (o.owner !== undefined) lines.push(`chown -- ${shq(o.owner)} "$t"`);
   if (o.group !== undefined) lines.push(`chgrp -- ${shq(o.group)} "$t"`);
   lines.push(`mv -f -- "$t" ${p}`, "trap - EXIT");
-  const r = await h.run(lines.join("\n"), { become: o.become, stdin: data });
+  const r = await h.run(lines.join("\n"), { become: viaSudo(h, o.become) ? o.become : undefined, stdin: data });
   if (r.code !== 0) throw fail(h, "write", path, r.stderr.toString("utf8"));
 }
 
 /** Writes `data` to `path` atomically with the requested mode/owner/group. */
 export async function writeFileOn(h: FileHost, ids: IdResolver, path: string, data: Buffer, o: WriteOptions = {}): Promise<void> {
-  if (viaSudo(h, o.become)) return writeViaSudo(h, path, data, o);
+  if (viaCommand(h, o.become)) return writeViaCommand(h, path, data, o);
   return writeViaSftp(h, ids, path, data, o);
 }

@@ -91,6 +91,10 @@ class SshConnection implements Connection, FileHost {
     return this.settings.user;
   }
 
+  get prefersShell(): boolean {
+    return this.useShells;
+  }
+
   private open(): Promise<Session> {
     if (this.dead) return Promise.reject(this.dead);
     if (this.closing) return Promise.reject(new UnreachableError(this.host, `the connection to ${this.host} is closed`));

@@ -155,10 +155,15 @@ describe("exec", () => {
   });
 });
 
-describe("files", () => {
+// Both ways of moving files: as commands through the persistent shell (the default), and over
+// SFTP (the fallback when commands get their own channels).
+describe.each([
+  ["the persistent shell", "shell", {}],
+  ["SFTP", "sftp", { redplay_persistent_shell: false }],
+] as const)("files through %s", (_label, tag, extra) => {
   it("writes atomically and reads back the exact bytes, leaving no temp file", async () => {
-    const conn = connect();
-    const dir = join(root, "files");
+    const conn = connect({ ...extra });
+    const dir = join(root, `files-${tag}`);
     mkdirSync(dir);
     const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
     await conn.write(join(dir, "blob.bin"), bytes);
@@ -170,8 +175,8 @@ describe("files", () => {
   });
 
   it("sets mode, owner and group, and keeps the mode on a rewrite without one", async () => {
-    const conn = connect();
-    const path = join(root, "owned.conf");
+    const conn = connect({ ...extra });
+    const path = join(root, `owned-${tag}.conf`);
     await conn.write(path, Buffer.from("x=1\n"), { mode: 0o640, owner: NOPW_USER, group: PW_USER });
     expect(await conn.stat(path)).toEqual({ exists: true, isDir: false, mode: 0o640, owner: NOPW_USER, group: PW_USER, size: 4 });
     await conn.write(path, Buffer.from("x=22\n"));
@@ -181,14 +186,14 @@ describe("files", () => {
   });
 
   it("reads a missing file as null and stats it as absent", async () => {
-    const conn = connect();
+    const conn = connect({ ...extra });
     expect(await conn.read(join(root, "nope"))).toBeNull();
     expect(await conn.stat(join(root, "nope"))).toEqual({ exists: false });
     expect(await conn.stat(root)).toMatchObject({ exists: true, isDir: true, mode: 0o755, owner: "root" });
   });
 
   it("fails a write into a missing directory with a message naming the path", async () => {
-    await expect(connect().write(join(root, "no-dir", "f"), Buffer.from("x"))).rejects.toThrow(/cannot write .*no-dir\/f on 127\.0\.0\.41/);
+    await expect(connect({ ...extra }).write(join(root, "no-dir", "f"), Buffer.from("x"))).rejects.toThrow(/cannot write .*no-dir\/f on 127\.0\.0\.41/);
   });
 });
 
