@@ -29,15 +29,15 @@ export function extraVars(password) {
   return [`redis_password=${password}`, "redis_repl_diskless_sync_delay=0"];
 }
 
-/** redplay: `node bin/redplay.js run PLAYBOOK -i LAB_INVENTORY -e ...`. */
+/** redplay: `bin/redplay.js run PLAYBOOK -i LAB_INVENTORY -e ...`, executed as `npx redplay` runs it (its shebang sets Node's flags). */
 export function redplayTool(repo) {
   return {
     name: "redplay",
     async run(lab, playbook, { password, check = false }) {
-      const args = [join(repo, "bin/redplay.js"), "run", join(repo, playbook), "-i", lab.inventory];
+      const args = ["run", join(repo, playbook), "-i", lab.inventory];
       for (const v of extraVars(password)) args.push("-e", v);
       if (check) args.push("--check", "--diff");
-      return measured(process.execPath, args, { cwd: repo });
+      return measured(join(repo, "bin/redplay.js"), args, { cwd: repo });
     },
   };
 }

@@ -4,9 +4,16 @@
 // key is checked the same way before anything is sent to it.
 import { readFile } from "node:fs/promises";
 import type { Duplex } from "node:stream";
-import ssh2 from "ssh2";
 import type { AnyAuthMethod, AuthenticationType, Client, ConnectConfig } from "ssh2";
 import { AuthError, HostKeyError, UnreachableError } from "../errors.js";
+
+// ssh2 is loaded on first use: importing it allocates ~16 MB (its WebAssembly poly1305), which
+// `validate` and runs on `local` hosts never need.
+let ssh2Module: Promise<typeof import("ssh2")> | undefined;
+async function loadSsh2(): Promise<typeof import("ssh2")> {
+  ssh2Module ??= import("ssh2").then((m) => ((m as { default?: typeof import("ssh2") }).default ?? m));
+  return ssh2Module;
+}
 import {
   fingerprint,
   knownHostsName,
@@ -59,7 +66,7 @@ async function loadCredentials(s: SshSettings): Promise<Credentials> {
       }
       continue;
     }
-    const parsed = ssh2.utils.parseKey(data, s.passphrase);
+    const parsed = (await loadSsh2()).utils.parseKey(data, s.passphrase);
     if (parsed instanceof Error) {
       const encrypted = /encrypt|passphrase|decrypt/i.test(parsed.message);
       keyProblems.push(
@@ -135,7 +142,7 @@ async function connectHop(
   const preferred = preferredHostKeyAlgorithms(entries, knownHostsName(t.address, t.port));
   const algos = [...preferred, ...DEFAULT_HOST_KEY_ALGOS.filter((a) => !preferred.includes(a))];
   const { methods, tried } = authPlan(s, t.user, creds, opts.withPassword);
-  const client = new ssh2.Client();
+  const client = new (await loadSsh2()).Client();
   let refusal: Error | undefined;
 
   return new Promise<Client>((resolve, reject) => {
