@@ -4,68 +4,23 @@
 // writable. Everything is read straight from each Redis and each node's files.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recap, runCli } from "../helpers/cli.js";
+import { recap } from "../helpers/cli.js";
 import { sshRun, startLab, stopLab, type TestLab } from "../helpers/lab.js";
+import { labRedis, until } from "../helpers/lab-redis.js";
 
 const BASE = "127.0.0.54";
 const PASSWORD = "lab-only-password";
 const NODES = ["node-1", "node-2", "node-3"];
 
 let lab: TestLab | undefined;
-const clients: Redis[] = [];
 
 function theLab(): TestLab {
   if (!lab) throw new Error("lab did not start");
   return lab;
 }
 
-function redis(node: string): Redis {
-  const c = new Redis({
-    host: theLab().address[node],
-    port: 6379,
-    password: PASSWORD,
-    lazyConnect: true,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    connectTimeout: 3000,
-  });
-  c.on("error", () => undefined);
-  clients.push(c);
-  return c;
-}
-
-async function call(node: string, ...args: string[]): Promise<unknown> {
-  const c = redis(node);
-  try {
-    await c.connect();
-    return await c.call(args[0]!, ...args.slice(1));
-  } finally {
-    c.disconnect();
-  }
-}
-
-async function role(node: string): Promise<string> {
-  const info = String(await call(node, "INFO", "replication"));
-  const r = /role:(\w+)/.exec(info)![1]!;
-  if (r === "master") return "master";
-  return `replica of ${/master_host:(\S+)/.exec(info)![1]} link ${/master_link_status:(\w+)/.exec(info)![1]}`;
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-function playbook(name: string, ...extra: string[]) {
-  return runCli(["run", `playbooks/${name}`, "-i", theLab().paths.inventory, ...extra], { timeoutMs: 180_000 });
-}
+const { clients, redis, call, role, playbook } = labRedis(theLab, PASSWORD);
 
 async function replicaofLine(node: string): Promise<string | null> {
   const text = await readFile(join(theLab().dir, "nodes", node, "etc-redis", "redis.conf"), "utf8");

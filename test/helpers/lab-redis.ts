@@ -1,0 +1,65 @@
+// Reading a lab's Redis nodes directly (ioredis on each node's own address, with the password),
+// independently of redplay, plus running a playbook of the repo against the lab's inventory.
+import { Redis } from "ioredis";
+import { runCli, type CliResult } from "./cli.js";
+import type { TestLab } from "./lab.js";
+
+export interface LabRedis {
+  /** Every client opened, to disconnect in afterAll. */
+  clients: Redis[];
+  /** A new, not yet connected client for the node (no retries, no offline queue). */
+  redis(node: string): Redis;
+  /** One command on the node over a fresh connection. */
+  call(node: string, ...args: string[]): Promise<unknown>;
+  /** "master", or "replica of <host> link <up|down>". */
+  role(node: string): Promise<string>;
+  /** `redplay run playbooks/<name> -i <lab inventory> ...extra`. */
+  playbook(name: string, ...extra: string[]): Promise<CliResult>;
+}
+
+export function labRedis(theLab: () => TestLab, password: string): LabRedis {
+  const clients: Redis[] = [];
+  const redis = (node: string): Redis => {
+    const c = new Redis({
+      host: theLab().address[node],
+      port: 6379,
+      password,
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      connectTimeout: 3000,
+    });
+    c.on("error", () => undefined);
+    clients.push(c);
+    return c;
+  };
+  const call = async (node: string, ...args: string[]): Promise<unknown> => {
+    const c = redis(node);
+    try {
+      await c.connect();
+      return await c.call(args[0]!, ...args.slice(1));
+    } finally {
+      c.disconnect();
+    }
+  };
+  const role = async (node: string): Promise<string> => {
+    const info = String(await call(node, "INFO", "replication"));
+    const r = /role:(\w+)/.exec(info)![1]!;
+    if (r === "master") return "master";
+    return `replica of ${/master_host:(\S+)/.exec(info)![1]} link ${/master_link_status:(\w+)/.exec(info)![1]}`;
+  };
+  const playbook = (name: string, ...extra: string[]) =>
+    runCli(["run", `playbooks/${name}`, "-i", theLab().paths.inventory, ...extra], { timeoutMs: 180_000 });
+  return { clients, redis, call, role, playbook };
+}
+
+/** Polls `check` every 200 ms until it holds (a rejection counts as false); throws after `ms`. */
+export async function until(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
