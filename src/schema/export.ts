@@ -2,7 +2,7 @@
 // playbook one lists every registered module with its argument schema, templated values allowed.
 import { getModule, moduleNames } from "../modules/registry.js";
 import { inventorySchema } from "./inventory.js";
-import { playKeywordSchemas, taskKeywordSchemas } from "./keywords.js";
+import { playbookStructureSchema } from "./playbook.js";
 import { templatedSchema } from "./templated.js";
 
 const DRAFT = "http://json-schema.org/draft-07/schema#";
@@ -20,21 +20,17 @@ function moduleValueSchema(name: string): Record<string, unknown> {
 export function buildPlaybookSchema(): Record<string, unknown> {
   const names = moduleNames();
   const modules = Object.fromEntries(names.map((n) => [n, moduleValueSchema(n)]));
+  // The loader's structural schema, with the tasks closed over the known modules.
+  const base = playbookStructureSchema() as { definitions: { play: unknown; task: { properties: Record<string, unknown> } } };
   return {
     $schema: DRAFT,
     title: "redplay playbook",
-    type: "array",
-    items: { $ref: "#/definitions/play" },
+    ...base,
     definitions: {
-      play: {
-        type: "object",
-        required: ["hosts"],
-        properties: playKeywordSchemas("#/definitions/task"),
-        additionalProperties: false,
-      },
+      play: base.definitions.play,
       task: {
-        type: "object",
-        properties: { ...taskKeywordSchemas("#/definitions/task"), ...modules },
+        ...base.definitions.task,
+        properties: { ...base.definitions.task.properties, ...modules },
         additionalProperties: false,
         // Exactly one module, or a block.
         oneOf: [...names.map((n) => ({ required: [n] })), { required: ["block"] }],
