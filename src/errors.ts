@@ -101,9 +101,10 @@ export class NoHostsMatchedError extends RedplayError {
   constructor(
     readonly pattern: string,
     readonly loc?: Location,
+    readonly limit?: string,
   ) {
     super(
-      `${loc ? `${formatLocation(loc)}: ` : ""}no host matched the pattern "${pattern}"`,
+      `${loc ? `${formatLocation(loc)}: ` : ""}no host matched the pattern "${pattern}"${limit ? ` with --limit "${limit}"` : ""}`,
     );
   }
 }

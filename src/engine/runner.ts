@@ -36,7 +36,7 @@ export function playHosts(playbook: Playbook, inventory: Inventory, limit?: stri
   return playbook.plays.map((play) => {
     const hosts = inventory.match(play.hosts).filter((h) => !limited || limited.has(h));
     if (hosts.length === 0) {
-      throw new NoHostsMatchedError(limit ? `${play.hosts}" with --limit "${limit}` : play.hosts, play.loc);
+      throw new NoHostsMatchedError(play.hosts, play.loc, limit);
     }
     return hosts;
   });
@@ -50,7 +50,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
   const vars = new VarStore(inventory, playbook, options.extraVars, options.check, options.secrets, (h) => states.isActive(h));
   options.secrets.addFromVars(options.extraVars);
   const ssh = { ...options.ssh, onWarning: options.ssh.onWarning ?? ((host: string, msg: string) => emit({ type: "warning", msg, host })) };
-  const conns = new ConnectionPool(ssh, (h) => vars.connectionVars(h));
+  const conns = new ConnectionPool(ssh, (h) => vars.forHost(h));
   const resources = new RunResourcePool();
   let aborted: string | undefined;
 
@@ -266,7 +266,8 @@ class PlayRunner {
     this.emit({ type: "task_end", task: name, durationMs: Date.now() - t0 });
   }
 
-  /** run_once: the one result is registered, and its facts set, on every host of the batch. */
+  /** Registers the outcome and sets its facts on `host`, and notifies its handlers if it changed;
+   *  for run_once, every host of the batch gets the one outcome this way. */
   private share(task: TaskSpec, host: string, outcome: HostOutcome): void {
     const facts: Record<string, unknown> = { ...outcome.facts };
     if (task.register) facts[task.register] = outcome.record;
@@ -277,11 +278,8 @@ class PlayRunner {
   private record(task: TaskSpec, host: string, outcome: HostOutcome, name: string): void {
     const shown = outcome.items.length > 0 ? outcome.items : [outcome.result];
     for (const r of shown) this.emit({ type: "host_result", task: name, result: r });
-    const facts: Record<string, unknown> = { ...outcome.facts };
-    if (task.register) facts[task.register] = outcome.record;
-    if (Object.keys(facts).length > 0) this.deps.vars.setFacts(host, facts);
     this.count(host, outcome.result);
-    if (outcome.result.status === "changed") this.notify(task, host);
+    this.share(task, host, outcome);
   }
 
   private count(host: string, r: HostResult): void {

@@ -63,11 +63,6 @@ export class VarStore {
     this.cache.delete(host);
   }
 
-  /** Inventory variables only (connection settings are read from these and play vars). */
-  connectionVars(host: string): Vars {
-    return this.forHost(host);
-  }
-
   /** Every variable visible on `host`; `scoped` are block/task vars and loop variables. */
   forHost(host: string, scoped?: Vars): Vars {
     const cacheable = !scoped || Object.keys(scoped).length === 0;
