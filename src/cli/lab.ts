@@ -2,7 +2,7 @@
 // src/lab/; this file only parses options, prints, and turns a failure into one line and
 // exit code 1.
 import type { Command } from "commander";
-import { labDown, labKill, labStart, labStatus, labUp, type LabStatusRow } from "../lab/lab.js";
+import { labDown, labKill, labStart, labStatus, labUp, type LabServer, type LabStatusRow, type LabSuite } from "../lab/lab.js";
 
 interface DirOpt {
   dir?: string;
@@ -36,7 +36,7 @@ function parseNodes(value: string): number {
 export function registerLabCommand(program: Command): void {
   const lab = program
     .command("lab")
-    .description("a local lab of real hosts on this machine: sshd + redis-server per node on 127.0.0.x (root, Linux)");
+    .description("a local lab of real hosts on this machine: sshd + redis-server per node on 127.0.0.x (root, Linux); --os boots systemd hosts");
   const dirOption = ["--dir <dir>", "lab directory", ".lab"] as const;
 
   lab
@@ -44,9 +44,11 @@ export function registerLabCommand(program: Command): void {
     .description("create and start a fresh lab (empty data dirs)")
     .option("--nodes <n>", "number of nodes (1-50)", parseNodes, 3)
     .option("--base <addr>", "address of node-1; node-K gets base+K-1", "127.0.0.11")
+    .option("--os <release>", "boot each node as a Debian host with systemd: bullseye, bookworm or trixie")
+    .option("--server <what>", "with --os: redis, valkey (trixie), none, or an upstream build such as redis-6.2.16")
     .option(...dirOption)
     .action(
-      action(async (opts: DirOpt & { nodes: number; base: string }) => {
+      action(async (opts: DirOpt & { nodes: number; base: string; os?: LabSuite; server?: LabServer }) => {
         const r = await labUp({ ...opts, log: (line) => console.log(line) });
         if (r.alreadyUp) {
           console.log(`lab already up in ${r.paths.dir}`);

@@ -98,9 +98,12 @@ async function signalInit(procs: NodeProcs, sig: NodeJS.Signals): Promise<void> 
   if ((await pidNamespaceOf(procs.initPid)) === procs.pidNs) signal(procs.initPid, sig);
 }
 
-/** The unshare wrapper exits with its child; it is only killed if it somehow lingers. */
-async function reapUnshare(procs: NodeProcs): Promise<void> {
-  const gone = await pollUntil(async () => (await cmdlineOf(procs.unsharePid))[0] !== "unshare", 2000);
+// What holds a node's namespaces: unshare (namespace nodes) or systemd-nspawn (systemd nodes).
+const LAUNCHERS = new Set(["unshare", "systemd-nspawn"]);
+
+/** The launcher exits with the node's init; it is only killed if it somehow lingers. */
+export async function reapLauncher(procs: NodeProcs, timeoutMs = 2000): Promise<void> {
+  const gone = await pollUntil(async () => !LAUNCHERS.has((await cmdlineOf(procs.unsharePid))[0] ?? ""), timeoutMs);
   if (!gone) signal(procs.unsharePid, "SIGKILL");
 }
 
@@ -111,14 +114,14 @@ export async function killNodeProcess(name: string, procs: NodeProcs): Promise<v
     const left = await livePidsInNamespace(procs.pidNs);
     throw new LabError(`${name} still has processes after SIGKILL: ${left.join(", ")}`, name);
   }
-  await reapUnshare(procs);
+  await reapLauncher(procs);
 }
 
 /** A clean stop: SIGTERM, a few seconds for Redis and sshd to exit, then SIGKILL. */
 export async function stopNodeProcess(name: string, procs: NodeProcs, graceMs = 5000): Promise<void> {
   await signalInit(procs, "SIGTERM");
   if (await pollUntil(async () => !(await nodeHasProcesses(procs)), graceMs)) {
-    await reapUnshare(procs);
+    await reapLauncher(procs);
     return;
   }
   await killNodeProcess(name, procs);

@@ -13,7 +13,7 @@ export interface LabDirOptions {
 
 /** The processes of one running node, as seen from the host. */
 export interface NodeProcs {
-  /** The `unshare` process (host pid namespace) that holds the node's namespaces. */
+  /** The `unshare` (or, on a systemd node, `systemd-nspawn`) process that holds the node's namespaces. */
   unsharePid: number;
   /** The node's init (pid 1 inside its pid namespace); SIGKILL of it kills the whole node. */
   initPid: number;
@@ -33,6 +33,8 @@ export interface LabState {
   version: 1;
   base: string;
   nodes: LabNode[];
+  /** Set on a systemd lab: the Debian release its nodes boot, what they run, and their rootfs layers (top first). */
+  systemd?: { os: string; server: string; layers: string[] };
 }
 
 /** Absolute paths of a lab's files. */

@@ -2,7 +2,6 @@
 // listens on the node's ports any more, so a following `up` can bind them again.
 import { readFile } from "node:fs/promises";
 import { LabError } from "./lab-error.js";
-import type { NodeDirs } from "./node-dirs.js";
 import { portOpen, redisAnswers, sshdAnswers } from "./probe.js";
 import { pollUntil } from "./procs.js";
 
@@ -20,10 +19,19 @@ async function tail(path: string, lines: number): Promise<string> {
   }
 }
 
-/** Resolves when both services of the node answer; a LabError names the node and what is missing. */
-export async function waitNodeReady(name: string, address: string, dirs: NodeDirs, timeoutMs: number): Promise<void> {
+/** Where a node's boot output and files are, for the message when it does not come up. */
+export interface NodeLogs {
+  root: string;
+  bootLog: string;
+}
+
+/**
+ * Resolves when the node's services answer (sshd, and Redis unless `redis` is false: a node with
+ * nothing installed); a LabError names the node and what is missing.
+ */
+export async function waitNodeReady(name: string, address: string, dirs: NodeLogs, timeoutMs: number, redisExpected = true): Promise<void> {
   let ssh = false;
-  let redis = false;
+  let redis = !redisExpected;
   const ok = await pollUntil(async () => {
     ssh = ssh || (await sshdAnswers(address));
     redis = redis || (await redisAnswers(address));
