@@ -104,7 +104,7 @@ export async function ensureBuild(name: string, log: (line: string) => void = ()
     await sh`cp ${join(src, "src", `${prefix}-server`)} ${join(src, "src", `${prefix}-cli`)} ${b.binDir}/`;
     await sh`cp ${join(src, `${prefix}.conf`)} ${b.stockConf}`;
     const line = (await sh`${b.server} --version`).stdout;
-    const v = versionFromBinary(line);
+    const v = versionFromBinary(line, b.server);
     if (!v || v.version !== b.version) throw new LabError(`${name}: built binary reports "${line.trim()}"`);
     await rm(src, { recursive: true, force: true });
     await writeFile(join(dir, ".done"), `${line.trim()}\n`);

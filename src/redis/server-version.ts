@@ -45,12 +45,13 @@ export function versionFromInfo(server: Record<string, unknown>): ServerVersion 
 
 /**
  * The identity from a server binary's `--version` line:
- * `Redis server v=7.0.15 sha=...` or `Valkey server v=8.1.1 sha=...`. Null when unrecognised.
+ * `Redis server v=7.0.15 sha=...` or `Valkey server v=8.1.1 sha=...`. Valkey 7.2 prints only
+ * `Server v=7.2.7 ...`: `binary` (the program's name or path) tells it apart. Null when unrecognised.
  */
-export function versionFromBinary(line: string): ServerVersion | null {
-  const m = /\b(Redis|Valkey|KeyDB) server v=(\d+\.\d+\.\d+)/i.exec(line);
+export function versionFromBinary(line: string, binary = ""): ServerVersion | null {
+  const m = /(?:\b(Redis|Valkey|KeyDB) )?\bserver v=(\d+\.\d+\.\d+)/i.exec(line);
   if (!m) return null;
-  const name = m[1]!.toLowerCase();
+  const name = (m[1] ?? (/valkey/i.test(binary) ? "valkey" : "")).toLowerCase();
   const version = m[2]!;
   if (name === "valkey") return { flavor: "valkey", version, redisCompat: valkeyRedisCompat(version) };
   if (name === "redis") return { flavor: "redis", version, redisCompat: version };
