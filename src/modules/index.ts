@@ -1,6 +1,7 @@
 // The builtin modules (the redis_* family included), registered by name. Calling registerBuiltinModules() again is harmless:
 // the registry maps names, so a second call replaces each module with itself.
 import { registerModule } from "./registry.js";
+import { aptModule, packageModule } from "./apt.js";
 import { assertModule } from "./assert.js";
 import { commandModule, shellModule } from "./command.js";
 import { copyModule } from "./copy.js";
@@ -24,6 +25,8 @@ export const builtinModules: readonly Module<any>[] = [
   templateModule,
   fileModule,
   serviceModule,
+  aptModule,
+  packageModule,
   waitForModule,
   assertModule,
   failModule,

@@ -1,6 +1,6 @@
 // Arguments are rendered after loading, so at load time `port: "{{ redis_port }}"` must pass a
-// schema that says `type: integer`. This rewrites a schema so every non-string `type` also
-// accepts a string holding `{{`, and records where it did so (to keep error messages clean).
+// schema that says `type: integer`. This rewrites a schema so every non-string `type` and every
+// `enum` also accepts a string holding `{{`, and records where it did so (to keep error messages clean).
 
 /** The string a templated value must contain to be let through before rendering. */
 export const TEMPLATE_MARKER = "{{";
@@ -30,7 +30,8 @@ export function templatedSchema(schema: Record<string, unknown>): TemplatedSchem
 }
 
 function rewrite(node: Record<string, unknown>, at: string, wrappers: Set<string>, isRoot: boolean): Record<string, unknown> {
-  const wrap = !isRoot && node.type !== undefined && !acceptsString(node.type);
+  // An enum (`state: started`) is a fixed set of words: a template stands for one of them.
+  const wrap = !isRoot && ((node.type !== undefined && !acceptsString(node.type)) || Array.isArray(node.enum));
   // Inside a wrapper the original schema lives at anyOf/0.
   const inner = wrap ? `${at}/anyOf/0` : at;
   const out: Record<string, unknown> = { ...node };

@@ -5,12 +5,14 @@ import { redisFactsModule } from "./redis-facts.js";
 import { redisFailoverModule } from "./redis-failover.js";
 import { redisHealthModule } from "./redis-health.js";
 import { redisPromoteModule } from "./redis-promote.js";
+import { redisServerModule } from "./redis-server.js";
 import { redisSwitchoverModule } from "./redis-switchover.js";
 import { redisReplicationModule } from "./redis-replication.js";
 import { redisTopologyModule } from "./redis-topology.js";
 
 /** Every redis_* module. */
 export const redisModules: Module<any>[] = [
+  redisServerModule,
   redisFactsModule,
   redisTopologyModule,
   redisReplicationModule,

@@ -1,8 +1,10 @@
 // `redis_topology`: reads every listed node (in parallel) and decides who the primary is, so the
 // rest of a play can target it (`redis_topology.primary`). Run it with run_once: the engine gives
 // its facts to every host. It only reads; an ambiguous group fails with the who-follows-whom report.
-import { decideTopology } from "../../redis/topology.js";
-import type { Module } from "../types.js";
+import type { ReplicationInfo } from "../../facts/redis-info.js";
+import { redisEndpoint } from "../../redis/endpoint.js";
+import { decideTopology, type ObservedNode } from "../../redis/topology.js";
+import type { Module, TaskContext } from "../types.js";
 import { observeNode } from "./node-read.js";
 
 /** Arguments of `redis_topology`. */
@@ -32,7 +34,7 @@ export const redisTopologyModule: Module<RedisTopologyArgs> = {
     const hosts = args.hosts ?? ctx.playHosts;
     const preferred = nonEmpty(args.preferred) ?? nonEmpty(ctx.vars.redis_primary);
     const override = nonEmpty(args.override) ?? nonEmpty(ctx.extraVars.redis_primary);
-    const observed = await Promise.all(hosts.map((h) => observeNode(ctx, h)));
+    const observed = await Promise.all(hosts.map((h) => (isNewServer(ctx, h) ? newServerNode(ctx, h) : observeNode(ctx, h))));
     const opts: { preferred?: string; override?: string } = {};
     if (preferred !== undefined) opts.preferred = preferred;
     if (override !== undefined) opts.override = override;
@@ -59,6 +61,28 @@ export const redisTopologyModule: Module<RedisTopologyArgs> = {
     return {};
   },
 };
+
+/** Installed by this run (redis_server): not started yet, so it has no data and no role. */
+function isNewServer(ctx: TaskContext, host: string): boolean {
+  const vars = host === ctx.host ? ctx.vars : ctx.varsFor(host);
+  const server = vars.redis_server as { new?: unknown } | undefined;
+  return server?.new === true;
+}
+
+/** A freshly installed node is what its first start will make it: an empty standalone primary. */
+function newServerNode(ctx: TaskContext, host: string): ObservedNode {
+  const e = redisEndpoint(host, host === ctx.host ? ctx.vars : ctx.varsFor(host));
+  const info: ReplicationInfo = {
+    role: "master",
+    connected_slaves: 0,
+    slaves: [],
+    master_replid: "",
+    master_replid2: "",
+    master_repl_offset: 0,
+    second_repl_offset: -1,
+  };
+  return { host, address: e.address, port: e.port, reachable: true, info };
+}
 
 function nonEmpty(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
