@@ -1,7 +1,9 @@
 // `service`: a service's run state and boot-time enablement, through systemctl where systemd
 // runs (real hosts) and `service`/init scripts elsewhere (the lab, containers). The init system
 // is detected once per host per run. After a start the service is polled until it really runs,
-// because init scripts report success for daemons that die a moment later.
+// because init scripts report success for daemons that die a moment later. A start that fails
+// quotes what the daemon said: the unit's journal under systemd, the init script's output
+// elsewhere; these are read only on the failure path, never on a successful run.
 import { shq } from "../connection/quote.js";
 import type { BecomeOptions, Connection } from "../connection/types.js";
 import { parseRcLinks, parseServiceStatus, parseSystemctlShow, unitStateFromShow, type RunState } from "../facts/service.js";
@@ -165,10 +167,11 @@ export function createServiceModule(timing: ServiceTiming = { verifyMs: 5000, in
       for (const s of steps) {
         const r = await conn.exec(`${s.cmd} 2>&1`, { become: ctx.become });
         if (r.code !== 0) {
-          return { failed: `\`${s.cmd}\` returned ${r.code}: ${excerpt(r.stdout) || "no output"}`, data: { name: args.name } };
+          const said = s.verify ? await journalOf(conn, init, args.name, ctx.become) : "";
+          return { failed: `\`${s.cmd}\` returned ${r.code}: ${excerpt(r.stdout, 10, 1500) || "no output"}${said}`, data: { name: args.name } };
         }
         if (s.verify) {
-          const failed = await verifyRunning(conn, init, args.name, ctx.become, timing);
+          const failed = await verifyRunning(conn, init, args.name, ctx.become, timing, r.stdout);
           if (failed) return { failed, data: { name: args.name, state: "stopped" } };
         }
       }
@@ -177,8 +180,37 @@ export function createServiceModule(timing: ServiceTiming = { verifyMs: 5000, in
   };
 }
 
-/** Polls until the service runs; a failure message with the status output's last lines otherwise. */
-async function verifyRunning(conn: Connection, init: InitSystem, name: string, become: BecomeOptions, t: ServiceTiming): Promise<string | undefined> {
+/** How many journal lines a failed start quotes. */
+const JOURNAL_LINES = 20;
+
+/**
+ * Under systemd, the unit's status and last journal lines (where a daemon's own start-up errors
+ * land, e.g. redis-server's `*** FATAL CONFIG FILE ERROR`), as a message suffix; "" elsewhere.
+ */
+async function journalOf(conn: Connection, init: InitSystem, name: string, become: BecomeOptions): Promise<string> {
+  if (init.kind !== "systemd") return "";
+  const unit = shq(name);
+  const r = await conn.exec(
+    `systemctl status --no-pager -n 0 ${unit} 2>&1; echo "--- journalctl -u ${name} -n ${JOURNAL_LINES}"; ` +
+      `journalctl -u ${unit} -n ${JOURNAL_LINES} --no-pager 2>&1`,
+    { become },
+  );
+  const text = r.stdout.trimEnd();
+  return text ? `\n${excerpt(text, JOURNAL_LINES + 12, 4000)}` : "";
+}
+
+/**
+ * Polls until the service runs; otherwise a failure message quoting the status and what the
+ * service said: its journal under systemd, the start command's own output elsewhere.
+ */
+async function verifyRunning(
+  conn: Connection,
+  init: InitSystem,
+  name: string,
+  become: BecomeOptions,
+  t: ServiceTiming,
+  startOutput: string,
+): Promise<string | undefined> {
   const deadline = Date.now() + t.verifyMs;
   let last: Status;
   do {
@@ -186,11 +218,10 @@ async function verifyRunning(conn: Connection, init: InitSystem, name: string, b
     last = await readStatus(conn, init, name, become, false);
     if (last.run === "running") return undefined;
   } while (Date.now() < deadline);
-  if (init.kind === "systemd") {
-    // `show` is terse; `status` carries the unit's last log lines, which say why it stopped.
-    last.output = (await conn.exec(`systemctl status --no-pager -n 10 ${shq(name)} 2>&1`, { become })).stdout;
-  }
-  return `${name} is not running ${Math.round(t.verifyMs / 1000)} s after start: ${excerpt(last.output) || last.run}`;
+  const head = `${name} is not running ${Math.round(t.verifyMs / 1000)} s after start`;
+  if (init.kind === "systemd") return `${head}:${(await journalOf(conn, init, name, become)) || ` ${last.run}`}`;
+  const said = excerpt(startOutput, 10, 1500);
+  return `${head}: ${excerpt(last.output) || last.run}${said ? `\nthe start command said:\n${said}` : ""}`;
 }
 
 export const serviceModule = createServiceModule();

@@ -15,6 +15,8 @@ class FakeInitHost implements Connection {
   enabled = true;
   /** The daemon dies right after start (bad config). */
   crashesOnStart = false;
+  /** The start command itself fails (init script or systemctl exit non-zero). */
+  failsToStart = false;
   constructor(readonly init: "systemd" | "service" | "bare", readonly name = "redis-server") {}
 
   async exec(cmd: string): Promise<ExecResult> {
@@ -27,7 +29,13 @@ class FakeInitHost implements Connection {
     if (cmd.startsWith(`systemctl show ${n}`)) {
       return ok(`LoadState=loaded\nActiveState=${this.running ? "active" : "failed"}\nSubState=x\nUnitFileState=${this.enabled ? "enabled" : "disabled"}\n`);
     }
-    if (cmd.startsWith(`systemctl status`)) return { code: 3, stdout: `${n}.service - Redis\n  Active: failed\nFATAL CONFIG FILE ERROR\n`, stderr: "" };
+    if (cmd.startsWith(`systemctl status`)) {
+      // The module asks for the status and the unit's journal in one command.
+      const journal = cmd.includes(`journalctl -u ${n} -n 20 --no-pager`)
+        ? `--- journalctl -u ${n} -n 20\n${n}[42]: *** FATAL CONFIG FILE ERROR (Redis 6.2.16) ***\n${n}[42]: >>> 'appenddirname "appendonlydir"'\n`
+        : "";
+      return { code: 3, stdout: `${n}.service - Redis\n  Active: failed\n${journal}`, stderr: "" };
+    }
     if (cmd.startsWith(`ls /etc/rc2.d`)) return ok(this.enabled ? `/etc/rc2.d:\nS01${n}\n` : `/etc/rc2.d:\nK01${n}\n`);
     const m = /^(?:service (\S+) (\w+)|\/etc\/init\.d\/(\S+) (\w+)|systemctl (\w+) (\S+)|update-rc\.d (\S+) (\w+))/.exec(cmd);
     if (!m) return { code: 127, stdout: "", stderr: `unexpected command: ${cmd}` };
@@ -41,6 +49,7 @@ class FakeInitHost implements Connection {
       case "restart":
       case "reload":
         this.running = !this.crashesOnStart;
+        if (this.failsToStart) return { code: 1, stdout: `Starting ${n}: failed\n`, stderr: "" };
         return ok(`Starting ${n}: ${n}.\n`);
       case "stop":
         this.running = false;
@@ -89,12 +98,22 @@ describe("service without systemd", () => {
     expect(conn.commands.filter((c) => c.includes("/run/systemd/system"))).toHaveLength(1);
   });
 
-  it("fails with the status output when the service dies right after start", async () => {
+  it("fails with the status output and the init script's own output when the service dies right after start", async () => {
     const conn = new FakeInitHost("service");
     conn.crashesOnStart = true;
     const r = await runModule(service, makeTaskContext({ conn }), { name: "redis-server", state: "restarted" });
     expect(r.status).toBe("failed");
-    expect(r.applied?.failed).toMatch(/^redis-server is not running .* after start: redis-server is not running \.\.\. failed!$/);
+    expect(r.applied?.failed).toMatch(
+      /^redis-server is not running .* after start: redis-server is not running \.\.\. failed!\nthe start command said:\nStarting redis-server: redis-server\.$/,
+    );
+    expect(conn.commands.some((c) => c.includes("journalctl"))).toBe(false);
+  });
+
+  it("a start command that fails is quoted, with no journal to read", async () => {
+    const conn = new FakeInitHost("service");
+    conn.failsToStart = true;
+    const r = await runModule(service, makeTaskContext({ conn }), { name: "redis-server", state: "restarted" });
+    expect(r.applied?.failed).toBe("`service redis-server restart` returned 1: Starting redis-server: failed");
   });
 
   it("always restarts on restarted, even when running", async () => {
@@ -149,10 +168,26 @@ describe("service with systemd", () => {
     expect(again.plan.noop).toBe("redis-server is running; redis-server is enabled");
   });
 
-  it("shows systemctl status lines when the unit fails to come up", async () => {
+  it("quotes the unit's status and journal when the unit fails to come up", async () => {
     const conn = new FakeInitHost("systemd");
     conn.crashesOnStart = true;
     const r = await runModule(service, makeTaskContext({ conn }), { name: "redis-server", state: "started" });
+    expect(r.applied?.failed).toMatch(/^redis-server is not running 0 s after start:\nredis-server\.service - Redis\n/);
+    expect(r.applied?.failed).toContain("--- journalctl -u redis-server -n 20\nredis-server[42]: *** FATAL CONFIG FILE ERROR (Redis 6.2.16) ***");
+    expect(r.applied?.failed).toContain(`>>> 'appenddirname "appendonlydir"'`);
+  });
+
+  it("quotes the journal when systemctl itself reports the failed start", async () => {
+    const conn = new FakeInitHost("systemd");
+    conn.failsToStart = true;
+    const r = await runModule(service, makeTaskContext({ conn }), { name: "redis-server", state: "restarted" });
+    expect(r.applied?.failed).toMatch(/^`systemctl restart redis-server` returned 1: Starting redis-server: failed\nredis-server\.service - Redis/);
     expect(r.applied?.failed).toContain("FATAL CONFIG FILE ERROR");
+  });
+
+  it("a successful start reads no journal", async () => {
+    const conn = new FakeInitHost("systemd");
+    await runModule(service, makeTaskContext({ conn }), { name: "redis-server", state: "restarted" });
+    expect(conn.commands.some((c) => c.includes("journalctl") || c.startsWith("systemctl status"))).toBe(false);
   });
 });
