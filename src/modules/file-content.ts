@@ -1,7 +1,14 @@
 // Putting bytes at a path on a host, shared by copy and template: plan compares the bytes and
 // attributes found there, apply validates (optional), backs up (optional) and writes atomically.
 // Content and attributes are separate changes so a mode-only change never rewrites the file.
-import { randomBytes } from "node:crypto";
+//
+// `validate` (as in Ansible): a command run on the host with `%s` replaced by the path of a temp
+// file holding the new content (mode 0600, in a private temp dir, removed afterwards), before the
+// file is replaced; a non-zero exit fails the task with the command's output and leaves dest
+// untouched. It runs only when the content changes, so a run with nothing to write pays nothing.
+// Under --check it runs too, from plan: a validate command only reads the file it is given, and
+// this is what lets `--check --diff` predict that a new file would be refused (the diff is still
+// shown with the failure).
 import { basename, dirname } from "node:path";
 import { shq } from "../connection/quote.js";
 import type { FileStat } from "../connection/types.js";
@@ -79,10 +86,20 @@ export async function planContent(ctx: TaskContext, args: DestArgs, content: Buf
   if (old === null) changes.push({ summary: `create ${dest}` });
   else if (contentChanged) changes.push({ summary: `content of ${dest}` });
   if (st.exists) changes.push(...attrChanges(dest, st, attrs));
+  const diff = contentChanged ? [{ path: dest, before: old?.toString("utf8") ?? null, after: content.toString("utf8") }] : undefined;
+  if (ctx.check && contentChanged && args.validate) {
+    let failed: string | undefined;
+    try {
+      failed = await validate(ctx, args.validate, content, dest, old !== null);
+    } catch (err) {
+      failed = failureText(err);
+    }
+    if (failed) return { changes, diff, data: { dest }, failed };
+  }
   return {
     changes,
     noop: changes.length === 0 ? `${dest} is up to date` : undefined,
-    diff: contentChanged ? [{ path: dest, before: old?.toString("utf8") ?? null, after: content.toString("utf8") }] : undefined,
+    diff,
     data: { dest },
     state: { content, contentChanged, attrs, old, oldStat: st },
   };
@@ -100,7 +117,7 @@ export async function applyContent(ctx: TaskContext, args: DestArgs, plan: Plan)
       return err ? { failed: err, data } : { data };
     }
     if (args.validate) {
-      const failed = await validate(ctx, args.validate, s, dest);
+      const failed = await validate(ctx, args.validate, s.content, dest, s.old !== null);
       if (failed) return { failed, data };
     }
     if (args.backup && s.old !== null) {
@@ -120,20 +137,31 @@ export async function applyContent(ctx: TaskContext, args: DestArgs, plan: Plan)
   }
 }
 
-/** Runs the validate command on a temp copy of the new content; returns a failure message or undefined. */
-async function validate(ctx: TaskContext, command: string, s: ContentState, dest: string): Promise<string | undefined> {
+/**
+ * Runs the validate command on the new content, in a temp file of a private temp dir (0700) with
+ * mode 0600, the destination's base name, removed afterwards; a failure message or undefined.
+ */
+async function validate(ctx: TaskContext, command: string, content: Buffer, dest: string, destExists: boolean): Promise<string | undefined> {
   const conn = await ctx.conn();
-  const tmp = `/tmp/.redplay-validate-${randomBytes(6).toString("hex")}-${basename(dest)}`;
-  // The validator sees the file with the attributes it will have (visudo checks them).
-  await conn.write(tmp, s.content, { mode: s.attrs.mode ?? 0o600, owner: s.attrs.owner, group: s.attrs.group, become: ctx.become });
+  const become = ctx.become;
+  const mk = await conn.exec(`mktemp -d "\${TMPDIR:-/tmp}/.redplay-validate-XXXXXX"`, { become });
+  const dir = mk.stdout.trim();
+  if (mk.code !== 0 || !dir.startsWith("/")) {
+    return `validate: cannot create a temp dir on ${ctx.host}: ${excerpt(mk.stderr || mk.stdout) || `mktemp returned ${mk.code}`}`;
+  }
   try {
+    const tmp = `${dir}/${basename(dest)}`;
+    await conn.write(tmp, content, { mode: 0o600, become });
     const cmd = command.split("%s").join(shq(tmp));
-    const r = await conn.exec(cmd, { become: ctx.become });
+    const r = await conn.exec(cmd, { become });
     if (r.code === 0) return undefined;
-    const out = excerpt([r.stdout, r.stderr].filter((t) => t.trim()).join("\n"));
-    return `validation failed, ${s.old === null ? "nothing written" : "file left unchanged"}: \`${command}\` returned ${r.code}${out ? `: ${out}` : ""}`;
+    const out = excerpt([r.stdout, r.stderr].filter((t) => t.trim()).join("\n"), 12, 1500);
+    const what = ctx.check ? "nothing written (check mode)" : destExists ? "file left unchanged" : "nothing written";
+    // A long command (a script run with sh -c) is named, not quoted: its output says what failed.
+    const shown = command.length <= 200 && !command.includes("\n") ? `\`${command}\`` : "the validate command";
+    return `validation failed, ${what}: ${shown} returned ${r.code}${out ? `: ${out}` : ""}`;
   } finally {
-    await conn.exec(`rm -f -- ${shq(tmp)}`, { become: ctx.become });
+    await conn.exec(`rm -rf -- ${shq(dir)}`, { become });
   }
 }
 

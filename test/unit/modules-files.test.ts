@@ -174,6 +174,67 @@ describe("template", () => {
     expect(readFileSync(dest, "utf8")).toBe("port 6379\nbind x\n");
   });
 
+  it("validates a temp file of mode 0600 in a private 0700 dir named like dest, then removes both", async () => {
+    const dest = join(dir, "redis.conf");
+    const seen = join(dir, "seen");
+    const r = await runModule(templateModule, makeTaskContext({ vars: { port: 6379, bind: "x" }, playbookDir: dir }), {
+      src: "redis.conf.hbs",
+      dest,
+      validate: `sh -c 'stat -c "%a %n" "$1" "$(dirname "$1")" > ${seen}; cat "$1" >> ${seen}' _ %s`,
+    });
+    expect(r.status).toBe("changed");
+    const [file, parent, ...content] = readFileSync(join(dir, "seen"), "utf8").split("\n");
+    expect(file).toMatch(/^600 \/tmp\/\.redplay-validate-\w+\/redis\.conf$/);
+    expect(parent).toMatch(/^700 \/tmp\/\.redplay-validate-\w+$/);
+    expect(content.join("\n")).toBe("port 6379\nbind x\n");
+    expect(existsSync(file!.split(" ")[1]!.replace(/\/redis\.conf$/, ""))).toBe(false);
+  });
+
+  it("check mode runs validate and predicts its failure, with the diff, writing nothing", async () => {
+    const dest = join(dir, "redis.conf");
+    writeFileSync(dest, "port 1\n");
+    const r = await runModule(templateModule, makeTaskContext({ check: true, vars: { port: 7000, bind: "x" }, playbookDir: dir }), {
+      src: "redis.conf.hbs",
+      dest,
+      validate: "sh -c 'grep -q \"^port 6379\" \"$1\" || { echo bad port >&2; exit 3; }' _ %s",
+    });
+    expect(r.status).toBe("failed");
+    expect(r.plan.failed).toMatch(/^validation failed, nothing written \(check mode\): .* returned 3: bad port$/);
+    expect(r.plan.diff).toEqual([{ path: dest, before: "port 1\n", after: "port 7000\nbind x\n" }]);
+    expect(readFileSync(dest, "utf8")).toBe("port 1\n");
+    expect(readdirSync("/tmp").filter((f) => f.startsWith(".redplay-validate-"))).toEqual([]);
+  });
+
+  it("check mode with a passing validate reports the change and writes nothing", async () => {
+    const dest = join(dir, "redis.conf");
+    writeFileSync(dest, "port 1\n");
+    const r = await runModule(templateModule, makeTaskContext({ check: true, vars: { port: 6379, bind: "x" }, playbookDir: dir }), {
+      src: "redis.conf.hbs",
+      dest,
+      validate: "grep -q '^port 6379' %s",
+    });
+    expect(r.status).toBe("changed");
+    expect(readFileSync(dest, "utf8")).toBe("port 1\n");
+  });
+
+  it("runs validate only when the content changes: a no-change run pays nothing", async () => {
+    const dest = join(dir, "redis.conf");
+    const runs = join(dir, "runs");
+    const args = { src: "redis.conf.hbs", dest, mode: "0600", validate: `sh -c 'echo run >> ${runs}' _ %s` };
+    const ctx = () => makeTaskContext({ vars: { port: 6379, bind: "x" }, playbookDir: dir });
+    expect((await runModule(templateModule, ctx(), args)).status).toBe("changed");
+    expect((await runModule(templateModule, makeTaskContext({ check: true, vars: { port: 6379, bind: "x" }, playbookDir: dir }), args)).status).toBe("ok");
+    expect((await runModule(templateModule, ctx(), { ...args, mode: "0640" })).status).toBe("changed");
+    expect(readFileSync(runs, "utf8")).toBe("run\n");
+  });
+
+  it("copy takes validate too, and a failing one writes nothing where there was no file", async () => {
+    const dest = join(dir, "new.conf");
+    const r = await runModule(copyModule, makeTaskContext(), { dest, content: "x\n", validate: "sh -c 'echo no >&2; exit 1' _ %s" });
+    expect(r.applied?.failed).toBe("validation failed, nothing written: `sh -c 'echo no >&2; exit 1' _ %s` returned 1: no");
+    expect(existsSync(dest)).toBe(false);
+  });
+
   it("fails with the path it looked at when the template is missing", async () => {
     const r = await runModule(templateModule, makeTaskContext({ playbookDir: dir }), { src: "nope.hbs", dest: join(dir, "x") });
     expect(r.plan.failed).toMatch(/^template nope\.hbs not found \(looked at .*nope\.hbs\)$/);
