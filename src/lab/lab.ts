@@ -29,6 +29,7 @@ import { UPSTREAM_BUILDS } from "./server-builds.js";
 import {
   bootSystemdNode,
   createSystemdNode,
+  removeNodeCgroup,
   stopSystemdNode,
   systemdNodeDirs,
   unmountSystemdNode,
@@ -97,7 +98,7 @@ async function requireState(paths: LabPaths): Promise<LabState> {
 /** Starts a node's processes and records their pids in the (not yet written) state. */
 async function spawnNode(paths: LabPaths, state: LabState, node: LabNode): Promise<void> {
   node.procs = state.systemd
-    ? await bootSystemdNode(systemdNodeDirs(nodeDir(paths, node.name)), node.name, state.systemd.layers)
+    ? await bootSystemdNode(systemdNodeDirs(nodeDir(paths, node.name)), node.name, node.address, state.systemd.layers)
     : await startNodeProcess(node.name, node.address, nodeDirs(nodeDir(paths, node.name)));
 }
 
@@ -232,7 +233,10 @@ export async function labDown(opts: LabDirOptions = {}): Promise<boolean> {
   const stuck = busy.find((n) => n !== null);
   if (stuck) throw new LabError(`${stuck.name}: ${stuck.address} still has a listener on :22 or :6379 after stop`, stuck.name);
   if (state.systemd) {
-    for (const n of state.nodes) await unmountSystemdNode(systemdNodeDirs(nodeDir(paths, n.name)));
+    for (const n of state.nodes) {
+      await unmountSystemdNode(systemdNodeDirs(nodeDir(paths, n.name)));
+      await removeNodeCgroup(n.address);
+    }
   }
   await rm(paths.nodesDir, { recursive: true, force: true });
   await rm(paths.knownHosts, { force: true });

@@ -94,17 +94,49 @@ export async function createSystemdNode(
   }
 }
 
+const CGROUP_ROOT = "/sys/fs/cgroup";
+
+/**
+ * The cgroup each node's systemd takes as its root, one per node address. Without a host systemd
+ * to give every container its own, all nodes would share one tree and each node's systemd would
+ * create, and on stop kill, the same `/system.slice/redis-server.service` as its neighbours'.
+ */
+function nodeCgroup(address: string): string {
+  return `redplay-lab/${address}`;
+}
+
+// Joins the node's own cgroup in every hierarchy (cpuset is left alone: a new v1 cpuset has no
+// CPUs until set), then becomes systemd-nspawn, keeping the pid the lab records.
+const JOIN_CGROUP_AND_BOOT = String.raw`set -e
+for h in ${CGROUP_ROOT}/*/; do
+  case "$h" in */cpuset/) continue ;; esac
+  [ -e "$h/cgroup.procs" ] || continue
+  mkdir -p "$h/$CG"
+  echo $$ > "$h/$CG/cgroup.procs"
+done
+exec "$@"`;
+
+/** Removes a stopped node's cgroups, deepest first (the node's systemd left its own sub-trees). */
+export async function removeNodeCgroup(address: string): Promise<void> {
+  const cg = nodeCgroup(address);
+  await $({ quiet: true, nothrow: true })`for h in ${CGROUP_ROOT}/*/; do [ -d "$h"/${cg} ] && find "$h"/${cg} -depth -type d -exec rmdir {} + 2>/dev/null; rmdir "$h"/redplay-lab 2>/dev/null; done; true`;
+}
+
 /** Boots the node and returns its pids once its init runs in a pid namespace of its own. */
-export async function bootSystemdNode(d: SystemdNodeDirs, name: string, layers: string[]): Promise<NodeProcs> {
+export async function bootSystemdNode(d: SystemdNodeDirs, name: string, address: string, layers: string[]): Promise<NodeProcs> {
   await mountSystemdNode(d, layers);
   const out = openSync(d.bootLog, "a");
   let child;
   try {
     child = spawn(
-      "systemd-nspawn",
-      ["--boot", "--quiet", "-D", d.root, `--machine=redplay-${name}`, `--hostname=${name}`, "--register=no", "--keep-unit", "--console=passive"],
+      "/bin/sh",
+      [
+        "-c", JOIN_CGROUP_AND_BOOT, "redplay-lab-boot",
+        "systemd-nspawn", "--boot", "--quiet", "-D", d.root, `--machine=redplay-${name}`, `--hostname=${name}`,
+        "--register=no", "--keep-unit", "--console=passive",
+      ],
       // detached: the node outlives the `redplay lab up` that started it
-      { detached: true, stdio: ["ignore", out, out] },
+      { detached: true, stdio: ["ignore", out, out], env: { ...process.env, CG: nodeCgroup(address) } },
     );
   } finally {
     closeSync(out);
