@@ -1,5 +1,9 @@
 // Handlebars helpers a Redis config author needs. They are plain functions over values so the
 // native-value path (a string that is one mustache) can call them too and keep their result's type.
+import { confCheckCommand } from "../redis/conf-check.js";
+import { directiveFor, serverSeries } from "../redis/conf-directives.js";
+import type { ServerVersion } from "../redis/server-version.js";
+
 /** Thrown by a helper; the renderer turns it into a located TemplateError. */
 export class HelperFailure extends Error {
   constructor(
@@ -34,6 +38,38 @@ export function redisQuote(value: unknown): string {
     .replace(/\r/g, "\\r")
     .replace(/\t/g, "\\t");
   return `"${escaped}"`;
+}
+
+/**
+ * The server a redis.conf is rendered for when a host has no `redis_server` fact: Debian 12's
+ * Redis 7.0, whose stock file the template is, so a render without the fact is unchanged.
+ */
+export const DEFAULT_REDIS_SERVER: ServerVersion = { flavor: "redis", version: "7.0.15", redisCompat: "7.0.15" };
+
+/** The `redis_server` fact (flavor, version, redis_compat) as a ServerVersion; the default when absent. */
+export function serverFromFact(fact: unknown): ServerVersion {
+  if (fact === undefined || fact === null) return DEFAULT_REDIS_SERVER;
+  const f = fact as Record<string, unknown>;
+  const version = typeof f.version === "string" ? f.version : undefined;
+  if (typeof fact !== "object" || !version || !/^\d+\.\d+/.test(version)) {
+    throw new HelperFailure(`redis_server has no version (got ${JSON.stringify(f.version)}); it must be the fact redplay reads from the server`, "redis_server");
+  }
+  const flavor = f.flavor === "valkey" ? "valkey" : "redis";
+  const compat = typeof f.redis_compat === "string" && /^\d+\.\d+/.test(f.redis_compat) ? f.redis_compat : version;
+  return { flavor, version, redisCompat: compat };
+}
+
+/** The server a directive helper judges for: an explicit argument, else the root's `redis_server`. */
+function serverOf(explicit: unknown, options: unknown): ServerVersion {
+  if (explicit !== undefined) return serverFromFact(explicit);
+  const root = (options as { data?: { root?: Record<string, unknown> } } | undefined)?.data?.root;
+  return serverFromFact(root?.redis_server);
+}
+
+function directiveName(raw: unknown[], helper: string): string {
+  const name = raw[0];
+  if (typeof name !== "string" || name === "") throw new HelperFailure(`"${helper}" expects a directive name`);
+  return name;
 }
 
 export const helpers: Record<string, Helper> = {
@@ -105,5 +141,45 @@ export const helpers: Record<string, Helper> = {
     const [v] = args(raw);
     requireDefined("quote", [v]);
     return redisQuote(v);
+  },
+  /**
+   * `{{#if (server_has "appenddirname")}}`: the host's server (`redis_server`, or a fact given as
+   * second argument) accepts the directive, under this name or its older/Valkey spelling.
+   */
+  server_has: (...raw) => {
+    const a = args(raw);
+    return directiveFor(serverOf(a[1], raw[raw.length - 1]), directiveName(a, "server_has")).accepted;
+  },
+  /** `{{directive_name "hash-max-listpack-entries"}}`: the spelling the host's server takes (hash-max-ziplist-entries before 7.0). */
+  directive_name: (...raw) => {
+    const a = args(raw);
+    const name = directiveName(a, "directive_name");
+    const v = directiveFor(serverOf(undefined, raw[raw.length - 1]), name);
+    return v.accepted ? v.name : name;
+  },
+  /**
+   * `{{directive "appenddirname" '"appendonlydir"'}}`: the directive line with its values as
+   * written (quote them with `quote` where needed), under the host server's spelling; a
+   * "# redplay:" comment instead when the server does not know the directive.
+   */
+  directive: (...raw) => {
+    const a = args(raw);
+    const name = directiveName(a, "directive");
+    requireDefined("directive", a);
+    const server = serverOf(undefined, raw[raw.length - 1]);
+    const v = directiveFor(server, name);
+    if (!v.accepted) return `# redplay: ${name} needs ${v.needs}; left out for ${serverSeries(server)}.`;
+    return [v.name, ...a.slice(1).map(String)].join(" ");
+  },
+  /**
+   * `validate: "{{redis_conf_check redis_server}}"`: a command that starts the host's server
+   * binary on the new file, isolated from the node, and fails quoting what the server said.
+   * Without the fact, `redis-server` from PATH.
+   */
+  redis_conf_check: (...raw) => {
+    const [fact, timeout] = args(raw);
+    const f = fact as { binary?: unknown } | undefined | null;
+    const binary = f && typeof f.binary === "string" && f.binary !== "" ? f.binary : "redis-server";
+    return confCheckCommand(binary, typeof timeout === "number" ? timeout : undefined);
   },
 };

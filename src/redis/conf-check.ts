@@ -1,0 +1,135 @@
+// A redis.conf checked by the server binary itself, before it replaces the node's file: the
+// binary starts on a copy of the new file with everything that touches the real node overridden,
+// and is stopped as soon as it says it is ready (or it exits with `*** FATAL CONFIG FILE ERROR`).
+// It runs as a `validate` command of the template/copy modules, so it must work on a host that
+// has only the server binary, sh and coreutils: no grep, sed or awk, one fork per poll.
+//
+// What the checked copy changes, and why (verified against src/config.c of Redis 5.0 to 7.4 and
+// Valkey 7.2 and 8.0):
+// - `replicaof`/`slaveof` lines become comments: a replica would connect to its primary and ask
+//   for a full sync. An override on the command line cannot replace this on every version (5.0
+//   reads `replicaof no one` as host "no", port 0).
+// - `logfile` lines become comments: 5.0 and 6.x open the log file while parsing (creating it,
+//   as the checking user, where the real server later must write); the check logs to stdout.
+// - `dir` lines become comments: `dir` is a chdir while parsing, and the check runs in its own
+//   empty temp dir (whether the node's dir is usable by the server's user is not checked).
+// - `tls-port` lines become `tls-port 0`: no listener. An `include` line is refused, since the
+//   included file could hold a `replicaof` the copy cannot neutralise.
+// Lines are replaced, never removed, so a FATAL error names the line number of the real file.
+// The command line then adds: no TCP port (a unix socket in the temp dir instead: a server that
+// listens nowhere exits), `--daemonize no`, `--supervised no`, pidfile in the temp dir, no
+// AOF/RDB, no syslog, and `loglevel notice` (the ready line is a notice).
+
+import { shq } from "../connection/quote.js";
+
+/** Exit code of the check for a file the server rejected (2 means the check itself could not run). */
+export const CONF_CHECK_REJECTED = 1;
+
+/** Seconds the checked server may take to report ready before the check fails. */
+export const CONF_CHECK_TIMEOUT_S = 20;
+
+// `%` and `s` are never adjacent in this text: `validate` replaces every %s of the command with
+// the temp file's path, so the printf format is assembled at run time ($S). The text is a plain
+// template literal: `\${` and `\\` below are `${` and `\` in the script.
+export const CONF_CHECK_SCRIPT = `set -u
+bin=$1 conf=$2 limit=$3
+S=%
+S=$S's\\n'
+sp=' \t'
+q='"'"'"
+say() { printf "$S" "redplay conf check: $*"; }
+if ! command -v "$bin" >/dev/null 2>&1; then say "server binary $bin not found"; exit 2; fi
+if [ ! -r "$conf" ]; then say "cannot read $conf"; exit 2; fi
+tmp=$(mktemp -d "\${TMPDIR:-/tmp}/redplay-conf-check.XXXXXX") || { say "mktemp failed"; exit 2; }
+spid=
+jpid=
+cleanup() {
+  if [ -n "$spid" ] && [ ! -e "$tmp/rc" ]; then kill -KILL "$spid" 2>/dev/null; fi
+  if [ -n "$jpid" ]; then wait "$jpid" 2>/dev/null; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+while IFS= read -r line || [ -n "$line" ]; do
+  t=\${line#"\${line%%[!$sp]*}"}
+  t=\${t#[$q]}
+  case $t in
+    [Rr][Ee][Pp][Ll][Ii][Cc][Aa][Oo][Ff][$sp$q]*|[Ss][Ll][Aa][Vv][Ee][Oo][Ff][$sp$q]*)
+      printf "$S" "# redplay conf check: replicaof left out (no replication connection)" ;;
+    [Ll][Oo][Gg][Ff][Ii][Ll][Ee][$sp$q]*)
+      printf "$S" "# redplay conf check: logfile left out (the check logs to stdout)" ;;
+    [Dd][Ii][Rr][$sp$q]*)
+      printf "$S" "# redplay conf check: dir left out (the check runs in an empty temp dir)" ;;
+    [Tt][Ll][Ss]-[Pp][Oo][Rr][Tt][$sp$q]*)
+      printf "$S" "tls-port 0" ;;
+    [Cc][Ll][Uu][Ss][Tt][Ee][Rr]-[Ee][Nn][Aa][Bb][Ll][Ee][Dd][$sp$q]*)
+      printf "$S" "cluster-enabled no" ;;
+    [Ii][Nn][Cc][Ll][Uu][Dd][Ee][$sp$q]*)
+      say "the file includes another file, which this check cannot neutralise (replicaof, logfile, dir): not checked" >&2
+      exit 2 ;;
+    *) printf "$S" "$line" ;;
+  esac
+done < "$conf" > "$tmp/redis.conf" || exit 2
+unset NOTIFY_SOCKET
+(
+  "$bin" "$tmp/redis.conf" --port 0 --unixsocket "$tmp/s" --unixsocketperm 700 --dir "$tmp" \\
+    --daemonize no --supervised no --pidfile "$tmp/pid" --appendonly no --save '' \\
+    --syslog-enabled no --loglevel notice </dev/null >"$tmp/out" 2>&1 &
+  echo $! >"$tmp/spid"
+  wait $!
+  echo $? >"$tmp/rc"
+) &
+jpid=$!
+i=0
+ready=
+while :; do
+  if [ -z "$spid" ] && [ -s "$tmp/spid" ]; then read -r spid <"$tmp/spid"; fi
+  out=$(cat "$tmp/out" 2>/dev/null)
+  case $out in *"Ready to accept connections"*|*"ready to accept connections"*) ready=1; break ;; esac
+  if [ -e "$tmp/rc" ]; then break; fi
+  i=$((i + 1))
+  if [ "$i" -gt $((limit * 20)) ]; then break; fi
+  sleep 0.05
+done
+if [ -z "$spid" ] && [ -s "$tmp/spid" ]; then read -r spid <"$tmp/spid"; fi
+if [ -n "$spid" ] && [ ! -e "$tmp/rc" ]; then
+  kill -TERM "$spid" 2>/dev/null
+  j=0
+  while [ ! -e "$tmp/rc" ] && [ "$j" -lt 100 ]; do sleep 0.05; j=$((j + 1)); done
+  if [ ! -e "$tmp/rc" ]; then kill -KILL "$spid" 2>/dev/null; fi
+fi
+wait "$jpid" 2>/dev/null
+jpid=
+spid=
+[ -n "$ready" ] && exit 0
+if [ -e "$tmp/rc" ]; then
+  read -r rc <"$tmp/rc"
+  say "$bin rejected the file (exit $rc):"
+else
+  say "$bin did not report ready within $limit s:"
+fi
+tail -n 25 "$tmp/out" | while IFS= read -r l; do
+  case $l in
+    ">>> '"*)
+      rest=\${l#">>> '"}
+      word=\${rest%%[$sp]*}
+      case $(printf "$S" "$word" | tr '[:upper:]' '[:lower:]') in
+        requirepass|masterauth|primaryauth|user|tls-key-file-pass|tls-client-key-file-pass)
+          printf "$S" ">>> '$word (value hidden)'" ;;
+        *) printf "$S" "$l" ;;
+      esac ;;
+    *) printf "$S" "$l" ;;
+  esac
+done
+exit ${CONF_CHECK_REJECTED}
+`;
+
+/**
+ * The `validate` command that checks a redis.conf with `binary` (`%s` stands for the file):
+ * `sh -c '<script>' redplay-conf-check <binary> %s <timeout>`.
+ */
+export function confCheckCommand(binary: string, timeoutS: number = CONF_CHECK_TIMEOUT_S): string {
+  return `sh -c ${shq(CONF_CHECK_SCRIPT)} redplay-conf-check ${shq(binary)} %s ${Math.max(1, Math.round(timeoutS))}`;
+}
