@@ -32,7 +32,7 @@ export const CONF_CHECK_TIMEOUT_S = 20;
 // the temp file's path, so the printf format is assembled at run time ($S). The text is a plain
 // template literal: `\${` and `\\` below are `${` and `\` in the script.
 export const CONF_CHECK_SCRIPT = `set -u
-bin=$1 conf=$2 limit=$3
+bin=$1 limit=$2 conf=$3
 S=%
 S=$S's\\n'
 sp=' \t'
@@ -127,9 +127,17 @@ exit ${CONF_CHECK_REJECTED}
 `;
 
 /**
- * The `validate` command that checks a redis.conf with `binary` (`%s` stands for the file):
- * `sh -c '<script>' redplay-conf-check <binary> %s <timeout>`.
+ * The command that checks a redis.conf with `binary`, given the file as its last argument; a
+ * playbook writes `validate: "{{redis_conf_check redis_server}} %s"`.
  */
 export function confCheckCommand(binary: string, timeoutS: number = CONF_CHECK_TIMEOUT_S): string {
-  return `sh -c ${shq(CONF_CHECK_SCRIPT)} redplay-conf-check ${shq(binary)} %s ${Math.max(1, Math.round(timeoutS))}`;
+  return `sh -c ${shq(CONF_CHECK_SCRIPT)} redplay-conf-check ${shq(binary)} ${Math.max(1, Math.round(timeoutS))}`;
+}
+
+/**
+ * The validate command for a server that is not installed yet (`--check` on a bare host, where
+ * the install is only planned): nothing can check the file, so it passes without a check.
+ */
+export function uncheckedCommand(binary: string): string {
+  return `sh -c ${shq(": not checked: the server is not installed yet")} redplay-conf-check ${shq(binary)}`;
 }

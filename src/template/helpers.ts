@@ -1,6 +1,6 @@
 // Handlebars helpers a Redis config author needs. They are plain functions over values so the
 // native-value path (a string that is one mustache) can call them too and keep their result's type.
-import { confCheckCommand } from "../redis/conf-check.js";
+import { confCheckCommand, uncheckedCommand } from "../redis/conf-check.js";
 import { directiveFor, serverSeries } from "../redis/conf-directives.js";
 import type { ServerVersion } from "../redis/server-version.js";
 
@@ -172,14 +172,17 @@ export const helpers: Record<string, Helper> = {
     return [v.name, ...a.slice(1).map(String)].join(" ");
   },
   /**
-   * `validate: "{{redis_conf_check redis_server}}"`: a command that starts the host's server
+   * `validate: "{{redis_conf_check redis_server}} %s"`: a command that starts the host's server
    * binary on the new file, isolated from the node, and fails quoting what the server said.
-   * Without the fact, `redis-server` from PATH.
+   * Without the fact, `redis-server` from PATH; a fact whose server is not installed yet (only
+   * planned under --check) gives a command that passes without checking.
    */
   redis_conf_check: (...raw) => {
     const [fact, timeout] = args(raw);
-    const f = fact as { binary?: unknown } | undefined | null;
+    const f = fact as { binary?: unknown; installed?: unknown } | undefined | null;
     const binary = f && typeof f.binary === "string" && f.binary !== "" ? f.binary : "redis-server";
+    // --check on a bare host: the install is only planned, so there is no binary to check with.
+    if (f && f.installed === false) return uncheckedCommand(binary);
     return confCheckCommand(binary, typeof timeout === "number" ? timeout : undefined);
   },
 };

@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TemplateError } from "../../src/errors.js";
-import { CONF_CHECK_SCRIPT, confCheckCommand } from "../../src/redis/conf-check.js";
+import { CONF_CHECK_SCRIPT, confCheckCommand, uncheckedCommand } from "../../src/redis/conf-check.js";
 import { DIRECTIVES, directiveFor } from "../../src/redis/conf-directives.js";
 import type { ServerVersion } from "../../src/redis/server-version.js";
 import { renderFile, renderString, renderValue } from "../../src/template/handlebars.js";
@@ -182,16 +182,28 @@ describe("redis.conf template per server version", () => {
 });
 
 describe("redis_conf_check", () => {
-  it("builds one sh command from the fact's binary, with a single %s for the file", () => {
-    const cmd = renderValue("{{redis_conf_check redis_server}}", { redis_server: fact(valkey("8.0.1")) }, { host: "n" }) as string;
+  it("builds one sh command from the fact's binary; the playbook's %s, the file, comes last", () => {
+    const cmd = renderValue("{{redis_conf_check redis_server}} %s", { redis_server: fact(valkey("8.0.1")) }, { host: "n" }) as string;
     expect(cmd.startsWith("sh -c '")).toBe(true);
-    expect(cmd.endsWith(" redplay-conf-check /usr/bin/valkey-server %s 20")).toBe(true);
+    expect(cmd.endsWith(" redplay-conf-check /usr/bin/valkey-server 20 %s")).toBe(true);
+    // validate replaces every %s: the script itself has none.
     expect(cmd.split("%s")).toHaveLength(2);
     expect(CONF_CHECK_SCRIPT).not.toContain("%s");
   });
 
+  it("passes without a check while the server is only planned to be installed (--check on a bare host)", async () => {
+    const planned = { ...fact(redis("7.0.15")), installed: false, new: true };
+    const cmd = renderValue("{{redis_conf_check redis_server}}", { redis_server: planned }, { host: "n" }) as string;
+    expect(cmd).toBe(uncheckedCommand("/usr/bin/redis-server"));
+    const { execFileSync } = await import("node:child_process");
+    expect(execFileSync("sh", ["-c", `${cmd} /nonexistent/redis.conf`], { encoding: "utf8" })).toBe("");
+    expect(renderValue("{{redis_conf_check redis_server}}", { redis_server: { ...planned, installed: true } }, { host: "n" })).toBe(
+      confCheckCommand("/usr/bin/redis-server"),
+    );
+  });
+
   it("falls back to redis-server on PATH without the fact, and takes a timeout", () => {
     expect(renderValue("{{redis_conf_check redis_server 5}}", {}, { host: "n" })).toBe(confCheckCommand("redis-server", 5));
-    expect(confCheckCommand("/opt/my redis/redis-server")).toContain(" '/opt/my redis/redis-server' %s ");
+    expect(confCheckCommand("/opt/my redis/redis-server")).toMatch(/ '\/opt\/my redis\/redis-server' 20$/);
   });
 });
