@@ -15,6 +15,16 @@ export interface LabRedis {
   role(node: string): Promise<string>;
   /** `redplay run playbooks/<name> -i <lab inventory> ...extra`. */
   playbook(name: string, ...extra: string[]): Promise<CliResult>;
+  /** Writes SET + WAIT 1 on the node in a loop until a write fails or stop(); `acked` holds the keys WAIT confirmed. */
+  startWriter(node: string, prefix: string): Writer;
+}
+
+/** A running writer of acknowledged keys. */
+export interface Writer {
+  acked: string[];
+  /** Why the writer stopped on its own (the node went away, READONLY, ...). */
+  error: string | undefined;
+  stop(): Promise<void>;
 }
 
 export function labRedis(theLab: () => TestLab, password: string): LabRedis {
@@ -51,7 +61,37 @@ export function labRedis(theLab: () => TestLab, password: string): LabRedis {
   };
   const playbook = (name: string, ...extra: string[]) =>
     runCli(["run", `playbooks/${name}`, "-i", theLab().paths.inventory, ...extra], { timeoutMs: 180_000 });
-  return { clients, redis, call, role, playbook };
+  const startWriter = (node: string, prefix: string): Writer => {
+    const acked: string[] = [];
+    let stop = false;
+    const c = redis(node);
+    const writer: Writer = { acked, error: undefined, stop: async () => {} };
+    const done = (async () => {
+      try {
+        await c.connect();
+      } catch (e) {
+        writer.error = `cannot connect to ${node}: ${(e as Error).message}`;
+        return;
+      }
+      for (let i = 0; !stop; i++) {
+        try {
+          const key = `${prefix}:${i}`;
+          await c.set(key, String(i));
+          if (Number(await c.call("WAIT", "1", "1000")) >= 1) acked.push(key);
+        } catch (e) {
+          writer.error = (e as Error).message;
+          return;
+        }
+      }
+    })();
+    writer.stop = async () => {
+      stop = true;
+      await done;
+      c.disconnect();
+    };
+    return writer;
+  };
+  return { clients, redis, call, role, playbook, startWriter };
 }
 
 /** Polls `check` every 200 ms until it holds (a rejection counts as false); throws after `ms`. */

@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { labDown, labPaths, labUp, type LabPaths, type LabState } from "../../src/lab/lab.js";
+import { labDown, labPaths, labUp, type LabPaths, type LabServer, type LabState, type LabSuite } from "../../src/lab/lab.js";
 import { readState } from "../../src/lab/paths.js";
 import { portOpen } from "../../src/lab/probe.js";
 import { isLive } from "../../src/lab/procs.js";
@@ -27,6 +27,10 @@ export interface StartLabOptions {
   nodes?: number;
   base: string;
   dir?: string;
+  /** Boot systemd hosts of this Debian release instead of namespace nodes. */
+  os?: LabSuite;
+  /** What the systemd hosts run (with `os`). */
+  server?: LabServer;
 }
 
 export async function startLab(opts: StartLabOptions): Promise<TestLab> {
@@ -34,7 +38,8 @@ export async function startLab(opts: StartLabOptions): Promise<TestLab> {
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), "redplay-lab-")));
   let up;
   try {
-    up = await labUp({ nodes: opts.nodes ?? 3, base: opts.base, dir });
+    const systemd = opts.os ? { os: opts.os, ...(opts.server ? { server: opts.server } : {}) } : {};
+    up = await labUp({ nodes: opts.nodes ?? 3, base: opts.base, dir, ...systemd });
   } catch (err) {
     if (ownDir) await rm(dir, { recursive: true, force: true });
     throw err;

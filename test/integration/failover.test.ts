@@ -21,34 +21,7 @@ function theLab(): TestLab {
   return lab;
 }
 
-const { clients, redis, call, role, playbook } = labRedis(theLab, PASSWORD);
-
-/** Writes SET + WAIT 1 in a loop until the primary dies; returns the keys WAIT confirmed. */
-function startWriter(node: string, prefix: string) {
-  const acked: string[] = [];
-  let stop = false;
-  const c = redis(node);
-  const done = (async () => {
-    await c.connect();
-    for (let i = 0; !stop; i++) {
-      try {
-        const key = `${prefix}:${i}`;
-        await c.set(key, String(i));
-        if (Number(await c.call("WAIT", "1", "1000")) >= 1) acked.push(key);
-      } catch {
-        return;
-      }
-    }
-  })();
-  return {
-    acked,
-    async stop() {
-      stop = true;
-      await done;
-      c.disconnect();
-    },
-  };
-}
+const { clients, redis, call, role, playbook, startWriter } = labRedis(theLab, PASSWORD);
 
 async function confBytes(node: string): Promise<string> {
   return readFile(join(theLab().dir, "nodes", node, "etc-redis", "redis.conf"), "utf8");

@@ -1,0 +1,189 @@
+// Every supported server on real systemd hosts: for each Redis and Valkey version, a 3-node lab
+// of Debian hosts booted with systemd (systemd-nspawn), running the distribution's package or an
+// upstream build placed the way a package places it. The same playbooks run unchanged on each:
+// setup, a no-change rerun, a failover after a crash of the primary under acknowledged writes,
+// the old primary's return as a replica, and a switchover back under a writer. Every check reads
+// the servers directly (INFO, keys) or the hosts (journalctl, dpkg), never redplay's own report.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { labKill, labStart, type LabServer, type LabSuite } from "../../src/lab/lab.js";
+import { recap } from "../helpers/cli.js";
+import { sshRun, startLab, stopLab, type TestLab } from "../helpers/lab.js";
+import { labRedis, until } from "../helpers/lab-redis.js";
+
+const PASSWORD = "lab-only-password";
+const REPLICAS = ["node-2", "node-3"];
+
+interface Target {
+  title: string;
+  os: LabSuite;
+  server: LabServer;
+  base: string;
+  /** What INFO server must report: the server's own version (valkey_version on Valkey 8+). */
+  version: RegExp;
+  flavor: "redis" | "valkey";
+}
+
+const TARGETS: Target[] = [
+  { title: "Redis 5.0.7 (upstream)", os: "bookworm", server: "redis-5.0.7", base: "127.0.0.141", version: /^5\.0\.7$/, flavor: "redis" },
+  { title: "Redis 6.0 (Debian 11)", os: "bullseye", server: "redis", base: "127.0.0.145", version: /^6\.0\.\d+$/, flavor: "redis" },
+  { title: "Redis 6.2.16 (upstream)", os: "bookworm", server: "redis-6.2.16", base: "127.0.0.149", version: /^6\.2\.16$/, flavor: "redis" },
+  { title: "Redis 7.0 (Debian 12)", os: "bookworm", server: "redis", base: "127.0.0.153", version: /^7\.0\.\d+$/, flavor: "redis" },
+  { title: "Redis 7.4.1 (upstream)", os: "bookworm", server: "redis-7.4.1", base: "127.0.0.157", version: /^7\.4\.1$/, flavor: "redis" },
+  { title: "Redis 8.0 (Debian 13)", os: "trixie", server: "redis", base: "127.0.0.161", version: /^8\.0\.\d+$/, flavor: "redis" },
+  { title: "Valkey 8.1 (Debian 13)", os: "trixie", server: "valkey", base: "127.0.0.165", version: /^8\.1\.\d+$/, flavor: "valkey" },
+];
+
+function ownVersion(info: string): string {
+  const valkey = /^valkey_version:(\S+)/m.exec(info);
+  return (valkey ?? /^redis_version:(\S+)/m.exec(info))![1]!;
+}
+
+function expectNoChange(stdout: string): void {
+  const counts = Object.values(recap(stdout));
+  expect(counts.length).toBe(3);
+  for (const c of counts) expect(c.changed, stdout).toBe(0);
+}
+
+describe.each(TARGETS)("$title on systemd hosts", (t) => {
+  let lab: TestLab | undefined;
+  const theLab = (): TestLab => {
+    if (!lab) throw new Error("lab did not start");
+    return lab;
+  };
+  const { clients, redis, call, role, playbook, startWriter } = labRedis(theLab, PASSWORD);
+  const addr = (node: string) => theLab().address[node]!;
+  const runIds = async () => Promise.all(["node-1", ...REPLICAS].map(async (n) => /run_id:(\w+)/.exec(String(await call(n, "INFO", "server")))![1]));
+
+  /** Every acknowledged key is on `node`, which is the only primary. */
+  async function expectKeysOn(node: string, keys: string[]): Promise<void> {
+    const c = redis(node);
+    await c.connect();
+    const values = await c.mget(...keys);
+    c.disconnect();
+    expect(values.filter((v) => v === null)).toEqual([]);
+    const roles = await Promise.all(["node-1", ...REPLICAS].map((n) => role(n)));
+    expect(roles.filter((r) => r === "master")).toEqual(["master"]);
+  }
+
+  beforeAll(async () => {
+    lab = await startLab({ nodes: 3, base: t.base, os: t.os, server: t.server });
+  }, 900_000);
+
+  afterAll(async () => {
+    for (const c of clients) c.disconnect();
+    if (lab) await stopLab(lab);
+  }, 120_000);
+
+  it("setup makes a replicated group that a key written on the primary reaches, and a second run changes nothing", async () => {
+    const r = await playbook("setup.yaml");
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const info = String(await call("node-1", "INFO", "server"));
+    expect(ownVersion(info)).toMatch(t.version);
+    if (t.flavor === "valkey") expect(info).toMatch(/^server_name:valkey/m);
+    expect(await role("node-1")).toBe("master");
+    for (const n of REPLICAS) expect(await role(n)).toBe(`replica of ${addr("node-1")} link up`);
+    expect(await call("node-1", "SET", "matrix:key", t.title)).toBe("OK");
+    expect(Number(await call("node-1", "WAIT", "2", "5000"))).toBe(2);
+    for (const n of REPLICAS) expect(await call(n, "GET", "matrix:key")).toBe(t.title);
+    // The managed file is the one the distribution's service reads.
+    const conf = t.flavor === "valkey" ? "/etc/valkey/valkey.conf" : "/etc/redis/redis.conf";
+    const cat = await sshRun(theLab(), "node-2", `grep -E '^(replicaof|bind) ' ${conf}`);
+    expect(cat.stdout).toContain(`replicaof ${addr("node-1")} 6379`);
+    expect(cat.stdout).toContain(`bind ${addr("node-2")}`);
+
+    const ids = await runIds();
+    const again = await playbook("setup.yaml");
+    expect(again.code, again.stdout).toBe(0);
+    expectNoChange(again.stdout);
+    expect(await runIds()).toEqual(ids);
+  });
+
+  it("failover after a crash of the primary keeps every acknowledged write, and the old primary returns as a replica", async () => {
+    const writer = startWriter("node-1", "failover");
+    await until("acknowledged writes", async () => writer.acked.length >= 30 || writer.error !== undefined);
+    expect(writer.error).toBeUndefined();
+    await labKill("node-1", { dir: theLab().dir });
+    await writer.stop();
+    await until("replicas to see the primary gone", async () => (await role("node-2")).endsWith("link down"));
+
+    const run = await playbook("failover.yaml");
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const promoted = /primary (node-\d): clients must now use/.exec(run.stdout)?.[1];
+    expect(promoted, run.stdout).toMatch(/^node-[23]$/);
+    const other = REPLICAS.find((n) => n !== promoted)!;
+    expect(await role(promoted!)).toBe("master");
+    expect(await role(other)).toBe(`replica of ${addr(promoted!)} link up`);
+    await expectKeysOn(promoted!, writer.acked);
+
+    await labStart("node-1", { dir: theLab().dir });
+    const setup = await playbook("setup.yaml");
+    expect(setup.code, setup.stdout + setup.stderr).toBe(0);
+    expect(await role("node-1")).toBe(`replica of ${addr(promoted!)} link up`);
+    await expectKeysOn(promoted!, writer.acked);
+  });
+
+  it("switchover back to node-1 under a writer loses no acknowledged write", async () => {
+    const primary = (await role("node-2")) === "master" ? "node-2" : "node-3";
+    const writer = startWriter(primary, "switchover");
+    await until("acknowledged writes", async () => writer.acked.length >= 30 || writer.error !== undefined);
+    expect(writer.error).toBeUndefined();
+    const run = await playbook("switchover.yaml", "-e", "new_primary=node-1");
+    await writer.stop();
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(await role("node-1")).toBe("master");
+    for (const n of REPLICAS) await until(`${n} to follow node-1`, async () => (await role(n)) === `replica of ${addr("node-1")} link up`);
+    await expectKeysOn("node-1", writer.acked);
+    const again = await playbook("setup.yaml");
+    expect(again.code, again.stdout).toBe(0);
+    expectNoChange(again.stdout);
+  });
+});
+
+describe("a Debian 12 host with nothing installed", () => {
+  let lab: TestLab | undefined;
+  const theLab = (): TestLab => {
+    if (!lab) throw new Error("lab did not start");
+    return lab;
+  };
+  const { clients, call, role, playbook } = labRedis(theLab, PASSWORD);
+
+  beforeAll(async () => {
+    lab = await startLab({ nodes: 3, base: "127.0.0.169", os: "bookworm", server: "none" });
+  }, 900_000);
+
+  afterAll(async () => {
+    for (const c of clients) c.disconnect();
+    if (lab) await stopLab(lab);
+  }, 120_000);
+
+  it("--check names the package and version it would install, and installs nothing", async () => {
+    const r = await playbook("setup.yaml", "--check", "--diff");
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/would: install redis-server 5:7\.0\.\d+\S*, its service held until its config is in place/);
+    expect(r.stdout).toMatch(/\+\+\+ after: \/etc\/redis\/redis\.conf/);
+    for (const n of ["node-1", "node-2", "node-3"]) {
+      const q = await sshRun(theLab(), n, "dpkg-query -W -f='${Status}' redis-server; test -e /etc/redis/redis.conf");
+      expect(q.stdout).not.toMatch(/install ok installed/);
+      expect(q.code).not.toBe(0);
+    }
+  });
+
+  it("setup installs Redis, starts it once with the managed config (never the stock one), and a second run changes nothing", async () => {
+    const r = await playbook("setup.yaml");
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await role("node-1")).toBe("master");
+    for (const n of REPLICAS) expect(await role(n)).toBe(`replica of ${theLab().address["node-1"]} link up`);
+    expect(await call("node-1", "SET", "bare:key", "1")).toBe("OK");
+    expect(Number(await call("node-1", "WAIT", "2", "5000"))).toBe(2);
+    for (const n of ["node-1", "node-2", "node-3"]) {
+      // One start in the journal: the package's own start was held, the first start used our file.
+      const j = await sshRun(theLab(), n, "journalctl -u redis-server --no-pager -o cat | grep -c '^Started '; systemctl is-enabled redis-server");
+      expect(j.stdout.trim().split("\n")).toEqual(["1", "enabled"]);
+      const pol = await sshRun(theLab(), n, "test -e /usr/sbin/policy-rc.d");
+      expect(pol.code).not.toBe(0);
+    }
+    const again = await playbook("setup.yaml");
+    expect(again.code, again.stdout).toBe(0);
+    expectNoChange(again.stdout);
+  });
+});
