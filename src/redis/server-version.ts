@@ -76,6 +76,10 @@ export interface ServerFeatures {
   failoverCommand: boolean;
   /** `CLIENT PAUSE ms WRITE` (6.2+); older servers only pause every client. */
   clientPauseWrite: boolean;
+  /** `CLIENT UNPAUSE` (6.2+); before it a pause can only run out. */
+  clientUnpause: boolean;
+  /** `master_failover_state` in INFO replication (6.2+, with FAILOVER); absent before. */
+  failoverStateInInfo: boolean;
   /** ACL users, `AUTH user pass`, `masteruser` (6.0+). */
   acl: boolean;
 }
@@ -85,8 +89,23 @@ export function featuresOf(v: ServerVersion): ServerFeatures {
     multiSectionInfo: atLeast(v, "7.0"),
     failoverCommand: atLeast(v, "6.2"),
     clientPauseWrite: atLeast(v, "6.2"),
+    clientUnpause: atLeast(v, "6.2"),
+    failoverStateInInfo: atLeast(v, "6.2"),
     acl: atLeast(v, "6.0"),
   };
+}
+
+/**
+ * The INFO commands that read `sections` from this server: one `INFO a b c` where several
+ * sections per call are understood (7.0+), else one `INFO <section>` each (sent pipelined), whose
+ * replies concatenate into the same text. No section at all is a plain `INFO`. Names are
+ * lower-cased and repeated names asked once, so the calls match what the caller gets back.
+ */
+export function infoCommands(v: ServerVersion, sections: readonly string[]): string[][] {
+  const names = [...new Set(sections.map((s) => s.toLowerCase()))];
+  if (names.length === 0) return [["INFO"]];
+  if (names.length === 1 || featuresOf(v).multiSectionInfo) return [["INFO", ...names]];
+  return names.map((n) => ["INFO", n]);
 }
 
 /** Human name for messages: "Redis 7.0.15", "Valkey 8.1.1". */
