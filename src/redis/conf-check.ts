@@ -18,7 +18,9 @@
 // Lines are replaced, never removed, so a FATAL error names the line number of the real file.
 // The command line then adds: no TCP port (a unix socket in the temp dir instead: a server that
 // listens nowhere exits), `--daemonize no`, `--supervised no`, pidfile in the temp dir, no
-// AOF/RDB, no syslog, and `loglevel notice` (the ready line is a notice).
+// AOF/RDB, no syslog, and `loglevel notice` (the ready line is a notice). The server quotes a
+// rejected line (`>>> '...'`, in its FATAL block or, on Redis 8, in its log); the value of a
+// credential-looking directive (a password, auth or user, misspelt ones included) is hidden.
 
 import { shq } from "../connection/quote.js";
 
@@ -112,12 +114,13 @@ else
 fi
 tail -n 25 "$tmp/out" | while IFS= read -r l; do
   case $l in
-    ">>> '"*)
-      rest=\${l#">>> '"}
+    *">>> '"*)
+      head=\${l%%">>> '"*}
+      rest=\${l#*">>> '"}
       word=\${rest%%[$sp]*}
       case $(printf "$S" "$word" | tr '[:upper:]' '[:lower:]') in
-        requirepass|masterauth|primaryauth|user|tls-key-file-pass|tls-client-key-file-pass)
-          printf "$S" ">>> '$word (value hidden)'" ;;
+        *pas*|*auth*|user|*-user|*user)
+          printf "$S" "$head>>> '$word (value hidden)'" ;;
         *) printf "$S" "$l" ;;
       esac ;;
     *) printf "$S" "$l" ;;
