@@ -2,13 +2,20 @@
 // so a Redis bound to a private address is reachable over SSH) or by direct TCP. One client per
 // host per run, cached in ctx.resources and closed when the run ends. Clients never reconnect on
 // their own: a node that went away must show up as a failure, not as a retry storm.
+// Each session learns its server's version once, from `INFO server` (every version accepts it),
+// so callers speak only what that server knows; a server older than redplay supports is refused
+// right there, before any module could change it. Every command's failure names the host, the
+// command (masked) and the server's reply (command-error.ts).
 import { createHash } from "node:crypto";
 import type { Redis, RedisOptions } from "ioredis";
 import { UnreachableError } from "../errors.js";
 import type { TaskContext } from "../modules/types.js";
+import { parseInfoSections } from "../facts/redis-info.js";
+import { decorateCommandErrors, RedisCommandError } from "./command-error.js";
 import { describeEndpoint, redisEndpoint, type RedisEndpoint } from "./endpoint.js";
 import { RedisAccessError, scrub } from "./errors.js";
 import { forwardConnector } from "./forward-connector.js";
+import { describeVersion, unsupportedReason, versionFromInfo, type ServerVersion } from "./server-version.js";
 
 /** Whether the node required our password (`password`) or has none configured yet (`none`). */
 export type RedisAuthState = "password" | "none";
@@ -18,6 +25,8 @@ export interface RedisSession {
   client: Redis;
   endpoint: RedisEndpoint;
   auth: RedisAuthState;
+  /** What the server is, read once from `INFO server` when the session opened. */
+  version: ServerVersion;
 }
 
 /** Options of getRedis. */
@@ -110,6 +119,7 @@ async function openSession(
     options.port = endpoint.port;
   }
   const client = new ioredis.Redis(options);
+  decorateCommandErrors(client, endpoint, () => [password]);
   // Without a listener ioredis prints unhandled errors itself; ours go to the verbose log.
   client.on("error", (e: Error) => ctx.log(`redis ${where}: ${scrub(e.message, [password])}`, 2));
   try {
@@ -128,7 +138,8 @@ async function openSession(
   }
   try {
     const auth = await login(client, endpoint, password);
-    return { client, endpoint, auth };
+    const version = await serverVersion(client, endpoint);
+    return { client, endpoint, auth, version };
   } catch (e) {
     client.disconnect();
     throw e;
@@ -143,7 +154,7 @@ async function login(client: Redis, endpoint: RedisEndpoint, password: string | 
       await client.ping();
       return "none";
     } catch (e) {
-      if (/NOAUTH/i.test(errorMessage(e))) {
+      if (/NOAUTH/i.test(serverWords(e))) {
         throw new RedisAccessError(
           endpoint.host,
           "noauth",
@@ -151,14 +162,14 @@ async function login(client: Redis, endpoint: RedisEndpoint, password: string | 
           { cause: e },
         );
       }
-      throw new RedisAccessError(endpoint.host, "unreachable", `Redis on ${where} does not answer PING: ${errorMessage(e)}`);
+      throw new RedisAccessError(endpoint.host, "unreachable", `Redis on ${where} does not answer PING: ${serverWords(e)}`);
     }
   }
   try {
     await client.auth(password);
     return "password";
   } catch (e) {
-    const msg = errorMessage(e);
+    const msg = serverWords(e);
     // Redis 7: "ERR AUTH <password> called without any password configured for the default user."
     if (/without any password configured|no password is set/i.test(msg)) return "none";
     if (/WRONGPASS|invalid password|invalid username-password/i.test(msg)) {
@@ -176,6 +187,23 @@ async function login(client: Redis, endpoint: RedisEndpoint, password: string | 
   }
 }
 
+/** The server's identity from `INFO server`; refuses a server older than redplay supports. */
+async function serverVersion(client: Redis, endpoint: RedisEndpoint): Promise<ServerVersion> {
+  const where = describeEndpoint(endpoint);
+  const text = String(await client.call("INFO", "server"));
+  let version: ServerVersion;
+  try {
+    version = versionFromInfo(parseInfoSections(text).server ?? {});
+  } catch (e) {
+    throw new RedisAccessError(endpoint.host, "version", `cannot tell which server runs on ${where}: ${errorMessage(e)}`, { cause: e });
+  }
+  const refused = unsupportedReason(version);
+  if (refused) {
+    throw new RedisAccessError(endpoint.host, "version", `Redis on ${where} runs ${describeVersion(version)}: ${refused}; nothing was changed on it`);
+  }
+  return version;
+}
+
 async function closeClient(client: Redis): Promise<void> {
   if (client.status !== "ready") {
     client.disconnect();
@@ -190,6 +218,12 @@ async function closeClient(client: Redis): Promise<void> {
 function passwordKey(password: string | undefined): string {
   if (password === undefined) return "none";
   return `pw-${createHash("sha256").update(password).digest("hex").slice(0, 12)}`;
+}
+
+/** The server's own words for a failed login step (the reply alone: the message would repeat the host). */
+function serverWords(e: unknown): string {
+  if (e instanceof RedisCommandError) return e.reply ?? errorMessage(e.cause);
+  return errorMessage(e);
 }
 
 function errorMessage(e: unknown): string {

@@ -3,8 +3,8 @@
 // a failed task rather than marking the host unreachable.
 import { RedplayError } from "../errors.js";
 
-/** Why a Redis could not be used. */
-export type RedisAccessReason = "unreachable" | "auth" | "noauth" | "config";
+/** Why a Redis could not be used (`version`: a server too old, or one that would not say which it is). */
+export type RedisAccessReason = "unreachable" | "auth" | "noauth" | "config" | "version";
 
 /** Redis on `host` could not be reached or refused our credentials; the message never holds a password. */
 export class RedisAccessError extends RedplayError {

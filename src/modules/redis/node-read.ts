@@ -1,11 +1,15 @@
 // Reading INFO from inventory hosts for the redis_* modules, and turning the ways that can fail
 // into task failures. SSH-level unreachability of the task's own host still throws (the engine
 // reports the host unreachable); a Redis that is down or refuses our password fails the task.
-import { parseInfo, type RedisInfo } from "../../facts/redis-info.js";
+// Error messages come ready-made from src/redis: a RedisAccessError says why a Redis could not be
+// used, a RedisCommandError names the host, the command sent (masked) and the server's reply.
+import type { RedisInfo } from "../../facts/redis-info.js";
 import { UnreachableError } from "../../errors.js";
 import { getRedisSession, type RedisSession } from "../../redis/client.js";
 import { redisEndpoint } from "../../redis/endpoint.js";
 import type { HealthNode } from "../../redis/health.js";
+import type { ServerVersion } from "../../redis/server-version.js";
+import { readInfoSections } from "../../redis/session-commands.js";
 import type { ObservedNode } from "../../redis/topology.js";
 import type { TaskContext } from "../types.js";
 
@@ -15,24 +19,29 @@ export interface NodeRead {
   info: RedisInfo;
 }
 
-/** Reads `INFO <sections>` from `host`'s Redis. Throws RedisAccessError / UnreachableError. */
+/**
+ * Reads `INFO <sections>` from `host`'s Redis, in the form its version understands.
+ * Throws RedisAccessError / RedisCommandError / UnreachableError.
+ */
 export async function readInfo(ctx: TaskContext, host: string, sections: string[]): Promise<NodeRead> {
   const session = await getRedisSession(ctx, host);
-  const text = (await session.client.call("INFO", ...sections)) as string;
-  return { session, info: parseInfo(text) };
+  return { session, info: await readInfoSections(session, sections) };
 }
 
+/** What observeNode saw: the replication state, and which server answered. */
+export type NodeObservation = ObservedNode & HealthNode & { version?: ServerVersion };
+
 /** One node's replication state for topology and health; never throws, failures become `error`. */
-export async function observeNode(ctx: TaskContext, host: string): Promise<ObservedNode & HealthNode> {
+export async function observeNode(ctx: TaskContext, host: string): Promise<NodeObservation> {
   let address = host;
   let port = 6379;
   try {
     const e = redisEndpoint(host, host === ctx.host ? ctx.vars : ctx.varsFor(host));
     address = e.address;
     port = e.port;
-    const { info } = await readInfo(ctx, host, ["replication"]);
+    const { session, info } = await readInfo(ctx, host, ["replication"]);
     if (!info.replication) return { host, address, port, reachable: false, error: "INFO has no replication section" };
-    return { host, address, port, reachable: true, info: info.replication };
+    return { host, address, port, reachable: true, info: info.replication, version: session.version };
   } catch (e) {
     return { host, address, port, reachable: false, error: errorText(e) };
   }

@@ -2,12 +2,13 @@
 // Whether a command changes anything cannot be known in advance (even for "read-only" names, the
 // arguments decide), so the plan is `unknown`: skipped under --check and shown as the command it
 // would send, passwords masked. A read-only probe uses `changed_when: false`, and `check_mode:
-// false` when it must run under --check too.
+// false` when it must run under --check too. An error reply fails the task with the host, the
+// command (masked) and the server's words, like every redis_* module (src/redis/command-error.ts).
 import { getRedis } from "../../redis/client.js";
 import { maskCommand } from "../../redis/command-mask.js";
 import { scrub } from "../../redis/errors.js";
 import type { Module } from "../types.js";
-import { errorText, failureFor } from "./node-read.js";
+import { failureFor } from "./node-read.js";
 
 /** Arguments of `redis_command`. */
 export interface RedisCommandArgs {
@@ -38,9 +39,7 @@ export const redisCommandModule: Module<RedisCommandArgs> = {
       const reply = await client.call(args.command[0]!, ...args.command.slice(1));
       return { data: { reply: plain(reply) } };
     } catch (e) {
-      const name = args.command[0]!.toUpperCase();
-      const text = scrub(failureFor(e), masked.secrets);
-      return { failed: isServerReply(e) ? `Redis on ${ctx.host} replied to ${name}: ${text}` : text };
+      return { failed: scrub(failureFor(e), masked.secrets) };
     }
   },
 };
@@ -50,8 +49,4 @@ function plain(reply: unknown): unknown {
   if (Buffer.isBuffer(reply)) return reply.toString("utf8");
   if (Array.isArray(reply)) return reply.map(plain);
   return reply;
-}
-
-function isServerReply(e: unknown): boolean {
-  return e instanceof Error && e.name === "ReplyError" && errorText(e) !== "";
 }

@@ -30,6 +30,8 @@ export const redisFactsModule: Module<RedisFactsArgs> = {
         port: session.endpoint.port,
         // `none`: the node has no password yet; setup must secure it before its replicas.
         auth: session.auth,
+        // Which server answered: { flavor: redis|valkey, version, redisCompat }.
+        version: session.version,
         role: info.replication?.role,
         server: info.server,
         replication: info.replication,

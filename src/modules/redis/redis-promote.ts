@@ -6,7 +6,8 @@
 // primary and kept the old history as master_replid2, which lets the other replicas resync
 // partially instead of fully.
 import type { ReplicationInfo } from "../../facts/redis-info.js";
-import { getRedis } from "../../redis/client.js";
+import { getRedisSession } from "../../redis/client.js";
+import { transaction } from "../../redis/session-commands.js";
 import type { Module } from "../types.js";
 import { failureFor, readInfo } from "./node-read.js";
 
@@ -42,17 +43,18 @@ export const redisPromoteModule: Module<RedisPromoteArgs> = {
   async apply(ctx, _args, plan) {
     const { replid } = plan.state as PromoteState;
     try {
-      const client = await getRedis(ctx, ctx.host);
-      // CLIENT KILL with a filter skips the calling client (SKIPME defaults to yes).
-      const replies = await client
-        .multi([
-          ["replicaof", "no", "one"],
-          ["client", "kill", "type", "normal"],
-          ["client", "kill", "type", "pubsub"],
-        ])
-        .exec();
-      const failedStep = replies?.find(([err]) => err);
-      if (!replies || failedStep) return { failed: `promotion of ${ctx.host} failed: ${failedStep?.[0]?.message ?? "transaction discarded"}` };
+      const session = await getRedisSession(ctx, ctx.host);
+      // CLIENT KILL with a filter skips the calling client (SKIPME defaults to yes). REPLICAOF
+      // exists from 5.0 (the oldest supported), CLIENT KILL TYPE normal|pubsub from 2.8.12.
+      try {
+        await transaction(session, [
+          ["REPLICAOF", "NO", "ONE"],
+          ["CLIENT", "KILL", "TYPE", "normal"],
+          ["CLIENT", "KILL", "TYPE", "pubsub"],
+        ]);
+      } catch (e) {
+        return { failed: `promotion of ${ctx.host} failed: ${failureFor(e)}` };
+      }
       const after = (await readInfo(ctx, ctx.host, ["replication"])).info.replication;
       if (after?.role !== "master") return { failed: `${ctx.host} still reports role:${after?.role} after REPLICAOF NO ONE` };
       if (after.master_replid2 !== replid) {
