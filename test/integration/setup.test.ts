@@ -221,12 +221,31 @@ describe("playbooks/setup.yaml on a 3-node lab", () => {
     await expectHealthy("node-1", "after:restart");
   });
 
-  it("a setting Redis rejects rolls the restarted node back, fails naming it (exit 2) and restarts no other node", async () => {
-    await expectHealthy("node-1", "before:bad");
+  it("a directive the server refuses never reaches a disk: the run fails quoting the server (exit 2) and restarts nothing", async () => {
+    await expectHealthy("node-1", "before:refused");
     const confsBefore = await allConf();
     const idsBefore = await runIds();
 
     const r = await setup(["-e", JSON.stringify({ redis_extra_config: ["no-such-directive yes"] })]);
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    const failed = Object.entries(recap(r.stdout)).filter(([, c]) => (c.failed ?? 0) > 0).map(([h]) => h as Node);
+    expect(failed).toHaveLength(1);
+    const bad = failed[0]!;
+    // The server's own words, with the line of the real file.
+    expect(r.stdout).toMatch(/FATAL CONFIG FILE ERROR[\s\S]*no-such-directive yes[\s\S]*Bad directive or wrong number of arguments/);
+    expect(r.stdout).toContain(`${bad}: the new redis.conf was not put in place (see the error above) and nothing was restarted`);
+    expect(await allConf()).toEqual(confsBefore);
+    expect(await runIds()).toEqual(idsBefore);
+    await expectHealthy("node-1", "after:refused");
+  });
+
+  it("a setting that passes the check but keeps the server from starting rolls the node back, fails naming it (exit 2) and restarts no other node", async () => {
+    await expectHealthy("node-1", "before:bad");
+    const confsBefore = await allConf();
+    const idsBefore = await runIds();
+
+    // A log file in a directory that does not exist: a valid directive, fatal only at start.
+    const r = await setup(["-e", JSON.stringify({ redis_extra_config: ["logfile /nonexistent-redplay-dir/redis.log"] })]);
     expect(r.code, r.stdout + r.stderr).toBe(2);
     const failed = Object.entries(recap(r.stdout)).filter(([, c]) => (c.failed ?? 0) > 0).map(([h]) => h as Node);
     expect(failed).toHaveLength(1);
@@ -238,7 +257,7 @@ describe("playbooks/setup.yaml on a 3-node lab", () => {
     expect(await runId(bad)).not.toBe(idsBefore[bad]);
     for (const n of NODES.filter((x) => x !== bad)) expect(await runId(n), `${n} restarted`).toBe(idsBefore[n]);
     // Files are written node by node in the restart waves: the bad line reached no other node's disk.
-    for (const n of NODES) expect(await conf(n), `${n} redis.conf`).not.toContain("no-such-directive");
+    for (const n of NODES) expect(await conf(n), `${n} redis.conf`).not.toContain("nonexistent-redplay-dir");
 
     const restore = await setup();
     expect(restore.code, restore.stdout + restore.stderr).toBe(0);
