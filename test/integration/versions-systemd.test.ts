@@ -31,6 +31,9 @@ const TARGETS: Target[] = [
   { title: "Redis 7.4.1 (upstream)", os: "bookworm", server: "redis-7.4.1", base: "127.0.0.157", version: /^7\.4\.1$/, flavor: "redis" },
   { title: "Redis 8.0 (Debian 13)", os: "trixie", server: "redis", base: "127.0.0.161", version: /^8\.0\.\d+$/, flavor: "redis" },
   { title: "Valkey 8.1 (Debian 13)", os: "trixie", server: "valkey", base: "127.0.0.165", version: /^8\.1\.\d+$/, flavor: "valkey" },
+  { title: "Redis 7.2.6 (upstream)", os: "bookworm", server: "redis-7.2.6", base: "127.0.0.173", version: /^7\.2\.6$/, flavor: "redis" },
+  { title: "Valkey 7.2.7 (upstream)", os: "bookworm", server: "valkey-7.2.7", base: "127.0.0.177", version: /^7\.2\.7$/, flavor: "valkey" },
+  { title: "Valkey 8.0.1 (upstream)", os: "trixie", server: "valkey-8.0.1", base: "127.0.0.181", version: /^8\.0\.1$/, flavor: "valkey" },
 ];
 
 function ownVersion(info: string): string {
