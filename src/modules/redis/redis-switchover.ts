@@ -1,18 +1,22 @@
-// `redis_switchover`: a planned change of primary with Redis's own `FAILOVER TO host port TIMEOUT
-// ms` (run it with run_once). The primary pauses writes, waits until the target has every write,
-// then swaps roles, so no acknowledged write is lost; writes held during the pause are refused
-// with READONLY, never acknowledged. FAILOVER matches the target by the address the primary lists
-// it under, so the plan checks that listing first (replica-announce-ip). Apply watches
-// master_failover_state to the end: when the target does not catch up in time Redis aborts on its
-// own and the old primary stays writable; the task then fails with that reason. FAILOVER ABORT is
-// used only while the target is still a replica, the one state where it cannot make two primaries.
+// `redis_switchover`: a planned change of primary (run it with run_once). Where both nodes have
+// it (Redis 6.2+, Valkey), Redis's own `FAILOVER TO host port TIMEOUT ms` does it: the primary
+// pauses writes, waits until the target has every write, then swaps roles, so no acknowledged
+// write is lost; writes held during the pause are refused with READONLY, never acknowledged.
+// FAILOVER matches the target by the address the primary lists it under, so the plan checks that
+// listing first (replica-announce-ip). Apply watches master_failover_state to the end: when the
+// target does not catch up in time Redis aborts on its own and the old primary stays writable;
+// the task then fails with that reason. FAILOVER ABORT is used only while the target is still a
+// replica, the one state where it cannot make two primaries. Older servers (5.0, 6.0) get a
+// manual handover with the same guarantees (switchover-manual.ts says how and why).
 import type { ReplicationInfo } from "../../facts/redis-info.js";
-import { getRedis } from "../../redis/client.js";
+import { getRedis, getRedisSession } from "../../redis/client.js";
 import { chooseCandidate } from "../../redis/candidate.js";
 import { describeEndpoint, redisEndpoint, type RedisEndpoint } from "../../redis/endpoint.js";
+import { describeVersion, featuresOf, type ServerVersion } from "../../redis/server-version.js";
 import { decideTopology } from "../../redis/topology.js";
 import type { Module, TaskContext } from "../types.js";
 import { failureFor, observeNode, readInfo, sleep } from "./node-read.js";
+import { FENCE_MIN_REPLICAS, manualHandover } from "./switchover-manual.js";
 
 /** Arguments of `redis_switchover`. */
 export interface RedisSwitchoverArgs {
@@ -24,6 +28,9 @@ export interface RedisSwitchoverArgs {
   timeout_ms?: number;
 }
 
+/** How the roles are swapped: Redis's FAILOVER, or the manual sequence for servers without it. */
+export type SwitchoverMethod = "failover" | "manual";
+
 /** Handed from plan to apply. */
 interface SwitchoverState {
   primary: string;
@@ -31,6 +38,9 @@ interface SwitchoverState {
   address: string;
   port: number;
   timeoutMs: number;
+  method: SwitchoverMethod;
+  primaryAddress: string;
+  primaryPort: number;
 }
 
 const POLL_MS = 50;
@@ -88,21 +98,34 @@ export const redisSwitchoverModule: Module<RedisSwitchoverArgs> = {
     }
     const problem = targetProblem(primary.info, primary.host, endpoint);
     if (problem) return { changes: [], failed: problem };
-    const state: SwitchoverState = { primary: primary.host, target, address: endpoint.address, port: endpoint.port, timeoutMs };
-    return {
-      changes: [
-        {
-          summary:
-            `FAILOVER TO ${endpoint.address} ${endpoint.port} TIMEOUT ${timeoutMs} on ${primary.host}: ` +
-            `writes pause until ${target} has them all, then ${target} becomes the primary`,
-        },
-      ],
-      state,
-      facts: facts(target, endpoint, primary.host),
+    // A target that does not answer now is still tried: the handover then times out, and the
+    // old primary stays the primary (with FAILOVER as without). Its version is taken to be the
+    // primary's until it can be read.
+    const targetVersion = observed.find((n) => n.host === target)?.version ?? primary.version!;
+    const demotable = await demotionProblem(ctx, primary.host);
+    if (demotable) return { changes: [], failed: demotable };
+    const method = switchoverMethod(primary.version!, targetVersion);
+    const state: SwitchoverState = {
+      primary: primary.host,
+      target,
+      address: endpoint.address,
+      port: endpoint.port,
+      timeoutMs,
+      method,
+      primaryAddress: primary.address,
+      primaryPort: primary.port,
     };
+    return { changes: describeSwitchover(state, primary.version!, targetVersion), state, facts: facts(target, endpoint, primary.host) };
   },
   async apply(ctx, _args, plan) {
     const s = plan.state as SwitchoverState;
+    if (s.method === "manual") {
+      try {
+        return await manualHandover(ctx, s);
+      } catch (e) {
+        return { failed: `switchover from ${s.primary} to ${s.target}: ${failureFor(e)}` };
+      }
+    }
     try {
       const client = await getRedis(ctx, s.primary);
       await client.call("FAILOVER", "TO", s.address, String(s.port), "TIMEOUT", String(s.timeoutMs));
@@ -112,6 +135,59 @@ export const redisSwitchoverModule: Module<RedisSwitchoverArgs> = {
     }
   },
 };
+
+/** FAILOVER where both ends have it (the old primary runs it, the target answers its PSYNC FAILOVER). */
+export function switchoverMethod(primary: ServerVersion, target: ServerVersion): SwitchoverMethod {
+  return featuresOf(primary).failoverCommand && featuresOf(target).failoverCommand ? "failover" : "manual";
+}
+
+function describeSwitchover(s: SwitchoverState, primary: ServerVersion, target: ServerVersion) {
+  if (s.method === "failover") {
+    return [
+      {
+        summary:
+          `FAILOVER TO ${s.address} ${s.port} TIMEOUT ${s.timeoutMs} on ${s.primary}: ` +
+          `writes pause until ${s.target} has them all, then ${s.target} becomes the primary`,
+      },
+    ];
+  }
+  const without = featuresOf(primary).failoverCommand ? `${s.target} runs ${describeVersion(target)}` : `${s.primary} runs ${describeVersion(primary)}`;
+  return [
+    {
+      summary:
+        `${without}, without FAILOVER: handover by hand. CONFIG SET min-replicas-to-write ${FENCE_MIN_REPLICAS} on ${s.primary} ` +
+        `(writes refused with NOREPLICAS, never acknowledged) until ${s.target} has every write, at most ${s.timeoutMs} ms`,
+    },
+    {
+      summary:
+        `REPLICAOF ${s.primaryAddress} ${s.primaryPort} on ${s.primary} (itself: read-only from then on, its offset final), ` +
+        `REPLICAOF NO ONE on ${s.target} once it holds that offset (else ${s.primary} is made primary again)`,
+    },
+    { summary: `REPLICAOF ${s.address} ${s.port} on ${s.primary}, its min-replicas settings restored` },
+  ];
+}
+
+/**
+ * Why the primary could not safely become a replica: a writable replica would accept writes its
+ * resync then discards, and without masterauth it could not follow a primary that has a password.
+ */
+async function demotionProblem(ctx: TaskContext, host: string): Promise<string | undefined> {
+  try {
+    const session = await getRedisSession(ctx, host);
+    const readOnly = (await session.client.call("CONFIG", "GET", "replica-read-only")) as string[];
+    if (readOnly[1] !== undefined && readOnly[1] !== "yes") {
+      return `${host} has replica-read-only ${readOnly[1]}: once demoted it would accept writes that its resync then discards; set replica-read-only yes`;
+    }
+    if (session.auth === "password") {
+      const auth = (await session.client.call("CONFIG", "GET", "masterauth")) as string[];
+      if (auth[1]) ctx.addSecret(String(auth[1]));
+      if (!auth[1]) return `${host} has no masterauth: once demoted it could not authenticate to the new primary; set masterauth (run setup.yaml)`;
+    }
+    return undefined;
+  } catch (e) {
+    return failureFor(e);
+  }
+}
 
 /** Why FAILOVER TO would not find or not accept the target, judged from the primary's own listing. */
 export function targetProblem(primary: ReplicationInfo, primaryHost: string, target: Pick<RedisEndpoint, "host" | "address" | "port">): string | undefined {
@@ -162,7 +238,7 @@ async function watch(ctx: TaskContext, s: SwitchoverState) {
   }
   return {
     msg: `${s.target} is the primary (${s.address}:${s.port}); ${s.primary} follows it`,
-    data: { old_primary: s.primary, new_primary: s.target },
+    data: { old_primary: s.primary, new_primary: s.target, method: "failover" },
   };
 }
 
