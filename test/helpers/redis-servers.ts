@@ -1,5 +1,7 @@
 // Real redis-server processes on loopback addresses for integration tests: started with
 // --daemonize no so the pid we hold is the server's, stopped by that pid (SIGTERM, then SIGKILL).
+// Debian's redis-server by default; `binary` runs another build (a Redis or Valkey of another
+// version, see src/lab/server-builds.ts) with the same arguments, which every version from 5.0 takes.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
@@ -24,6 +26,8 @@ export interface StartRedisOptions {
   /** masterauth; none when absent. */
   masterauth?: string;
   extra?: string[];
+  /** Server binary to run. @default "redis-server" (Debian's, from PATH) */
+  binary?: string;
 }
 
 export async function startRedis(opts: StartRedisOptions): Promise<RedisServer> {
@@ -37,13 +41,22 @@ export async function startRedis(opts: StartRedisOptions): Promise<RedisServer> 
   if (opts.password) args.push("--requirepass", opts.password);
   if (opts.masterauth) args.push("--masterauth", opts.masterauth);
   args.push(...(opts.extra ?? []));
-  const proc = spawn("redis-server", args, { stdio: "ignore" });
+  const binary = opts.binary ?? "redis-server";
+  const proc = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  proc.stderr!.on("data", (c: Buffer) => void (stderr += c.toString()));
   const spawned = new Promise<void>((resolve, reject) => {
     proc.once("spawn", resolve);
-    proc.once("error", (e) => reject(new Error(`redis-server cannot be started (is it installed?): ${e.message}`)));
+    proc.once("error", (e) => reject(new Error(`${binary} cannot be started (is it installed?): ${e.message}`)));
   });
   await spawned;
-  await waitForPort(opts.address, port, 5000);
+  try {
+    await waitForPort(opts.address, port, 5000, proc);
+  } catch (e) {
+    if (proc.exitCode === null && proc.signalCode === null) process.kill(proc.pid!, "SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`${(e as Error).message}${stderr ? `: ${stderr.trim()}` : ""}`);
+  }
   return { address: opts.address, port, pid: proc.pid!, dir, proc };
 }
 
@@ -61,9 +74,10 @@ export async function stopRedis(server: RedisServer): Promise<void> {
   rmSync(server.dir, { recursive: true, force: true });
 }
 
-async function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {
+async function waitForPort(host: string, port: number, timeoutMs: number, proc: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (proc.exitCode !== null) throw new Error(`redis-server on ${host}:${port} exited with code ${proc.exitCode}`);
     const open = await new Promise<boolean>((resolve) => {
       const s = connect({ host, port });
       s.once("connect", () => { s.destroy(); resolve(true); });
