@@ -29,7 +29,14 @@
 //    slipped past the fence was still in the old primary's output buffer when the demotion cut
 //    the link), roll back: `REPLICAOF NO ONE` on the old primary, which keeps every write (the
 //    target resyncs partially from it), and, still fenced, try 2-4 again while timeout_ms allows
-//    (at most 5 times); then fail with the old primary as the primary, unfenced.
+//    (at most 5 times); then fail with the old primary as the primary, unfenced. A repeated
+//    demotion drains first: `MULTI; CLIENT KILL TYPE normal; CLIENT PAUSE 100; EXEC`, then
+//    REPLICAOF. The pause holds every client (ours too) while the last bytes reach the target;
+//    the kill makes our connection the oldest client, and when the pause runs out the server
+//    serves held clients oldest first, so the REPLICAOF usually runs before any held script.
+//    When it does not, the check below catches it again: the drain improves the odds, the check
+//    is what keeps writes safe. Only after such a miss are clients killed (they were about to be
+//    refused with READONLY anyway).
 // 5. Promote the target (`REPLICAOF NO ONE`), then `REPLICAOF <target>` on the old primary,
 //    together with its min-replicas settings put back. It resumes partially (PSYNC against the
 //    target's master_replid2), so no full sync.
@@ -78,6 +85,8 @@ const POLL_MS = 20;
 const SETTLE_MS = 2000;
 /** Demotions tried before giving up, each after a fresh catch-up (within timeout_ms as well). */
 const MAX_ATTEMPTS = 5;
+/** The pause that lets every byte reach the target before a repeated demotion. */
+const DRAIN_MS = 100;
 
 /** Runs steps 1 to 5 (see the file's header); never leaves two writable primaries. */
 export async function manualHandover(ctx: TaskContext, h: ManualHandover): Promise<Applied> {
@@ -118,7 +127,14 @@ export async function manualHandover(ctx: TaskContext, h: ManualHandover): Promi
           changed: false,
         };
       }
-      // 3. Demote; the offset read afterwards is frozen (see the header).
+      // 3. Demote; the offset read afterwards is frozen (see the header). After a miss, drain
+      // first (see the header): our REPLICAOF waits out the pause and is then served first.
+      if (attempt > 1) {
+        await transaction(primary, [
+          ["CLIENT", "KILL", "TYPE", "normal"],
+          ["CLIENT", "PAUSE", String(DRAIN_MS)],
+        ]);
+      }
       await primary.client.call("REPLICAOF", h.primaryAddress, String(h.primaryPort));
       const demoted = await replication(primary);
       if (demoted.role !== "slave") throw new Error(`${h.primary} still reports role:${demoted.role} after REPLICAOF`);
@@ -179,7 +195,7 @@ export async function manualHandover(ctx: TaskContext, h: ManualHandover): Promi
     };
   }
   return {
-    msg: `${h.target} is the primary (${h.address}:${h.port}); ${h.primary} follows it (handed over without FAILOVER: writes were refused for ${fencedMs} ms)`,
+    msg: `${h.target} is the primary (${h.address}:${h.port}); ${h.primary} follows it (handed over without FAILOVER: ${h.primary} was fenced for ${fencedMs} ms${attempt > 1 ? `, ${attempt} attempts` : ""})`,
     data: { old_primary: h.primary, new_primary: h.target, method: "manual", offset: finalOffset, attempts: attempt },
   };
 }
