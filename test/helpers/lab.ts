@@ -3,7 +3,7 @@
 // redis-server missing, addresses taken. stopLab proves the teardown: no recorded process
 // alive, every address free.
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { labDown, labPaths, labUp, type LabPaths, type LabServer, type LabState, type LabSuite } from "../../src/lab/lab.js";
@@ -66,9 +66,13 @@ export async function stopLab(lab: TestLab, extraPids: number[] = []): Promise<v
   for (const a of Object.values(lab.address)) {
     for (const port of [22, 6379]) if (await portOpen(a, port, 500)) open.push(`${a}:${port}`);
   }
-  if (lab.ownDir) await rm(lab.dir, { recursive: true, force: true });
-  if (alive.length > 0 || open.length > 0) {
-    throw new Error(`lab teardown incomplete: live pids [${alive.join(", ")}], open ports [${open.join(", ")}]`);
+  // A systemd lab mounts an overlay per node: none may outlive `down`.
+  const mounts = (await readFile("/proc/self/mounts", "utf8")).split("\n").filter((l) => l.split(" ")[1]?.startsWith(`${lab.dir}/`));
+  if (lab.ownDir && mounts.length === 0) await rm(lab.dir, { recursive: true, force: true });
+  if (alive.length > 0 || open.length > 0 || mounts.length > 0) {
+    throw new Error(
+      `lab teardown incomplete: live pids [${alive.join(", ")}], open ports [${open.join(", ")}], mounts [${mounts.map((l) => l.split(" ")[1]).join(", ")}]`,
+    );
   }
 }
 
