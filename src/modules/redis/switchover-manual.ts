@@ -10,8 +10,9 @@
 // Instead:
 //
 // 1. Fence: `CONFIG SET min-replicas-to-write 2147483647` (and a non-zero min-replicas-max-lag)
-//    on the old primary. Every write command is refused with NOREPLICAS (never acknowledged) and
-//    our own connection keeps working. Replication keeps flowing.
+//    on the old primary. Every write command is refused with NOREPLICAS (never acknowledged; on
+//    5.0 scripts and EXEC are not checked, see 3 and 4) and our own connection keeps working.
+//    Replication keeps flowing.
 // 2. Catch-up: poll until the target's slave_repl_offset reaches the old primary's
 //    master_repl_offset (read in that order), bounded by timeout_ms. Not in time: the settings
 //    are restored, the old primary never stopped being the primary, the task fails with why.
@@ -47,15 +48,16 @@
 //   the new primary refuses writes (NOREPLICAS) until a replica has synced with it; the old
 //   primary resumes partially within a second or so, the other replicas once they are repointed.
 //   Refused, never lost.
-// - Client connections are not killed: a client of the old primary gets NOREPLICAS, then
-//   READONLY, and must find the new primary (what FAILOVER's clients see too). Killing them would
-//   not protect a single write more (READONLY already does) and would cut its readers off too.
+// - Client connections are not killed by a first demotion: a client of the old primary gets
+//   NOREPLICAS, then READONLY, and must find the new primary (what FAILOVER's clients see too).
+//   Killing them would not protect a single write more (READONLY already does) and would cut its
+//   readers off too; only the drain of a repeated demotion (4) kills them, to order the server.
 // - masterauth: the demoted node must authenticate to the new primary. The group shares one
 //   password, set as masterauth on every node; the plan refuses a primary without masterauth.
 // - replica-read-only must be yes on the old primary, or step 3 fences nothing; the plan checks.
 // - If redplay dies between 1 and 5, the old primary is left fenced or read-only: writes are
-//   refused, none is lost. `CONFIG GET min-replicas-to-write` shows 2147483647 then; setup.yaml
-//   (which sets the file's values) or `CONFIG SET` puts it back.
+//   refused, none is lost. `CONFIG GET min-replicas-to-write` shows 2147483647 then; `CONFIG SET`
+//   of the file's value puts it back (CONFIG SET never touched the file, so a restart does too).
 // - Other replicas lose their link at step 3 and resync through the old primary (a chain) until
 //   they are repointed, as after FAILOVER; switchover.yaml repoints them.
 import type { ReplicationInfo } from "../../facts/redis-info.js";
