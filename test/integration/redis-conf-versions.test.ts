@@ -14,6 +14,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuild } from "../../src/lab/server-builds.js";
 import { copyModule } from "../../src/modules/copy.js";
+import { debianLayout } from "../../src/modules/redis/redis-server.js";
 import { confCheckCommand } from "../../src/redis/conf-check.js";
 import { versionFromBinary, type ServerVersion } from "../../src/redis/server-version.js";
 import { renderFile } from "../../src/template/handlebars.js";
@@ -67,23 +68,16 @@ async function binaryFor(name: string): Promise<Binary> {
   return { server, version };
 }
 
-/** The redis_server fact for a binary, with its flavour's standard paths. */
+/** The redis_server fact for a binary, with its flavour's standard paths (as redis_server publishes them). */
 function factFor(b: Binary): Record<string, unknown> {
-  const valkey = b.version.flavor === "valkey";
-  const n = valkey ? "valkey" : "redis";
   return {
-    flavor: b.version.flavor,
+    ...debianLayout(b.version.flavor),
+    installed: true,
+    new: false,
     version: b.version.version,
     redis_compat: b.version.redisCompat,
     binary: b.server,
     cli: b.server.replace(/-server$/, "-cli"),
-    config_file: `/etc/${n}/${n}.conf`,
-    service: `${n}-server`,
-    user: n,
-    group: n,
-    pidfile: `/run/${n}/${n}-server.pid`,
-    logfile: `/var/log/${n}/${n}-server.log`,
-    dir: `/var/lib/${n}`,
   };
 }
 
