@@ -203,3 +203,41 @@ describe("a Debian 12 host with nothing installed", () => {
     expectNoChange(again.stdout);
   });
 });
+
+describe("a Debian 13 host with nothing installed, asked for Valkey", () => {
+  let lab: TestLab | undefined;
+  const theLab = (): TestLab => {
+    if (!lab) throw new Error("lab did not start");
+    return lab;
+  };
+  const { clients, call, role, playbook } = labRedis(theLab, PASSWORD);
+
+  beforeAll(async () => {
+    lab = await startLab({ nodes: 3, base: "127.0.0.185", os: "trixie", server: "none" });
+  }, 900_000);
+
+  afterAll(async () => {
+    for (const c of clients) c.disconnect();
+    if (lab) await stopLab(lab);
+  }, 120_000);
+
+  it("setup with redis_flavor=valkey installs valkey-server, configures /etc/valkey/valkey.conf, and a second run changes nothing", async () => {
+    const check = await playbook("setup.yaml", "--check", "-e", "redis_flavor=valkey");
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect(check.stdout).toMatch(/would: install valkey-server 8\.1\.\d+\S*, its service held/);
+
+    const r = await playbook("setup.yaml", "-e", "redis_flavor=valkey");
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(String(await call("node-1", "INFO", "server"))).toMatch(/^server_name:valkey/m);
+    expect(await role("node-1")).toBe("master");
+    for (const n of REPLICAS) expect(await role(n)).toBe(`replica of ${theLab().address["node-1"]} link up`);
+    for (const n of ["node-1", "node-2", "node-3"]) {
+      const j = await sshRun(theLab(), n, "journalctl -u valkey-server --no-pager -o cat | grep -c '^Started '; grep -c '^primaryauth ' /etc/valkey/valkey.conf; test -e /usr/bin/redis-server && echo has-redis || echo no-redis");
+      expect(j.stdout.trim().split("\n")).toEqual(["1", "1", "no-redis"]);
+    }
+    // Once installed, the flavour is what the host runs: the variable no longer matters.
+    const again = await playbook("setup.yaml");
+    expect(again.code, again.stdout).toBe(0);
+    expectNoChange(again.stdout);
+  });
+});
