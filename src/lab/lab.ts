@@ -24,7 +24,7 @@ import {
   type LabState,
 } from "./paths.js";
 import { ensurePackages, ensureSystemdLabPackages, raiseInotifyLimit, requireRoot } from "./prereqs.js";
-import { ensureLayers, LAB_SUITES, type LabServer, type LabSuite } from "./rootfs.js";
+import { checkServerForSuite, ensureLayers, LAB_SUITES, type LabServer, type LabSuite } from "./rootfs.js";
 import { UPSTREAM_BUILDS } from "./server-builds.js";
 import {
   bootSystemdNode,
@@ -117,6 +117,7 @@ function checkSystemdOptions(os: string, server: string): void {
   if (!(LAB_SUITES as readonly string[]).includes(os)) throw new LabError(`--os must be one of ${LAB_SUITES.join(", ")}, got "${os}"`);
   const servers = ["redis", "valkey", "none", ...UPSTREAM_BUILDS];
   if (!servers.includes(server)) throw new LabError(`--server must be one of ${servers.join(", ")}, got "${server}"`);
+  checkServerForSuite(os as LabSuite, server as LabServer);
 }
 
 /**
