@@ -177,11 +177,12 @@ describe.each(TARGETS)("redis.conf for $name", (t) => {
   let dirsBefore: Set<string>;
   const clients: Redis[] = [];
 
+  // On a machine without the build cache, the first use of a version builds it (up to ~3 min).
   beforeAll(async () => {
     b = await binaryFor(t.name);
     dir = await mkdtemp(join(tmpdir(), `redplay-conf-${t.name}-`));
     dirsBefore = checkDirs();
-  });
+  }, 600_000);
 
   afterAll(async () => {
     for (const c of clients) c.disconnect();
