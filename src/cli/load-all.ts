@@ -9,8 +9,10 @@ import { loadPlaybook } from "../load/playbook.js";
 import type { Playbook, TaskSpec } from "../load/types.js";
 import { parseExtraVars } from "../load/vars.js";
 import { registerBuiltinModules } from "../modules/index.js";
+import { hostArgNames, unknownHostHint } from "../modules/host-args.js";
 import { getModule, moduleNames } from "../modules/registry.js";
 import type { Secrets } from "../output/redact.js";
+import { TEMPLATE_MARKER } from "../schema/templated.js";
 import { checkPlaybookTemplates } from "../template/static-check.js";
 
 export interface Loaded {
@@ -60,6 +62,7 @@ export async function loadEverything(
 
   if (playbook) {
     errors.push(...checkHandlerNames(playbook));
+    if (inventory) errors.push(...checkHostArgs(playbook, inventory));
     const moduleFacts = moduleNames().flatMap((n) => getModule(n)?.setsFacts ?? []);
     errors.push(...checkPlaybookTemplates(playbook, { inventory, extraVars, moduleFacts }));
   }
@@ -94,6 +97,39 @@ export function checkHandlerNames(playbook: Playbook): LoadError[] {
     visit(play.tasks);
     visit(play.handlers);
   });
+  return errors;
+}
+
+/** Every literal host name in a module's host arguments (`replica_of: node-2`) must be an inventory host. */
+export function checkHostArgs(playbook: Playbook, inventory: Inventory): LoadError[] {
+  const known = inventory.hosts();
+  const errors: LoadError[] = [];
+  const visit = (tasks: TaskSpec[] | undefined) => {
+    for (const t of tasks ?? []) {
+      const mod = t.module ? getModule(t.module) : undefined;
+      if (mod && t.args) {
+        for (const n of hostArgNames(mod, t.args)) {
+          // A template is rendered per host at run time; the module checks the result.
+          if (n.name === "" || n.name.includes(TEMPLATE_MARKER) || known.includes(n.name)) continue;
+          const at = n.index !== undefined ? `${n.key}[${n.index}]` : n.key;
+          errors.push(
+            new LoadError(
+              `${mod.name} ${at} "${n.name}" is not a host of inventory ${inventory.file}`,
+              t.argLocs?.[at] ?? t.argLocs?.[n.key] ?? t.loc,
+              unknownHostHint(n.name, known),
+            ),
+          );
+        }
+      }
+      visit(t.block);
+      visit(t.rescue);
+      visit(t.always);
+    }
+  };
+  for (const play of playbook.plays) {
+    visit(play.tasks);
+    visit(play.handlers);
+  }
   return errors;
 }
 

@@ -79,7 +79,11 @@ function normaliseTask(task: Record<string, unknown>, path: PathSegment[], src: 
   if (shaped.freeForm !== undefined) {
     argLocs[shaped.freeForm] = locate(src, [...path, name], { root: "plays" });
   } else {
-    for (const key of Object.keys(shaped.args)) argLocs[key] = locate(src, [...path, name, key], { root: "plays" });
+    for (const [key, value] of Object.entries(shaped.args)) {
+      argLocs[key] = locate(src, [...path, name, key], { root: "plays" });
+      // List items get their own entry (`hosts[1]`), so a bad item can be pointed at.
+      if (Array.isArray(value)) value.forEach((_, i) => (argLocs[`${key}[${i}]`] = locate(src, [...path, name, key, i], { root: "plays" })));
+    }
   }
   spec.argLocs = argLocs;
   return spec;

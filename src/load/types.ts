@@ -12,7 +12,7 @@ export interface TaskSpec {
   module?: string;
   /** Module arguments as written (not yet templated). A free-form string (`command: echo hi`) becomes `{ [module.freeForm]: "echo hi" }`. */
   args?: Record<string, unknown>;
-  /** Locations of the top-level argument keys' values, for errors about one argument. */
+  /** Locations of the top-level argument keys' values (and of list items, as `key[i]`), for errors about one argument. */
   argLocs?: Record<string, Location>;
   block?: TaskSpec[];
   rescue?: TaskSpec[];

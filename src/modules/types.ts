@@ -102,6 +102,8 @@ export interface Module<A = Record<string, unknown>> {
   readonly setsFacts?: string[];
   /** Argument keys left untemplated (expressions such as assert.that). */
   readonly rawArgs?: string[];
+  /** Argument keys whose value (a string, or a list of strings) names inventory hosts: literal names are checked by validate/run, rendered ones by the module before it changes anything. */
+  readonly hostArgs?: string[];
   /** Reads the host and decides. Must not write. */
   plan(ctx: TaskContext, args: A): Promise<Plan>;
   /** Carries out plan.changes. Never called under --check or for an empty plan. */

@@ -8,6 +8,7 @@ import { redisEndpoint } from "../../redis/endpoint.js";
 import { decideFailover, type FailoverNode } from "../../redis/failover-decision.js";
 import type { Module, TaskContext } from "../types.js";
 import { errorText, readInfo } from "./node-read.js";
+import { unknownHostFailure } from "../host-args.js";
 
 /** Arguments of `redis_failover`. */
 export interface RedisFailoverArgs {
@@ -21,6 +22,7 @@ export interface RedisFailoverArgs {
 
 export const redisFailoverModule: Module<RedisFailoverArgs> = {
   name: "redis_failover",
+  hostArgs: ["hosts", "new_primary"],
   check: "full",
   local: true,
   setsFacts: ["redis_failover", "redis_topology"],
@@ -34,6 +36,8 @@ export const redisFailoverModule: Module<RedisFailoverArgs> = {
     additionalProperties: false,
   },
   async plan(ctx, args) {
+    const unknownHost = unknownHostFailure(ctx, redisFailoverModule, args as unknown as Record<string, unknown>);
+    if (unknownHost) return { changes: [], failed: unknownHost };
     const hosts = args.hosts ?? ctx.playHosts;
     const requested = nonEmpty(args.new_primary) ?? nonEmpty(ctx.extraVars.new_primary);
     const force = truthy(args.force ?? ctx.extraVars.force);

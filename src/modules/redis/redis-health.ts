@@ -8,6 +8,7 @@ import { getRedis } from "../../redis/client.js";
 import { assessHealth, type HealthAssessment } from "../../redis/health.js";
 import type { Module, TaskContext } from "../types.js";
 import { errorText, observeNode, sleep } from "./node-read.js";
+import { unknownHostFailure } from "../host-args.js";
 
 /** Arguments of `redis_health`. */
 export interface RedisHealthArgs {
@@ -27,6 +28,7 @@ const MAX_WAIT_MS = 5000;
 
 export const redisHealthModule: Module<RedisHealthArgs> = {
   name: "redis_health",
+  hostArgs: ["primary", "replicas"],
   check: "full",
   schema: {
     type: "object",
@@ -40,6 +42,8 @@ export const redisHealthModule: Module<RedisHealthArgs> = {
     additionalProperties: false,
   },
   async plan(ctx, args) {
+    const unknownHost = unknownHostFailure(ctx, redisHealthModule, args as unknown as Record<string, unknown>);
+    if (unknownHost) return { changes: [], failed: unknownHost };
     const replicas = args.replicas ?? [];
     if (replicas.includes(args.primary)) {
       return { changes: [], failed: `${args.primary} is listed both as primary and as a replica` };

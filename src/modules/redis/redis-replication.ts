@@ -7,6 +7,7 @@ import { getRedis } from "../../redis/client.js";
 import { describeEndpoint, redisEndpoint, type RedisEndpoint } from "../../redis/endpoint.js";
 import type { Module, TaskContext } from "../types.js";
 import { errorText, failureFor, readInfo, sleep } from "./node-read.js";
+import { unknownHostFailure } from "../host-args.js";
 
 /** Arguments of `redis_replication`: exactly one of role / replica_of. */
 export interface RedisReplicationArgs {
@@ -27,6 +28,7 @@ const POLL_MS = 200;
 
 export const redisReplicationModule: Module<RedisReplicationArgs> = {
   name: "redis_replication",
+  hostArgs: ["replica_of"],
   check: "full",
   schema: {
     type: "object",
@@ -39,6 +41,8 @@ export const redisReplicationModule: Module<RedisReplicationArgs> = {
     additionalProperties: false,
   },
   async plan(ctx, args) {
+    const unknownHost = unknownHostFailure(ctx, redisReplicationModule, args as unknown as Record<string, unknown>);
+    if (unknownHost) return { changes: [], failed: unknownHost };
     let info: ReplicationInfo | undefined;
     let target: RedisEndpoint | undefined;
     try {

@@ -17,6 +17,7 @@ import { decideTopology } from "../../redis/topology.js";
 import type { Module, TaskContext } from "../types.js";
 import { failureFor, observeNode, readInfo, sleep } from "./node-read.js";
 import { FENCE_MIN_REPLICAS, manualHandover } from "./switchover-manual.js";
+import { unknownHostFailure } from "../host-args.js";
 
 /** Arguments of `redis_switchover`. */
 export interface RedisSwitchoverArgs {
@@ -49,6 +50,7 @@ const HANDOFF_GRACE_MS = 15_000;
 
 export const redisSwitchoverModule: Module<RedisSwitchoverArgs> = {
   name: "redis_switchover",
+  hostArgs: ["hosts", "new_primary"],
   check: "full",
   local: true,
   setsFacts: ["redis_switchover", "redis_topology"],
@@ -62,6 +64,8 @@ export const redisSwitchoverModule: Module<RedisSwitchoverArgs> = {
     additionalProperties: false,
   },
   async plan(ctx, args) {
+    const unknownHost = unknownHostFailure(ctx, redisSwitchoverModule, args as unknown as Record<string, unknown>);
+    if (unknownHost) return { changes: [], failed: unknownHost };
     const hosts = args.hosts ?? ctx.playHosts;
     const requested = nonEmpty(args.new_primary) ?? nonEmpty(ctx.extraVars.new_primary);
     const timeoutMs = args.timeout_ms ?? 5000;

@@ -6,6 +6,7 @@ import { redisEndpoint } from "../../redis/endpoint.js";
 import { decideTopology, type ObservedNode } from "../../redis/topology.js";
 import type { Module, TaskContext } from "../types.js";
 import { observeNode } from "./node-read.js";
+import { unknownHostFailure } from "../host-args.js";
 
 /** Arguments of `redis_topology`. */
 export interface RedisTopologyArgs {
@@ -19,6 +20,7 @@ export interface RedisTopologyArgs {
 
 export const redisTopologyModule: Module<RedisTopologyArgs> = {
   name: "redis_topology",
+  hostArgs: ["hosts", "preferred", "override"],
   check: "full",
   setsFacts: ["redis_topology"],
   schema: {
@@ -31,6 +33,8 @@ export const redisTopologyModule: Module<RedisTopologyArgs> = {
     additionalProperties: false,
   },
   async plan(ctx, args) {
+    const unknownHost = unknownHostFailure(ctx, redisTopologyModule, args as unknown as Record<string, unknown>);
+    if (unknownHost) return { changes: [], failed: unknownHost };
     const hosts = args.hosts ?? ctx.playHosts;
     const preferred = nonEmpty(args.preferred) ?? nonEmpty(ctx.vars.redis_primary);
     const override = nonEmpty(args.override) ?? nonEmpty(ctx.extraVars.redis_primary);
