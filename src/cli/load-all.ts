@@ -2,6 +2,7 @@
 // problem at once so the user fixes them in one go. Nothing here touches a host.
 import path from "node:path";
 import { LoadError, LoadErrors, formatLocation } from "../errors.js";
+import { duplicateEndpointErrors } from "../inventory/endpoints.js";
 import { buildInventory } from "../inventory/inventory.js";
 import type { Inventory } from "../inventory/types.js";
 import { loadInventoryDoc } from "../load/inventory.js";
@@ -55,6 +56,7 @@ export async function loadEverything(
   if (inventoryPath) {
     try {
       inventory = buildInventory(await loadInventoryDoc(inventoryPath));
+      errors.push(...duplicateEndpointErrors(inventory));
     } catch (err) {
       collect(err);
     }
