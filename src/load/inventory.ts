@@ -7,6 +7,7 @@ import { toIssues } from "../schema/issues.js";
 import { inventoryValidator } from "../schema/inventory.js";
 import { didYouMean, issueToError, sortErrors } from "./issue-errors.js";
 import type { InventoryDoc, InventoryGroupDoc } from "./types.js";
+import { secretValueErrors } from "./secret-values.js";
 import { loadVarsFile } from "./vars.js";
 import { locate, readYamlFile, type PathSegment, type YamlSource } from "./yaml.js";
 
@@ -31,6 +32,8 @@ export async function loadInventoryDoc(file: string): Promise<InventoryDoc> {
           unknownHint: (key) => didYouMean(key, GROUP_KEYS) ?? "a group holds only hosts, vars and children",
         }),
       );
+
+  errors.push(...secretValueErrors(src));
 
   const [groupVars, hostVars] = await Promise.all([
     loadVarsDir(join(dir, "group_vars"), join(dirname(file), "group_vars"), errors),

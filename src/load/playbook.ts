@@ -7,6 +7,7 @@ import { PLAY_KEYWORDS, TASK_KEYWORDS } from "../schema/keywords.js";
 import { toIssues } from "../schema/issues.js";
 import { playbookStructureValidator } from "../schema/playbook.js";
 import { didYouMean, issueToError, sortErrors } from "./issue-errors.js";
+import { secretValueErrors } from "./secret-values.js";
 import { checkTaskList } from "./task-check.js";
 import { mergeTags, normaliseTaskList } from "./task-normalise.js";
 import type { Playbook, PlaySpec } from "./types.js";
@@ -34,7 +35,7 @@ export async function loadPlaybook(file: string): Promise<Playbook> {
     throw new LoadErrors([new LoadError("playbook is empty", locate(src, []), "a playbook is a list of plays, each with hosts: and tasks:")]);
   }
 
-  const errors = structureErrors(src);
+  const errors = [...structureErrors(src), ...secretValueErrors(src, [], "plays")];
   const varsFilesData: Array<Record<string, unknown>> = [];
   if (Array.isArray(plays)) {
     for (const [i, play] of plays.entries()) {

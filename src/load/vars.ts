@@ -6,6 +6,7 @@ import { isMap, isScalar } from "yaml";
 import { LoadError, LoadErrors, UsageError } from "../errors.js";
 import { IDENTIFIER } from "../schema/keywords.js";
 import { sortErrors } from "./issue-errors.js";
+import { isSecretName, nonStringKind, secretValueErrors } from "./secret-values.js";
 import { locate, parseYaml, readYamlFile, type PathSegment, type YamlSource } from "./yaml.js";
 
 const identifier = new RegExp(IDENTIFIER);
@@ -16,7 +17,7 @@ export function checkVarsMapping(src: YamlSource, path: PathSegment[], value: un
   if (typeof value !== "object" || Array.isArray(value)) {
     return [new LoadError(`${what} must be a mapping of variable names to values`, locate(src, path, { root }), "write `name: value` lines")];
   }
-  return Object.keys(value)
+  const names = Object.keys(value)
     .filter((k) => !identifier.test(k))
     .map(
       (k) =>
@@ -26,6 +27,7 @@ export function checkVarsMapping(src: YamlSource, path: PathSegment[], value: un
           "use letters, digits and underscores, not starting with a digit",
         ),
     );
+  return [...names, ...secretValueErrors(src, path, root)];
 }
 
 /** Loads a YAML file of variables (an empty file is an empty mapping). */
@@ -86,6 +88,10 @@ function parseKeyValues(text: string, which: string): Record<string, unknown> {
     }
     const rawValue = word.slice(eq + 1);
     out[key] = quoted ? rawValue : typedScalar(rawValue);
+    const kind = nonStringKind(out[key]);
+    if (kind && isSecretName(key)) {
+      throw new UsageError(`${which}: ${key} must be a string, but its unquoted value is read as a ${kind}, which would change it; quote it (-e '${key}="..."')`);
+    }
   }
   return out;
 }
