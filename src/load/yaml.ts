@@ -99,15 +99,52 @@ function syntaxHint(code: string): string | undefined {
 
 /** Reads and parses a YAML file; an unreadable file is a LoadError naming it. */
 export async function readYamlFile(file: string, displayName = file): Promise<YamlSource> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, "utf8");
+    bytes = await readFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory" : `cannot read (${code ?? String(err)})`;
     throw new LoadErrors([new LoadError(`${displayName}: ${why}`, undefined, "check the path", { cause: err })]);
   }
-  return parseYaml(text, displayName);
+  return parseYaml(decodeUtf8(bytes, displayName), displayName);
+}
+
+/** UTF-8 text of a file; an invalid byte is a LoadError at its line and column, never a silent U+FFFD. */
+export function decodeUtf8(bytes: Uint8Array, file: string): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch (err) {
+    const at = Math.max(0, firstInvalidUtf8(bytes));
+    const before = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes.subarray(0, at));
+    const lineStart = before.lastIndexOf("\n") + 1;
+    const line = before.split("\n").length;
+    const col = before.length - lineStart + 1;
+    const byte = bytes[at] === undefined ? "end of file" : `byte 0x${bytes[at]!.toString(16).padStart(2, "0")}`;
+    throw new LoadErrors([
+      new LoadError(`not valid UTF-8 (${byte})`, { file, line, col }, "save the file as UTF-8", { cause: err }),
+    ]);
+  }
+}
+
+/** Offset of the first byte that does not start or continue a well-formed UTF-8 sequence; -1 when none. */
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    const n = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 0;
+    if (n === 0) return i;
+    for (let k = 1; k <= n; k++) if (i + k >= b.length || (b[i + k]! & 0xc0) !== 0x80) return i;
+    const c1 = b[i + 1]!;
+    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF.
+    if ((c === 0xe0 && c1 < 0xa0) || (c === 0xed && c1 > 0x9f) || (c === 0xf0 && c1 < 0x90) || (c === 0xf4 && c1 > 0x8f)) return i;
+    i += n + 1;
+  }
+  return -1;
 }
 
 /** The node at `path`, or the deepest existing ancestor when the path runs out. */
