@@ -19,6 +19,7 @@ import {
   type Node,
   type ScalarTag,
   type Tags,
+  visit,
 } from "yaml";
 import { LoadError, LoadErrors, type Location } from "../errors.js";
 
@@ -87,7 +88,36 @@ export function parseYaml(text: string, file: string): YamlSource {
       }),
     );
   }
-  return { file, doc, lineCounter, value: doc.toJS({ maxAliasCount: 1000 }) };
+  return { file, doc, lineCounter, value: toPlain(doc, lineCounter, file) };
+}
+
+/** How many nodes aliases may expand to in one document: far above real files, far below a "billion laughs". */
+const MAX_ALIAS_COUNT = 1000;
+
+/** The document's plain value; an alias bomb is a located LoadError, not a crash. */
+function toPlain(doc: Document.Parsed, lineCounter: LineCounter, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // The yaml package reports this as a plain ReferenceError with no position.
+    if (!(err instanceof ReferenceError) || !/alias/i.test(err.message)) throw err;
+    let offset = 0;
+    visit(doc, {
+      Alias(_, node) {
+        offset = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
+    const { line, col } = lineCounter.linePos(offset);
+    throw new LoadErrors([
+      new LoadError(
+        `aliases here expand to more than ${MAX_ALIAS_COUNT} nodes (a "billion laughs" document)`,
+        { file, line, col },
+        "write the repeated values out, or use fewer nested aliases",
+        { cause: err },
+      ),
+    ]);
+  }
 }
 
 function syntaxHint(code: string): string | undefined {
