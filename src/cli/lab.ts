@@ -1,7 +1,8 @@
 // `redplay lab ...`: argv for the local lab, and its human output. The lab logic lives in
 // src/lab/; this file only parses options, prints, and turns a failure into one line and
 // exit code 1.
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
+import { MAX_NODES } from "../lab/paths.js";
 import { labDown, labKill, labStart, labStatus, labUp, type LabServer, type LabStatusRow, type LabSuite } from "../lab/lab.js";
 
 interface DirOpt {
@@ -29,8 +30,10 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...arg
 
 function parseNodes(value: string): number {
   const n = Number(value);
-  // Range is checked by the lab itself so the message is the same for API and CLI callers.
-  return Number.isInteger(n) ? n : Number.NaN;
+  // The range is checked by the lab itself so the message is the same for API and CLI callers;
+  // text that is no whole number at all is refused here, with what was typed.
+  if (value.trim() === "" || !Number.isInteger(n)) throw new InvalidArgumentError(`--nodes must be a whole number from 1 to ${MAX_NODES}, got ${value}`);
+  return n;
 }
 
 export function registerLabCommand(program: Command): void {

@@ -1,7 +1,7 @@
 // The command line: argv -> options -> commands. Nothing else in redplay reads argv, and only
 // this file turns errors into exit codes (through exit-codes.ts).
 import { readFileSync } from "node:fs";
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { EXIT } from "./exit-codes.js";
 import { registerLabCommand } from "./lab.js";
 import { runCommand, type RunCliOptions } from "./run.js";
@@ -79,8 +79,9 @@ export async function main(argv: string[]): Promise<number> {
 function positiveInt(flag: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new CommanderError(EXIT.INVALID, "redplay.invalidArgument", `${flag} must be a whole number >= 1, got "${value}"`);
+    // InvalidArgumentError is the one kind commander prints (naming the option) before exiting.
+    if (value.trim() === "" || !Number.isInteger(n) || n < 1) {
+      throw new InvalidArgumentError(`${flag} must be a whole number >= 1, got ${value}`);
     }
     return n;
   };
