@@ -22,13 +22,28 @@ export function guard(value: unknown): unknown {
   if (typeof value === "function") return undefined;
   if (value === null || typeof value !== "object") return value;
   if (targets.has(value)) return value;
-  const proxy = new Proxy(value, {
-    get(target, key) {
-      if (typeof key !== "string" || FORBIDDEN.has(key) || !Object.hasOwn(target, key)) return undefined;
-      return guard((target as Record<string, unknown>)[key]);
+  // The proxy stands on an empty stand-in, not on `value`: a Proxy must return a read-only,
+  // non-configurable property of its target unchanged (the engine's `hostvars` is one), and
+  // here every object read must come back guarded.
+  const source = value as Record<string, unknown>;
+  const proxy = new Proxy(Array.isArray(value) ? [] : {}, {
+    get(_, key) {
+      if (typeof key !== "string" || FORBIDDEN.has(key) || !Object.hasOwn(source, key)) return undefined;
+      return guard(source[key]);
     },
-    has(target, key) {
-      return typeof key === "string" && Object.hasOwn(target, key);
+    has(_, key) {
+      return typeof key === "string" && Object.hasOwn(source, key);
+    },
+    ownKeys(target) {
+      const keys = Reflect.ownKeys(source).filter((k) => typeof k === "string" && !FORBIDDEN.has(k));
+      // An array stand-in's own `length` must be listed.
+      return Array.isArray(target) && !keys.includes("length") ? [...keys, "length"] : keys;
+    },
+    getOwnPropertyDescriptor(target, key) {
+      if (typeof key !== "string" || FORBIDDEN.has(key) || !Object.hasOwn(source, key)) return undefined;
+      if (Array.isArray(target) && key === "length") return Reflect.getOwnPropertyDescriptor(target, key);
+      const d = Reflect.getOwnPropertyDescriptor(source, key)!;
+      return { value: guard(source[key]), writable: false, enumerable: d.enumerable ?? false, configurable: true };
     },
     set: () => false,
     defineProperty: () => false,
