@@ -23,8 +23,11 @@ export const EXIT = {
 
 export function exitCodeForOutcome(outcome: RunOutcome, detailed: boolean): number {
   if (outcome.interrupted) return EXIT.INTERRUPTED;
-  if (outcome.failedHosts.length > 0 || outcome.aborted) return EXIT.FAILED;
+  if (outcome.failedHosts.length > 0) return EXIT.FAILED;
+  // any_errors_fatal / max_fail_percentage also stop a run for a host that was lost; with no
+  // task failed, that run is still "unreachable".
   if (outcome.unreachableHosts.length > 0) return EXIT.UNREACHABLE;
+  if (outcome.aborted) return EXIT.FAILED;
   if (detailed && outcome.changed) return EXIT.CHANGED;
   return EXIT.OK;
 }

@@ -9,6 +9,7 @@ import { constants as osConstants, tmpdir, userInfo } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { Duplex } from "node:stream";
 import { parseStat, statCommand } from "../facts/stat.js";
+import { ForwardError } from "./forward-error.js";
 import { shq } from "./quote.js";
 import type {
   BecomeOptions,
@@ -101,11 +102,15 @@ export class LocalConnection implements Connection {
   async forward(host: string, port: number): Promise<Duplex> {
     return new Promise((resolve, reject) => {
       const sock = netConnect({ host, port });
+      const fail = (err: NodeJS.ErrnoException) => {
+        const detail = err.code === "ECONNREFUSED" ? "connection refused" : err.message;
+        reject(new ForwardError(this.host, host, port, "connect", detail, { cause: err }));
+      };
       sock.once("connect", () => {
-        sock.removeListener("error", reject);
+        sock.removeListener("error", fail);
         resolve(sock);
       });
-      sock.once("error", reject);
+      sock.once("error", fail);
     });
   }
 

@@ -10,6 +10,7 @@ import type { Duplex } from "node:stream";
 import pLimit from "p-limit";
 import type { Client, SFTPWrapper } from "ssh2";
 import { UnreachableError } from "../errors.js";
+import { ForwardError } from "./forward-error.js";
 import { openClientChain, type ClientChain } from "./ssh-client.js";
 import { shq } from "./quote.js";
 import { buildCommand } from "./ssh-command.js";
@@ -34,6 +35,10 @@ export interface SshRunOptions {
   /** Told when a host's connection stops using persistent shells, and why. */
   onWarning?: (host: string, msg: string) => void;
 }
+
+// Reason codes of SSH_MSG_CHANNEL_OPEN_FAILURE (RFC 4254, 5.1).
+const SSH_OPEN_ADMINISTRATIVELY_PROHIBITED = 1;
+const SSH_OPEN_CONNECT_FAILED = 2;
 
 // OpenSSH's default MaxSessions is 10 and the SFTP session holds one: shells and exec channels
 // together stay below it.
@@ -232,11 +237,39 @@ class SshConnection implements Connection, FileHost {
   async forward(host: string, port: number): Promise<Duplex> {
     const client = await this.client();
     return new Promise((resolve, reject) => {
-      client.forwardOut("127.0.0.1", 0, host, port, (err, stream) => {
-        if (err) reject(new UnreachableError(this.host, `${this.host} cannot open a tunnel to ${host}:${port}: ${err.message}`, { cause: err }));
-        else resolve(stream);
-      });
+      try {
+        client.forwardOut("127.0.0.1", 0, host, port, (err, stream) => {
+          if (err) reject(this.forwardError(err, host, port));
+          else resolve(stream);
+        });
+      } catch (err) {
+        // ssh2 throws when the connection has gone away since client() returned.
+        reject(this.lostError(err));
+      }
     });
+  }
+
+  /**
+   * sshd answered the channel request with a failure (a numeric reason): the host is up and only
+   * its connection to host:port failed, which is the target's problem, not the host's. Anything
+   * else (the channel closed without an answer) means the SSH connection itself is gone.
+   */
+  private forwardError(err: Error & { reason?: unknown }, host: string, port: number): Error {
+    if (typeof err.reason !== "number") return this.lostError(err);
+    const said = err.message.replace(/^\(SSH\) Channel open failure:\s*/, "").trim();
+    const failure =
+      err.reason === SSH_OPEN_CONNECT_FAILED ? "connect" : err.reason === SSH_OPEN_ADMINISTRATIVELY_PROHIBITED ? "prohibited" : "other";
+    // OpenSSH passes on the connect() error in its own words ("Connection refused"); a server that
+    // gives no reason (or a bare "open failed") still tried to connect, and nothing accepted it.
+    const detail =
+      failure === "prohibited"
+        ? `${this.host}'s sshd does not allow TCP forwarding (AllowTcpForwarding)`
+        : said === "" || /^open failed$/i.test(said)
+          ? failure === "connect"
+            ? "nothing accepted the connection"
+            : `channel open failure ${err.reason}`
+          : said.charAt(0).toLowerCase() + said.slice(1);
+    return new ForwardError(this.host, host, port, failure, detail, { cause: err });
   }
 
   async close(): Promise<void> {

@@ -74,6 +74,8 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
       }
       if (aborted) break;
     }
+    // Say why nothing more ran (an interruption has already said so on stderr).
+    if (aborted && !options.signal?.aborted) emit({ type: "warning", msg: `${aborted}; no further task was started` });
   } finally {
     await resources.dispose();
     await conns.closeAll();
@@ -299,6 +301,11 @@ class PlayRunner {
       case "unreachable":
         c.unreachable++;
         this.states.unreachable.add(host);
+        this.failedInBatch.add(host);
+        // A host lost counts like a failed one for any_errors_fatal (as in Ansible) and for
+        // max_fail_percentage: a node that dies during its restart must stop a rolling restart.
+        // No rescue runs for it, so an enclosing rescue does not defer the check.
+        this.checkFailureLimits(host, "was unreachable", false);
         break;
       case "failed":
         if (r.ignored) {
@@ -308,22 +315,23 @@ class PlayRunner {
         c.failed++;
         this.states.failed.add(host);
         this.failedInBatch.add(host);
-        this.checkFailureLimits(host);
+        this.checkFailureLimits(host, "failed", true);
         break;
     }
   }
 
-  private checkFailureLimits(host: string): void {
-    if (this.rescuable > 0) return;
+  /** Sets why the run stops when `host` (which just failed or was lost) crosses the play's limits. */
+  private checkFailureLimits(host: string, what: string, rescuable: boolean): void {
+    if (rescuable && this.rescuable > 0) return;
     if (this.play.anyErrorsFatal) {
-      this.abortReason ??= `any_errors_fatal: ${host} failed, stopping the play on every host`;
+      this.abortReason ??= `any_errors_fatal: ${host} ${what}, stopping the play on every host`;
       return;
     }
     const max = this.play.maxFailPercentage;
     if (max !== undefined) {
       const pct = (this.failedInBatch.size / Math.max(1, this.deps.playHosts.length)) * 100;
       if (pct > max) {
-        this.abortReason ??= `max_fail_percentage ${max}% exceeded (${pct.toFixed(0)}% of the batch failed)`;
+        this.abortReason ??= `max_fail_percentage ${max}% exceeded (${pct.toFixed(0)}% of the batch failed or was unreachable)`;
       }
     }
   }

@@ -8,6 +8,7 @@
 // command (masked) and the server's reply (command-error.ts).
 import { createHash } from "node:crypto";
 import type { Redis, RedisOptions } from "ioredis";
+import { ForwardError } from "../connection/forward-error.js";
 import { UnreachableError } from "../errors.js";
 import type { TaskContext } from "../modules/types.js";
 import { parseInfoSections } from "../facts/redis-info.js";
@@ -126,15 +127,10 @@ async function openSession(
     await client.connect();
   } catch (e) {
     client.disconnect();
+    // Only the host's own connection failing makes the host unreachable; a host that answered
+    // but whose Redis did not is a failed task (so any_errors_fatal stops a rolling restart).
     if (e instanceof UnreachableError) throw e;
-    const via = endpoint.connect === "forward" ? ` through ${endpoint.host}'s connection` : "";
-    throw new RedisAccessError(
-      endpoint.host,
-      "unreachable",
-      `cannot reach Redis on ${where}${via}: ${scrub(errorMessage(e), [password])}; ` +
-        "check that redis-server is running there and that redis_host/redis_port are right",
-      { cause: e },
-    );
+    throw new RedisAccessError(endpoint.host, "unreachable", scrub(connectFailure(endpoint, e), [password]), { cause: e });
   }
   try {
     const auth = await login(client, endpoint, password);
@@ -144,6 +140,28 @@ async function openSession(
     client.disconnect();
     throw e;
   }
+}
+
+/** Why the TCP connection to `endpoint`'s Redis failed, in the words an operator acts on. */
+function connectFailure(endpoint: RedisEndpoint, e: unknown): string {
+  const where = describeEndpoint(endpoint);
+  const target = `${endpoint.address}:${endpoint.port}`;
+  const check = "start redis-server there, or check redis_host/redis_port";
+  if (e instanceof ForwardError) {
+    const through = `through ${e.host}'s connection`;
+    if (e.failure === "connect") {
+      return `Redis is not running on ${endpoint.host}, or not listening on ${target} (${e.detail} ${through}); ${check}`;
+    }
+    if (e.failure === "prohibited") {
+      return `cannot reach Redis on ${where}: ${e.detail}; allow forwarding there, or set redis_connect: direct`;
+    }
+    return `cannot reach Redis on ${where} ${through}: ${e.detail}; ${check}`;
+  }
+  if ((e as NodeJS.ErrnoException | undefined)?.code === "ECONNREFUSED") {
+    return `Redis is not running on ${endpoint.host}, or not listening on ${target} (connection refused); ${check}`;
+  }
+  const via = endpoint.connect === "forward" ? ` through ${endpoint.host}'s connection` : "";
+  return `cannot reach Redis on ${where}${via}: ${errorMessage(e)}; check that redis-server is running there and that redis_host/redis_port are right`;
 }
 
 /** AUTH with our password; a node with no password yet is accepted and reported as `none`. */

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSshConnection, type SshRunOptions } from "../../src/connection/ssh.js";
 import type { Connection } from "../../src/connection/types.js";
+import { ForwardError } from "../../src/connection/forward-error.js";
 import { AuthError, HostKeyError, UnreachableError } from "../../src/errors.js";
 import { parseKnownHosts, verifyHostKey } from "../../src/connection/known-hosts.js";
 import { makeKey, opensshFingerprint, startSshd, type Sshd } from "../helpers/sshd.js";
@@ -295,6 +296,16 @@ describe("forward and jump hosts", () => {
     stream.write("ping through ssh");
     expect(await reply).toBe("ping through ssh");
     stream.end();
+  });
+
+  it("a forward to a port nothing listens on is a ForwardError (the host answered), and the connection stays usable", async () => {
+    const conn = connect();
+    const err = await conn.forward(ECHO, 1).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ForwardError);
+    expect(err).not.toBeInstanceOf(UnreachableError);
+    expect(err).toMatchObject({ address: ECHO, port: 1, failure: "connect" });
+    expect((err as Error).message).toMatch(/cannot connect to 127\.0\.0\.43:1: (connection refused|nothing accepted the connection)$/);
+    expect((await conn.exec("echo still here")).stdout).toBe("still here\n");
   });
 
   it("reaches the target through a jump host, one login on each", async () => {

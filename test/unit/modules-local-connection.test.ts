@@ -4,7 +4,9 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ForwardError } from "../../src/connection/forward-error.js";
 import { LocalConnection, TIMEOUT_EXIT_CODE } from "../../src/connection/local.js";
+import { UnreachableError } from "../../src/errors.js";
 
 const conn = new LocalConnection("localhost");
 let dir: string;
@@ -105,7 +107,11 @@ describe("forward", () => {
     expect(Buffer.concat(chunks).toString()).toBe("hello");
   });
 
-  it("rejects when nothing listens", async () => {
-    await expect(conn.forward("127.0.0.1", 1)).rejects.toThrow(/ECONNREFUSED/);
+  it("rejects with a ForwardError (not an unreachable host) when nothing listens", async () => {
+    const err = await conn.forward("127.0.0.1", 1).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ForwardError);
+    expect(err).not.toBeInstanceOf(UnreachableError);
+    expect(err).toMatchObject({ host: "localhost", address: "127.0.0.1", port: 1, failure: "connect", detail: "connection refused" });
+    expect((err as Error).message).toBe("localhost cannot connect to 127.0.0.1:1: connection refused");
   });
 });
