@@ -16,7 +16,8 @@ export interface RedisGroupContext {
 export function redisGroupContext(group: GroupVars): RedisGroupContext {
   const resources = new RunResourcePool();
   const hosts = Object.keys(group);
-  const varsOf = (h: string) => ({ inventory_hostname: h, ...(group[h] ?? {}) });
+  // `groups.all` as the engine sets it: modules check host arguments against it.
+  const varsOf = (h: string) => ({ inventory_hostname: h, groups: { all: hosts }, ...(group[h] ?? {}) });
   return {
     resources,
     on(host, opts = {}) {
