@@ -24,7 +24,8 @@ type Vars = Record<string, unknown>;
 export interface Inherited {
   vars: Vars;
   when: string[];
-  become?: boolean;
+  /** As written (a boolean or a template); rendered per host by resolveBecome. */
+  become?: boolean | string;
   becomeUser?: string;
 }
 
@@ -304,11 +305,7 @@ function buildContext(
   check: boolean,
 ): TaskContext {
   const where = { loc: task.loc, host };
-  const become: BecomeOptions = {
-    enabled: Boolean(task.become ?? inherited.become ?? truthy(vars.ansible_become)),
-    user: String(task.becomeUser ?? inherited.becomeUser ?? vars.ansible_become_user ?? "root"),
-    password: typeof vars.ansible_become_password === "string" ? vars.ansible_become_password : undefined,
-  };
+  const become = resolveBecome(task, inherited, vars, where);
   const resolveSrc = (kind: "templates" | "files", src: string): string => resolveSource(deps.playbookDir, kind, src);
   return {
     host,
@@ -330,6 +327,46 @@ function buildContext(
     addSecret: (value) => deps.options.secrets.add(value),
     log: (message, level = 1) => deps.options.log(`[${host}] ${message}`, level),
   };
+}
+
+/**
+ * The privilege escalation for one task on one host: `become` / `become_user` of the task, else
+ * of its block or play, rendered against the host's variables like any other keyword; else the
+ * host's `ansible_become` / `ansible_become_user` (VarStore has already rendered those).
+ */
+export function resolveBecome(
+  task: Pick<TaskSpec, "become" | "becomeUser">,
+  inherited: Pick<Inherited, "become" | "becomeUser">,
+  vars: Vars,
+  where: { loc: TaskSpec["loc"]; host: string },
+): BecomeOptions {
+  const becomeRaw = task.become ?? inherited.become;
+  const userRaw = task.becomeUser ?? inherited.becomeUser;
+  const enabled = becomeRaw === undefined ? truthy(vars.ansible_become) : toBoolean(renderValue(becomeRaw, vars, where), where);
+  const user = userRaw === undefined ? vars.ansible_become_user : renderValue(userRaw, vars, where);
+  if (user !== undefined && user !== null && typeof user !== "string") {
+    throw new TemplateError(`${formatLocation(where.loc)}: become_user must be a user name, got ${typeof user} (host ${where.host})`, where.loc);
+  }
+  return {
+    enabled,
+    user: user === undefined || user === null || user === "" ? "root" : user,
+    password: typeof vars.ansible_become_password === "string" ? vars.ansible_become_password : undefined,
+  };
+}
+
+const TRUE_WORDS = ["true", "yes", "on", "1"];
+const FALSE_WORDS = ["false", "no", "off", "0", ""];
+
+function toBoolean(v: unknown, where: { loc: TaskSpec["loc"]; host: string }): boolean {
+  if (typeof v === "boolean") return v;
+  if (typeof v === "number" && (v === 0 || v === 1)) return v === 1;
+  if (typeof v === "string") {
+    const word = v.trim().toLowerCase();
+    if (TRUE_WORDS.includes(word)) return true;
+    if (FALSE_WORDS.includes(word)) return false;
+  }
+  const shown = typeof v === "string" ? JSON.stringify(v) : typeof v;
+  throw new TemplateError(`${formatLocation(where.loc)}: become must be a boolean, got ${shown} (host ${where.host})`, where.loc);
 }
 
 function truthy(v: unknown): boolean {

@@ -117,7 +117,7 @@ function buildPlay(play: Record<string, unknown>, i: number, src: YamlSource, va
     handlers: normaliseTaskList(play.handlers, [i, "handlers"], src, tags),
     loc: locate(src, [i], { root: "plays" }),
   };
-  if (typeof play.become === "boolean") spec.become = play.become;
+  if (typeof play.become === "boolean" || typeof play.become === "string") spec.become = play.become;
   if (typeof play.become_user === "string") spec.becomeUser = play.become_user;
   if (play.serial !== undefined) spec.serial = (Array.isArray(play.serial) ? play.serial : [play.serial]) as Array<number | string>;
   if (typeof play.max_fail_percentage === "number") spec.maxFailPercentage = play.max_fail_percentage;

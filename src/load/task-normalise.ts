@@ -60,7 +60,7 @@ function normaliseTask(task: Record<string, unknown>, path: PathSegment[], src: 
   if (changedWhen) spec.changedWhen = changedWhen;
   const failedWhen = toCondition(task.failed_when);
   if (failedWhen) spec.failedWhen = failedWhen;
-  if (typeof task.become === "boolean") spec.become = task.become;
+  if (typeof task.become === "boolean" || typeof task.become === "string") spec.become = task.become;
   if (typeof task.become_user === "string") spec.becomeUser = task.become_user;
   if (typeof task.check_mode === "boolean") spec.checkMode = task.check_mode;
   if (typeof task.diff === "boolean") spec.diff = task.diff;

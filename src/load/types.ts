@@ -39,7 +39,9 @@ export interface TaskSpec {
   tags: string[];
   runOnce: boolean;
   noLog: boolean;
-  become?: boolean;
+  /** A boolean, or a template rendered per host when the task runs. */
+  become?: boolean | string;
+  /** May be a template, rendered per host when the task runs. */
   becomeUser?: string;
   /** `check_mode: false` forces a real run under --check (read-only probes); `true` forces check. */
   checkMode?: boolean;
@@ -56,7 +58,9 @@ export interface PlaySpec {
   vars: Record<string, unknown>;
   /** Already loaded and merged in order (later files win). */
   varsFilesData: Record<string, unknown>;
-  become?: boolean;
+  /** A boolean, or a template rendered per host when each task runs. */
+  become?: boolean | string;
+  /** May be a template, rendered per host when each task runs. */
   becomeUser?: string;
   serial?: Array<number | string>;
   maxFailPercentage?: number;

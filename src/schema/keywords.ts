@@ -23,6 +23,14 @@ export const varsSchema = {
   propertyNames: { pattern: IDENTIFIER },
 };
 
+/** `become`: a boolean, or a template rendered per host (`"{{ use_sudo }}"`) that must give one. */
+const becomeSchema = {
+  anyOf: [
+    { type: "boolean" },
+    { type: "string", pattern: "\\{\\{", description: "a template that renders to a boolean" },
+  ],
+};
+
 /** Task keywords other than the module key, with their schemas. `$ref`s point into a definitions block. */
 export function taskKeywordSchemas(taskRef: string): Record<string, Record<string, unknown>> {
   const taskList = { type: "array", items: { $ref: taskRef } };
@@ -47,7 +55,7 @@ export function taskKeywordSchemas(taskRef: string): Record<string, Record<strin
     tags: stringListSchema,
     run_once: { type: "boolean" },
     no_log: { type: "boolean" },
-    become: { type: "boolean" },
+    become: becomeSchema,
     become_user: { type: "string" },
     check_mode: { type: "boolean" },
     diff: { type: "boolean" },
@@ -77,7 +85,7 @@ export function playKeywordSchemas(taskRef: string): Record<string, Record<strin
     hosts: { anyOf: [{ type: "string", minLength: 1 }, { type: "array", items: { type: "string" }, minItems: 1 }] },
     vars: varsSchema,
     vars_files: stringListSchema,
-    become: { type: "boolean" },
+    become: becomeSchema,
     become_user: { type: "string" },
     serial: { anyOf: [batchSchema, { type: "array", items: batchSchema, minItems: 1 }] },
     max_fail_percentage: { type: "number", minimum: 0, maximum: 100 },
