@@ -5,6 +5,7 @@
 // that is alive (refuse: that is a switchover's job, unless forced).
 import type { ReplicationInfo } from "../facts/redis-info.js";
 import { chooseCandidate, offsetOf } from "./candidate.js";
+import { replicasMissing } from "./fence.js";
 
 /** One node as probed by the failover: Redis INFO when it answered, and whether SSH worked. */
 export interface FailoverNode {
@@ -23,8 +24,13 @@ export interface FailoverNode {
 export interface FailoverOptions {
   /** The node an operator asked for (`-e new_primary=NODE`). */
   requested?: string;
-  /** Fail over even though the primary looks alive. */
+  /** Fail over even though the primary looks alive, or although the new primary could not take writes yet. */
   force?: boolean;
+  /**
+   * min-replicas-to-write the new primary enforces (per node, or one for all): the promoted node
+   * takes writes only once this many of the nodes it repoints follow it. @default 0 (no fence)
+   */
+  minReplicasToWrite?: number | ((host: string) => number);
 }
 
 /** What the failover will do. */
@@ -41,6 +47,10 @@ export interface FailoverDecision {
   unreachable: string[];
   reason: string;
   warnings: string[];
+  /** min-replicas-to-write of newPrimary. */
+  minReplicasToWrite: number;
+  /** How many more replicas must follow newPrimary before it takes writes; 0 when repoint is enough. */
+  replicasMissing: number;
 }
 
 /** The failover must not run. */
@@ -50,7 +60,32 @@ export interface FailoverRefusal {
 
 const NO_HISTORY = "0000000000000000000000000000000000000000";
 
+type Undecided = Omit<FailoverDecision, "minReplicasToWrite" | "replicasMissing">;
+
+/**
+ * Decides the failover, then checks the write fence: a promotion after which the new primary and
+ * the reachable nodes that will follow it are fewer than min-replicas-to-write + 1 would leave the
+ * group without a writable primary, so it is refused unless forced (and then says so).
+ */
 export function decideFailover(nodes: FailoverNode[], opts: FailoverOptions = {}): FailoverDecision | FailoverRefusal {
+  const d = decideRoles(nodes, opts);
+  if ("error" in d) return d;
+  const fence = typeof opts.minReplicasToWrite === "function" ? opts.minReplicasToWrite(d.newPrimary) : (opts.minReplicasToWrite ?? 0);
+  const missing = replicasMissing(d.repoint.length, fence);
+  const decided: FailoverDecision = { ...d, minReplicasToWrite: fence, replicasMissing: missing };
+  if (missing === 0) return decided;
+  const shortBy =
+    `${d.newPrimary} plus the ${d.repoint.length} reachable node(s) that would follow it (${d.repoint.join(", ") || "none"}) ` +
+    `are fewer than the ${fence + 1} nodes its min-replicas-to-write ${fence} needs: it would refuse writes (NOREPLICAS) ` +
+    `until ${missing} more replica(s) follow it (unreachable: ${d.unreachable.join(", ") || "none"})`;
+  // Only a new promotion is refused: an earlier run already promoted the node, and repointing the rest only helps.
+  if (d.action === "promote" && !opts.force) {
+    return { error: `refusing to fail over: ${shortBy}. Bring more nodes back, or add -e force=true to promote it anyway` };
+  }
+  return { ...decided, warnings: [...decided.warnings, `${opts.force && d.action === "promote" ? "forced failover: " : ""}${shortBy}`] };
+}
+
+function decideRoles(nodes: FailoverNode[], opts: FailoverOptions): Undecided | FailoverRefusal {
   const names = nodes.map((n) => n.host);
   if (opts.requested !== undefined && !names.includes(opts.requested)) {
     return { error: `new_primary "${opts.requested}" is not one of the nodes (${names.join(", ")})` };
@@ -186,7 +221,7 @@ function promote(
   opts: FailoverOptions,
   base: { reachable: string[]; unreachable: string[] },
   warnings: string[],
-): FailoverDecision | FailoverRefusal {
+): Undecided | FailoverRefusal {
   const inOrder = nodes.filter((n) => followers.includes(n));
   const choice = chooseCandidate(
     inOrder.map((n) => ({ host: n.host, info: n.info! })),

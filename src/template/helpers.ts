@@ -2,6 +2,7 @@
 // native-value path (a string that is one mustache) can call them too and keep their result's type.
 import { confCheckCommand, uncheckedCommand } from "../redis/conf-check.js";
 import { directiveFor, serverSeries } from "../redis/conf-directives.js";
+import { majorityFence } from "../redis/fence.js";
 import type { ServerVersion } from "../redis/server-version.js";
 
 /** Thrown by a helper; the renderer turns it into a located TemplateError. */
@@ -170,6 +171,18 @@ export const helpers: Record<string, Helper> = {
     const v = directiveFor(server, name);
     if (!v.accepted) return `# redplay: ${name} needs ${v.needs}; left out for ${serverSeries(server)}.`;
     return [v.name, ...a.slice(1).map(String)].join(" ");
+  },
+  /**
+   * `{{redis_majority_fence redis_topology}}`: the default min-replicas-to-write of the group
+   * (its primary plus its replicas, reachable or not): floor(N/2), so only a majority can write.
+   */
+  redis_majority_fence: (...raw) => {
+    const [topology] = args(raw);
+    const replicas = (topology as { replicas?: unknown } | undefined | null)?.replicas;
+    if (!Array.isArray(replicas)) {
+      throw new HelperFailure("redis_majority_fence needs redis_topology (from redis_topology, redis_failover or redis_switchover)", "redis_topology");
+    }
+    return majorityFence(replicas.length + 1);
   },
   /**
    * `validate: "{{redis_conf_check redis_server}} %s"`: a command that starts the host's server

@@ -114,6 +114,15 @@ describe("redis.conf template for a three-node group", () => {
     for (const [name, line] of Object.entries(expected)) expect(directive(conf, name)).toEqual([line]);
   });
 
+  it("min-replicas-to-write defaults to a majority of the group: floor(N/2) replicas", async () => {
+    for (const [replicas, fence] of [[[], 0], [["node-2"], 1], [["node-2", "node-3", "node-4"], 2], [["node-2", "node-3", "node-4", "node-5"], 2], [["n2", "n3", "n4", "n5", "n6"], 3]] as const) {
+      const conf = await render(varsFor("node-1", { redis_topology: { ...topology, replicas } }));
+      expect(directive(conf, "min-replicas-to-write"), `${replicas.length + 1} nodes`).toEqual([`min-replicas-to-write ${fence}`]);
+    }
+    const overridden = await render(varsFor("node-2", { redis_topology: { ...topology, replicas: ["node-2", "node-3", "node-4"] }, redis_min_replicas_to_write: 1 }));
+    expect(directive(overridden, "min-replicas-to-write")).toEqual(["min-replicas-to-write 1"]);
+  });
+
   it("leaves out maxmemory, maxmemory-policy and replica-announce-port unless they are set", async () => {
     const conf = await render(varsFor("node-2"));
     for (const name of ["maxmemory", "maxmemory-policy", "replica-announce-port"]) expect(directive(conf, name)).toEqual([]);

@@ -82,6 +82,42 @@ describe("decideFailover", () => {
     expect(decideFailover([dead("n1"), stray])).toMatchObject({ error: expect.stringMatching(/not a node of this group/) });
   });
 
+  it("refuses a promotion whose new primary and reachable followers are fewer than min-replicas-to-write + 1", () => {
+    // 4 nodes, fence 2: the primary and one replica dead, n3 + n4 = 2 < 3.
+    const nodes = [dead("n1"), dead("n2"), replica("n3", "n1", { offset: 180 }), replica("n4", "n1")];
+    const d = decideFailover(nodes, { minReplicasToWrite: 2 });
+    expect(d).toMatchObject({
+      error: expect.stringMatching(/refusing to fail over: n3 plus the 1 reachable node\(s\) that would follow it \(n4\) are fewer than the 3 nodes its min-replicas-to-write 2 needs.*until 1 more replica\(s\) follow it.*force=true/),
+    });
+  });
+
+  it("with force, promotes anyway and says how many replicas must come back before writes are taken", () => {
+    const nodes = [dead("n1"), dead("n2"), replica("n3", "n1", { offset: 180 }), replica("n4", "n1")];
+    const d = decideFailover(nodes, { minReplicasToWrite: 2, force: true });
+    expect(d).toMatchObject({ action: "promote", newPrimary: "n3", repoint: ["n4"], minReplicasToWrite: 2, replicasMissing: 1 });
+    expect(!("error" in d) && d.warnings).toEqual([expect.stringMatching(/^forced failover: n3 .* until 1 more replica\(s\) follow it/)]);
+  });
+
+  it("3 nodes with 2 dead: the lone survivor cannot take writes under the default fence of 1", () => {
+    const nodes = [dead("n1"), dead("n2"), replica("n3", "n1")];
+    expect(decideFailover(nodes, { minReplicasToWrite: 1 })).toMatchObject({ error: expect.stringMatching(/refusing to fail over: n3 plus the 0 reachable/) });
+    expect(decideFailover(nodes, { minReplicasToWrite: 1, force: true })).toMatchObject({ action: "promote", newPrimary: "n3", repoint: [], replicasMissing: 1 });
+  });
+
+  it("promotes without a warning when a majority is reachable, and reads the fence of the chosen node", () => {
+    const nodes = [dead("n1"), replica("n2", "n1"), replica("n3", "n1", { offset: 180 }), replica("n4", "n1")];
+    const d = decideFailover(nodes, { minReplicasToWrite: (h) => (h === "n3" ? 2 : 9) });
+    expect(d).toMatchObject({ action: "promote", newPrimary: "n3", minReplicasToWrite: 2, replicasMissing: 0, warnings: [] });
+    expect(decideFailover(nodes, { minReplicasToWrite: 3 })).toMatchObject({ error: expect.stringMatching(/fewer than the 4 nodes/) });
+  });
+
+  it("never refuses to finish an earlier promotion: a resume short of the fence goes on and says so", () => {
+    const nodes = [dead("n1"), dead("n2"), master("n3", { replid2: OLD }), replica("n4", "n1")];
+    const d = decideFailover(nodes, { minReplicasToWrite: 2 });
+    expect(d).toMatchObject({ action: "resume", newPrimary: "n3", repoint: ["n4"], replicasMissing: 1 });
+    expect(!("error" in d) && d.warnings.join("\n")).toMatch(/would refuse writes \(NOREPLICAS\) until 1 more replica/);
+  });
+
   it("fails when no node answers", () => {
     expect(decideFailover([dead("n1"), dead("n2")])).toMatchObject({ error: expect.stringMatching(/no node's Redis answered/) });
   });

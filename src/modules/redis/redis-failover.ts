@@ -6,6 +6,7 @@
 import { UnreachableError } from "../../errors.js";
 import { redisEndpoint } from "../../redis/endpoint.js";
 import { decideFailover, type FailoverNode } from "../../redis/failover-decision.js";
+import { majorityFence } from "../../redis/fence.js";
 import type { Module, TaskContext } from "../types.js";
 import { errorText, readInfo } from "./node-read.js";
 import { unknownHostFailure } from "../host-args.js";
@@ -16,7 +17,7 @@ export interface RedisFailoverArgs {
   hosts?: string[];
   /** The node to promote. @default `-e new_primary=NODE`, else the best replica */
   new_primary?: string;
-  /** Fail over although the primary looks alive. @default `-e force=true` */
+  /** Fail over although the primary looks alive, or although the new primary cannot take writes yet. @default `-e force=true` */
   force?: boolean | string;
 }
 
@@ -42,7 +43,9 @@ export const redisFailoverModule: Module<RedisFailoverArgs> = {
     const requested = nonEmpty(args.new_primary) ?? nonEmpty(ctx.extraVars.new_primary);
     const force = truthy(args.force ?? ctx.extraVars.force);
     const nodes = await Promise.all(hosts.map((h) => probe(ctx, h)));
-    const d = decideFailover(nodes, { ...(requested !== undefined ? { requested } : {}), force });
+    // The fence redis.conf.hbs renders for the node: the inventory's, else a majority of the group.
+    const fenceOf = (h: string): number => configuredFence(ctx.varsFor(h).redis_min_replicas_to_write) ?? majorityFence(hosts.length);
+    const d = decideFailover(nodes, { ...(requested !== undefined ? { requested } : {}), force, minReplicasToWrite: fenceOf });
     const report = nodes.map(describeProbe).join("\n");
     if ("error" in d) return { changes: [], failed: `${d.error}\n${report}`, data: { report } };
 
@@ -74,6 +77,9 @@ export const redisFailoverModule: Module<RedisFailoverArgs> = {
       warnings: d.warnings,
       summary,
       client_address: `${p.address}:${p.port}`,
+      min_replicas_to_write: d.minReplicasToWrite,
+      replicas_missing: d.replicasMissing,
+      writable: d.replicasMissing === 0,
     };
     return {
       changes: [],
@@ -113,6 +119,13 @@ function describeProbe(n: FailoverNode): string {
     `${head}: replica of ${i.master_host}:${i.master_port}, link ${i.master_link_status ?? "unknown"}, ` +
     `offset ${i.slave_repl_offset ?? "?"}, priority ${i.replica_priority ?? 100}`
   );
+}
+
+/** redis_min_replicas_to_write as a number, or undefined when unset (the template's default applies). */
+function configuredFence(value: unknown): number | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
 function nonEmpty(value: unknown): string | undefined {
