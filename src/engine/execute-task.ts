@@ -27,6 +27,8 @@ export interface Inherited {
   /** As written (a boolean or a template); rendered per host by resolveBecome. */
   become?: boolean | string;
   becomeUser?: string;
+  /** `check_mode` of an enclosing block, when it sets one. */
+  checkMode?: boolean;
 }
 
 /** Everything shared by the tasks of one play. */
@@ -159,7 +161,8 @@ async function executeOnce(
     return failedOutcome(host, task, `${formatLocation(task.loc)}: invalid arguments for ${mod.name}: ${detail}`, started);
   }
 
-  const check = task.checkMode === false ? false : task.checkMode === true ? true : deps.options.check;
+  const checkMode = task.checkMode ?? inherited.checkMode;
+  const check = checkMode === false ? false : checkMode === true ? true : deps.options.check;
   const ctx = buildContext(deps, task, host, vars, inherited, check);
   const attempts = task.until ? Math.max(1, task.retries + 1) : 1;
 

@@ -150,6 +150,7 @@ class PlayRunner {
       when: inherited.when,
       become: block.become ?? inherited.become,
       becomeUser: block.becomeUser ?? inherited.becomeUser,
+      checkMode: block.checkMode ?? inherited.checkMode,
     };
     const hosts = block.when && block.when.length > 0 ? this.blockHosts(block, allHosts, inner) : allHosts;
     if (hosts.length === 0) return;
