@@ -9,6 +9,15 @@
 // Under --check it runs too, from plan: a validate command only reads the file it is given, and
 // this is what lets `--check --diff` predict that a new file would be refused (the diff is still
 // shown with the failure).
+//
+// `backup` keeps the old file beside dest as `dest.YYYYmmddHHMMSS~`, readable by its owner and
+// group at most (mode 0640 or stricter: a config often holds passwords); `backup_keep: N` then
+// removes all but the newest N. `backup_marker` (implies backup) is for a change that is only
+// known good once something else has happened (a service restarted with it): before dest is
+// replaced, the marker file is written (0600) with the path of the backup to go back to, unless
+// it already exists: then an earlier change was never confirmed, and the marker keeps naming the
+// file from before it. The caller removes the marker once the new file is known good; the backup
+// it names is never pruned.
 import { basename, dirname } from "node:path";
 import { shq } from "../connection/quote.js";
 import type { FileStat } from "../connection/types.js";
@@ -24,6 +33,10 @@ export interface DestArgs {
   owner?: string;
   group?: string;
   backup?: boolean;
+  /** Keep only the newest N backups of dest (with backup). */
+  backup_keep?: number;
+  /** A file naming the backup to go back to until the caller removes it (implies backup). */
+  backup_marker?: string;
   /** A command with `%s`, run on the new content (in a temp file) before it replaces dest. */
   validate?: string;
 }
@@ -35,6 +48,8 @@ export const destSchemaProps = {
   owner: { type: "string", minLength: 1 },
   group: { type: "string", minLength: 1 },
   backup: { type: "boolean" },
+  backup_keep: { type: "integer", minimum: 1 },
+  backup_marker: { type: "string", minLength: 1 },
   validate: { type: "string", pattern: "%s" },
 } as const;
 
@@ -120,15 +135,28 @@ export async function applyContent(ctx: TaskContext, args: DestArgs, plan: Plan)
       const failed = await validate(ctx, args.validate, s.content, dest, s.old !== null);
       if (failed) return { failed, data };
     }
-    if (args.backup && s.old !== null) {
-      const backupFile = `${dest}.${timestamp(new Date())}~`;
+    if ((args.backup || args.backup_marker) && s.old !== null) {
+      const backupFile = await freeBackupName(ctx, dest);
       await conn.write(backupFile, s.old, {
-        mode: s.oldStat.mode,
+        mode: (s.oldStat.mode ?? 0o640) & 0o640,
         owner: s.oldStat.owner,
         group: s.oldStat.group,
         become,
       });
       data.backup_file = backupFile;
+    }
+    if (args.backup_marker) {
+      const named = await conn.read(args.backup_marker, { become });
+      if (named === null) {
+        // Empty when there was no old file: a change is still pending, with nothing to go back to.
+        const text = data.backup_file ? `${data.backup_file as string}\n` : "";
+        await conn.write(args.backup_marker, Buffer.from(text, "utf8"), { mode: 0o600, become });
+      }
+      data.backup_marker = args.backup_marker;
+    }
+    if (args.backup_keep !== undefined && data.backup_file) {
+      const failed = await pruneBackups(ctx, dest, args.backup_keep, args.backup_marker);
+      if (failed) return { failed, data };
     }
     await conn.write(dest, s.content, { ...s.attrs, become });
     return { data };
@@ -163,6 +191,53 @@ async function validate(ctx: TaskContext, command: string, content: Buffer, dest
   } finally {
     await conn.exec(`rm -rf -- ${shq(dir)}`, { become });
   }
+}
+
+/** A backup's name after dest: `.YYYYmmddHHMMSS~`, or `.YYYYmmddHHMMSS.N~` for the Nth of one second. */
+const BACKUP_SUFFIX = /^\.(\d{14})(?:\.(\d+))?~$/;
+
+interface Backup {
+  path: string;
+  ts: string;
+  n: number;
+}
+
+/** The backups of dest found beside it, newest first; or a failure message. */
+async function listBackups(ctx: TaskContext, dest: string): Promise<Backup[] | string> {
+  const conn = await ctx.conn();
+  const dir = dirname(dest);
+  const ls = await conn.exec(`ls -1A -- ${shq(dir)}`, { become: ctx.become });
+  if (ls.code !== 0) return `cannot list ${dir} on ${ctx.host}: ${excerpt(ls.stderr || ls.stdout) || `ls returned ${ls.code}`}`;
+  const prefix = basename(dest);
+  return ls.stdout
+    .split("\n")
+    .flatMap((name) => {
+      const m = name.startsWith(prefix) ? BACKUP_SUFFIX.exec(name.slice(prefix.length)) : null;
+      return m ? [{ path: `${dest}${m[0]}`, ts: m[1]!, n: Number(m[2] ?? 0) }] : [];
+    })
+    .sort((a, b) => (a.ts === b.ts ? b.n - a.n : a.ts < b.ts ? 1 : -1));
+}
+
+/** `dest.<now>~`, or after the newest backup of this same second (`dest.<now>.N~`), so names keep their order. */
+async function freeBackupName(ctx: TaskContext, dest: string): Promise<string> {
+  const ts = timestamp(new Date());
+  const backups = await listBackups(ctx, dest);
+  if (typeof backups === "string") throw new Error(`backup: ${backups}`);
+  const same = backups.find((b) => b.ts === ts);
+  return same ? `${dest}.${ts}.${same.n + 1}~` : `${dest}.${ts}~`;
+}
+
+/** Removes all but the newest `keep` backups of dest (never the one the marker names); a failure message or undefined. */
+async function pruneBackups(ctx: TaskContext, dest: string, keep: number, marker: string | undefined): Promise<string | undefined> {
+  const conn = await ctx.conn();
+  const become = ctx.become;
+  const backups = await listBackups(ctx, dest);
+  if (typeof backups === "string") return `backup_keep: ${backups}`;
+  const named = marker ? (await conn.read(marker, { become }))?.toString("utf8").trim() : undefined;
+  const old = backups.slice(keep).map((b) => b.path).filter((p) => p !== named);
+  if (old.length === 0) return undefined;
+  const rm = await conn.exec(`rm -f -- ${old.map(shq).join(" ")}`, { become });
+  return rm.code === 0 ? undefined : `backup_keep: cannot remove old backups on ${ctx.host}: ${excerpt(rm.stderr || rm.stdout)}`;
 }
 
 /** YYYYmmddHHMMSS in local time, for backup names that sort by age. */

@@ -89,6 +89,62 @@ describe("copy", () => {
     expect(readFileSync(dest, "utf8")).toBe("after\n");
   });
 
+  it("backup_keep: after more changes than N, only the newest N backups remain, each mode 0640 or stricter", async () => {
+    const dest = join(dir, "k.conf");
+    writeFileSync(dest, "v0\n");
+    chmodSync(dest, 0o644);
+    for (let i = 1; i <= 7; i++) {
+      const r = await runModule(copyModule, makeTaskContext(), { dest, content: `v${i}\n`, mode: "0644", backup: true, backup_keep: 3 });
+      expect(r.status, r.applied?.failed).toBe("changed");
+    }
+    const backups = readdirSync(dir).filter((f) => f !== "k.conf").sort();
+    expect(backups).toHaveLength(3);
+    for (const b of backups) expect(b).toMatch(/^k\.conf\.\d{14}(\.\d+)?~$/);
+    // The newest three: the files replaced by the last three changes.
+    expect(backups.map((b) => readFileSync(join(dir, b), "utf8")).sort()).toEqual(["v4\n", "v5\n", "v6\n"]);
+    for (const b of backups) expect(mode(join(dir, b)) & ~0o640, `${b} mode ${mode(join(dir, b)).toString(8)}`).toBe(0);
+    expect(readFileSync(dest, "utf8")).toBe("v7\n");
+  });
+
+  it("backup_marker: names the backup before dest is replaced; a marker already there is kept, and its backup never pruned", async () => {
+    const dest = join(dir, "m.conf");
+    const marker = join(dir, "m.conf.pending");
+    writeFileSync(dest, "good\n");
+    const first = await runModule(copyModule, makeTaskContext(), { dest, content: "unconfirmed\n", backup_marker: marker, backup_keep: 2 });
+    const good = first.applied?.data?.backup_file as string;
+    expect(readFileSync(good, "utf8")).toBe("good\n");
+    expect(readFileSync(marker, "utf8")).toBe(`${good}\n`);
+    expect(mode(marker)).toBe(0o600);
+    // Changes made while the marker is there (never confirmed) leave it naming the good file.
+    for (let i = 1; i <= 4; i++) await runModule(copyModule, makeTaskContext(), { dest, content: `try-${i}\n`, backup_marker: marker, backup_keep: 2 });
+    expect(readFileSync(marker, "utf8")).toBe(`${good}\n`);
+    expect(readFileSync(good, "utf8")).toBe("good\n");
+    const backups = readdirSync(dir).filter((f) => f.endsWith("~"));
+    expect(backups).toHaveLength(3);
+    expect(backups).toContain(good.slice(dir.length + 1));
+  });
+
+  it("backup_marker with no old file: an empty marker, so the change is still known to be pending", async () => {
+    const dest = join(dir, "n.conf");
+    const marker = join(dir, "n.conf.pending");
+    const r = await runModule(copyModule, makeTaskContext(), { dest, content: "x\n", backup_marker: marker });
+    expect(r.applied?.data?.backup_file).toBeUndefined();
+    expect(readFileSync(marker, "utf8")).toBe("");
+  });
+
+  it("a refused file writes neither a backup nor a marker", async () => {
+    const dest = join(dir, "v.conf");
+    writeFileSync(dest, "keep\n");
+    const r = await runModule(copyModule, makeTaskContext(), {
+      dest,
+      content: "bad\n",
+      backup_marker: join(dir, "v.conf.pending"),
+      validate: "false %s",
+    });
+    expect(r.status).toBe("failed");
+    expect(readdirSync(dir)).toEqual(["v.conf"]);
+  });
+
   it("copies src from files/ beside the playbook", async () => {
     mkdirSync(join(dir, "files"));
     writeFileSync(join(dir, "files", "motd"), "hello\n");
