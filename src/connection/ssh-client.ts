@@ -3,6 +3,7 @@
 // hop's Client is reached through a `forwardOut` channel of the previous one. Every hop's host
 // key is checked the same way before anything is sent to it.
 import { readFile } from "node:fs/promises";
+import { createConnection } from "node:net";
 import type { Duplex } from "node:stream";
 import type { AnyAuthMethod, AuthenticationType, Client, ConnectConfig } from "ssh2";
 import { AuthError, HostKeyError, UnreachableError } from "../errors.js";
@@ -46,13 +47,46 @@ export interface ClientChain {
 /** Credentials prepared once per connection attempt (key files read, passphrase applied). */
 interface Credentials {
   keys: { file: string; data: Buffer }[];
-  /** Why an existing key could not be used, for the auth failure message. */
+  /** Why an existing key (or the agent) could not be used, for the auth failure message. */
   keyProblems: string[];
+  /** The ssh-agent socket, when one answers there. */
+  agent?: string;
+}
+
+/** What a stale SSH_AUTH_SOCK is told as. */
+export function staleAgentMessage(sock: string): string {
+  return `SSH_AUTH_SOCK points to ${sock}, which is not a running ssh-agent; unset it or start the agent`;
+}
+
+/**
+ * Why the ssh-agent socket `sock` cannot be used (it does not exist, is not a socket, or nothing
+ * listens on it), or undefined when something accepts a connection there. A socket that neither
+ * accepts nor refuses within `timeoutMs` is left for ssh2 to judge.
+ */
+export function agentProblem(sock: string, timeoutMs = 2000): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const c = createConnection(sock);
+    const done = (problem: string | undefined) => {
+      c.destroy();
+      resolve(problem);
+    };
+    c.once("connect", () => done(undefined));
+    c.once("error", () => done(staleAgentMessage(sock)));
+    c.setTimeout(timeoutMs, () => done(undefined));
+  });
 }
 
 async function loadCredentials(s: SshSettings): Promise<Credentials> {
   const keys: Credentials["keys"] = [];
   const keyProblems: string[] = [];
+  // A stale agent would end the handshake with ssh2's "Failed to connect to agent", reported as
+  // if sshd were down; leave it out (the key files are still tried) and say why in an auth failure.
+  let agent: string | undefined;
+  if (s.agent) {
+    const problem = await agentProblem(s.agent);
+    if (problem) keyProblems.push(problem);
+    else agent = s.agent;
+  }
   for (const file of s.identityFiles) {
     let data: Buffer;
     try {
@@ -78,7 +112,7 @@ async function loadCredentials(s: SshSettings): Promise<Credentials> {
     }
     keys.push({ file, data });
   }
-  return { keys, keyProblems };
+  return { keys, keyProblems, agent };
 }
 
 function authPlan(s: SshSettings, user: string, creds: Credentials, withPassword: boolean): { methods: AnyAuthMethod[]; tried: string[] } {
@@ -88,7 +122,7 @@ function authPlan(s: SshSettings, user: string, creds: Credentials, withPassword
     key: k.data,
     passphrase: s.passphrase,
   }));
-  if (s.agent) methods.push({ type: "agent", username: user, agent: s.agent });
+  if (creds.agent) methods.push({ type: "agent", username: user, agent: creds.agent });
   if (withPassword && s.password !== undefined) methods.push({ type: "password", username: user, password: s.password });
   return { methods, tried: [] };
 }
@@ -159,6 +193,12 @@ async function connectHop(
     });
     client.on("error", (err: Error & { level?: string }) => {
       const authHint = creds.keyProblems.length > 0 ? creds.keyProblems.join("; ") : undefined;
+      // The agent answered the check above but failed during authentication (it went away).
+      if (!refusal && creds.agent && err.level === undefined && /\bagent\b/i.test(err.message)) {
+        const hint = [...creds.keyProblems, staleAgentMessage(creds.agent)].join("; ");
+        fail(new AuthError(t.host, `authentication failed for ${describeTarget(t)} (tried: ${tried.join(", ") || "none"}): ${hint}`, { cause: err }));
+        return;
+      }
       fail(refusal ?? mapConnectError(err, t, { timeoutMs: s.readyTimeoutMs, tried, authHint }));
     });
     client.once("close", () => {

@@ -266,6 +266,48 @@ describe("transport errors", () => {
     }
   });
 
+  describe("a stale SSH_AUTH_SOCK (no agent behind it)", () => {
+    const stale = () => join(root, "no-agent.sock");
+    const said = () => `SSH_AUTH_SOCK points to ${stale()}, which is not a running ssh-agent; unset it or start the agent`;
+    const withStaleAgent = async <T>(fn: () => Promise<T>): Promise<T> => {
+      process.env.SSH_AUTH_SOCK = stale();
+      try {
+        return await fn();
+      } finally {
+        delete process.env.SSH_AUTH_SOCK;
+      }
+    };
+
+    it("still logs in with the key file", async () => {
+      const r = await withStaleAgent(() => connect().exec("echo keyed"));
+      expect(r.stdout).toBe("keyed\n");
+    });
+
+    it("says so when nothing else logs in, instead of asking whether sshd runs", async () => {
+      for (const vars of [{ ansible_ssh_private_key_file: wrongKey }, { ansible_ssh_private_key_file: undefined }]) {
+        const err = await withStaleAgent(() => connect(vars).exec("true").catch((e: unknown) => e));
+        expect(err).toBeInstanceOf(AuthError);
+        expect((err as Error).message).toContain(said());
+        expect((err as Error).message).not.toContain("is sshd running");
+      }
+    });
+
+    it("a socket file nobody listens on is stale too", async () => {
+      const sock = stale();
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(sock, resolve));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Closing removes the file; leave a dead one behind as a crashed agent does.
+      writeFileSync(sock, "");
+      try {
+        const err = await withStaleAgent(() => connect({ ansible_ssh_private_key_file: undefined }).exec("true").catch((e: unknown) => e));
+        expect((err as Error).message).toContain(said());
+      } finally {
+        rmSync(sock, { force: true });
+      }
+    });
+  });
+
   it("names the missing key file set in the inventory", async () => {
     const err = await connect({ ansible_ssh_private_key_file: join(root, "absent_key") }).exec("true").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthError);
