@@ -2,7 +2,7 @@
 // once) before the next task starts. Hosts that fail drop out; blocks rescue them; handlers run
 // once per host at the end of each batch or at `meta: flush_handlers`.
 import pLimit from "p-limit";
-import { NoHostsMatchedError, UnreachableError } from "../errors.js";
+import { NoHostsMatchedError } from "../errors.js";
 import type { Inventory } from "../inventory/types.js";
 import type { PlaySpec, Playbook, TaskSpec } from "../load/types.js";
 import { ConnectionPool } from "./connections.js";
@@ -239,7 +239,8 @@ class PlayRunner {
     const name = taskName(task);
     const t0 = Date.now();
     this.emit({ type: "task_start", name, module: task.module ?? "block", handler, loc: task.loc });
-    const pending = new Set(task.runOnce ? hosts.slice(0, 1) : hosts);
+    const targets = task.runOnce ? hosts.slice(0, 1) : hosts;
+    const pending = new Set(targets);
     const waitingAfter = this.deps.options.waitingAfterMs ?? 2000;
     const timer = setInterval(() => {
       const elapsed = Date.now() - t0;
@@ -250,61 +251,22 @@ class PlayRunner {
     timer.unref();
     const limit = pLimit(Math.max(1, this.deps.options.forks));
     try {
-      if (task.runOnce) {
-        await this.runOnce(task, hosts, inherited, name, pending);
-      } else {
-        await Promise.all(
-          hosts.map((h) =>
-            limit(async () => {
-              const outcome = await executeTask(this.deps, task, h, inherited);
-              pending.delete(h);
-              this.record(task, h, outcome, name);
-            }),
-          ),
-        );
-      }
+      await Promise.all(
+        targets.map((h) =>
+          limit(async () => {
+            const outcome = await executeTask(this.deps, task, h, inherited);
+            pending.delete(h);
+            this.record(task, h, outcome, name);
+            if (task.runOnce) {
+              for (const other of hosts.slice(1)) this.share(task, other, outcome);
+            }
+          }),
+        ),
+      );
     } finally {
       clearInterval(timer);
     }
     this.emit({ type: "task_end", task: name, durationMs: Date.now() - t0 });
-  }
-
-  /**
-   * run_once: runs `task` on the first host that can be reached (a host found unreachable is
-   * recorded so, and the next one is tried), then gives that one outcome to the other hosts.
-   * Reachability is checked before the task runs, so a task that never touches its host (debug,
-   * set_fact) is not credited to a dead one.
-   */
-  private async runOnce(task: TaskSpec, hosts: string[], inherited: Inherited, name: string, pending: Set<string>): Promise<void> {
-    for (const [i, h] of hosts.entries()) {
-      pending.clear();
-      pending.add(h);
-      const lost = await this.unreachableReason(h);
-      const outcome: HostOutcome =
-        lost !== undefined
-          ? { result: { host: h, status: "unreachable", msg: lost, durationMs: 0 }, items: [], record: {}, facts: {} }
-          : await executeTask(this.deps, task, h, inherited);
-      pending.delete(h);
-      this.record(task, h, outcome, name);
-      if (outcome.result.status === "unreachable") {
-        // any_errors_fatal / max_fail_percentage may have stopped the play with that loss.
-        if (this.abortReason) return;
-        continue;
-      }
-      for (const other of hosts.slice(i + 1)) if (this.states.isActive(other)) this.share(task, other, outcome);
-      return;
-    }
-  }
-
-  /** Why `host` cannot be reached (its connection opened and a no-op run), or undefined when it can. */
-  private async unreachableReason(host: string): Promise<string | undefined> {
-    try {
-      await this.deps.conns.get(host).exec("true");
-      return undefined;
-    } catch (err) {
-      // Anything but a transport fault is left for the task itself to meet and report.
-      return err instanceof UnreachableError ? err.message : undefined;
-    }
   }
 
   /** Registers the outcome and sets its facts on `host`, and notifies its handlers if it changed;
