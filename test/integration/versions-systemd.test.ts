@@ -196,7 +196,7 @@ describe("a Debian 12 host with nothing installed", () => {
     // systemctl's own failure, then what redis-server itself wrote to the journal.
     expect(r.stdout).toMatch(/journalctl -u redis-server/);
     expect(r.stdout).toMatch(/Can't open the log file: No such file or directory/);
-    expect(r.stdout).toMatch(/did not come back healthy with the new redis\.conf, so the\s+previous one was restored/);
+    expect(r.stdout).toMatch(/did not come back healthy with the new redis\.conf, so the\s+last one it ran with \(\/etc\/redis\/redis\.conf\.\d+~\) was restored/);
     expect(await role("node-1")).toBe("master");
     const again = await playbook("setup.yaml");
     expect(again.code, again.stdout).toBe(0);
