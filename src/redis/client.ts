@@ -5,7 +5,9 @@
 // Each session learns its server's version once, from `INFO server` (every version accepts it),
 // so callers speak only what that server knows; a server older than redplay supports is refused
 // right there, before any module could change it. Every command's failure names the host, the
-// command (masked) and the server's reply (command-error.ts).
+// command (masked) and the server's reply (command-error.ts). Each session names its connection
+// (`CLIENT SETNAME redplay:<pid>`) once it has logged in, so a promotion that disconnects the
+// clients of a node spares redplay's own (another run's probe taken for a dead node otherwise).
 import { createHash } from "node:crypto";
 import type { Redis, RedisOptions } from "ioredis";
 import { ForwardError } from "../connection/forward-error.js";
@@ -34,6 +36,14 @@ export interface RedisSession {
 export interface RedisClientOptions {
   /** Password to use instead of `redis_password`; null connects without any. @default the host's redis_password */
   password?: string | null;
+}
+
+/** The connection name every redplay session carries: `redplay:<pid of the run>`. */
+export const REDPLAY_CLIENT_NAME = `redplay:${process.pid}`;
+
+/** Whether a connection name (from CLIENT LIST) is one of redplay's sessions, of any run. */
+export function isRedplayClientName(name: string | undefined): boolean {
+  return name === "redplay" || (name?.startsWith("redplay:") ?? false);
 }
 
 /** @default 5000: how long opening the stream and the TCP connection may take. */
@@ -134,6 +144,7 @@ async function openSession(
   }
   try {
     const auth = await login(client, endpoint, password);
+    await nameConnection(ctx, client, endpoint, password);
     const version = await serverVersion(client, endpoint);
     return { client, endpoint, auth, version };
   } catch (e) {
@@ -202,6 +213,18 @@ async function login(client: Redis, endpoint: RedisEndpoint, password: string | 
       "auth",
       `authentication to Redis on ${where} failed: ${scrub(msg, [password])}`,
     );
+  }
+}
+
+/**
+ * CLIENT SETNAME (every supported version has it). Best effort: a server that refuses it (an ACL
+ * without CLIENT) still serves the session; the run only loses the protection from promotions.
+ */
+async function nameConnection(ctx: TaskContext, client: Redis, endpoint: RedisEndpoint, password: string | undefined): Promise<void> {
+  try {
+    await client.call("CLIENT", "SETNAME", REDPLAY_CLIENT_NAME);
+  } catch (e) {
+    ctx.log(`redis ${describeEndpoint(endpoint)}: CLIENT SETNAME ${REDPLAY_CLIENT_NAME} refused: ${scrub(serverWords(e), [password])}`, 1);
   }
 }
 

@@ -29,11 +29,21 @@ export async function readInfoSections(session: RedisSession, sections: readonly
   return parseInfo(await readInfoText(session, sections));
 }
 
+/** Options of transaction. */
+export interface TransactionOptions {
+  /** A step whose run-time error this accepts is not a failure; its reply is the error itself. */
+  accept?: (command: readonly string[], error: Error) => boolean;
+}
+
 /**
  * Runs `commands` in one MULTI/EXEC and returns their replies. A step the server refused (when
  * queued or when run) throws a RedisCommandError naming that step, never a bare EXECABORT.
  */
-export async function transaction(session: RedisSession, commands: ReadonlyArray<readonly string[]>): Promise<unknown[]> {
+export async function transaction(
+  session: RedisSession,
+  commands: ReadonlyArray<readonly string[]>,
+  opts: TransactionOptions = {},
+): Promise<unknown[]> {
   const multi = session.client.multi();
   for (const [name, ...args] of commands) multi.call(name!, ...args);
   let replies: Array<[Error | null, unknown]> | null;
@@ -43,7 +53,10 @@ export async function transaction(session: RedisSession, commands: ReadonlyArray
     throw firstQueuedError(e) ?? e;
   }
   if (!replies) throw commandFailure(session.endpoint, ["EXEC"], new Error("transaction discarded"), [session.endpoint.password]);
+  // EXEC runs every queued command; one the server refused at run time comes back as that
+  // step's [error, undefined] while the others took effect. `accept` lets such a step pass.
   return replies.map(([err, reply], i) => {
+    if (err && opts.accept?.(commands[i]!, err)) return err;
     if (err) throw commandFailure(session.endpoint, commands[i]!, err, [session.endpoint.password]);
     return reply;
   });
