@@ -6,11 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadEverything } from "../../src/cli/load-all.js";
-import type { HostResult, RunEvent } from "../../src/engine/events.js";
+import type { HostResult } from "../../src/engine/events.js";
 import { resolveBecome } from "../../src/engine/execute-task.js";
-import { runPlaybook, type RunOutcome } from "../../src/engine/runner.js";
-import { Secrets } from "../../src/output/redact.js";
+import type { RunOutcome } from "../../src/engine/runner.js";
+import { runPlaybookText } from "../helpers/engine-run.js";
 
 const me = os.userInfo().username;
 let dir: string;
@@ -36,25 +35,7 @@ afterAll(() => {
 });
 
 async function run(name: string, playbook: string): Promise<{ outcome: RunOutcome; results: HostResult[] }> {
-  const file = path.join(dir, `${name}.yaml`);
-  writeFileSync(file, playbook);
-  const secrets = new Secrets();
-  const loaded = await loadEverything(file, path.join(dir, "inventory.yaml"), [], secrets);
-  expect(loaded.errors).toEqual([]);
-  const events: RunEvent[] = [];
-  const outcome = await runPlaybook(loaded.playbook, loaded.inventory!, {
-    check: false,
-    diff: false,
-    extraVars: loaded.extraVars,
-    tags: [],
-    skipTags: [],
-    forks: 1,
-    forceHandlers: false,
-    ssh: { knownHostsFile: path.join(dir, "known_hosts"), connectTimeoutMs: 5000 },
-    reporter: { onEvent: (e) => events.push(e), close: () => undefined },
-    secrets,
-    log: () => undefined,
-  });
+  const { outcome, events } = await runPlaybookText(dir, name, playbook, { forks: 1 });
   const results = events.flatMap((e) => (e.type === "host_result" ? [e.result] : []));
   return { outcome, results };
 }

@@ -5,10 +5,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadEverything } from "../../src/cli/load-all.js";
-import type { HostResult, RunEvent } from "../../src/engine/events.js";
-import { runPlaybook, type RunOutcome } from "../../src/engine/runner.js";
-import { Secrets } from "../../src/output/redact.js";
+import type { HostResult } from "../../src/engine/events.js";
+import type { RunOutcome } from "../../src/engine/runner.js";
+import { runPlaybookText } from "../helpers/engine-run.js";
 
 let dir: string;
 
@@ -39,25 +38,7 @@ afterAll(() => {
 });
 
 async function run(name: string, playbook: string, check = false): Promise<{ outcome: RunOutcome; results: Array<{ task: string; result: HostResult }> }> {
-  const file = path.join(dir, `${name}.yaml`);
-  writeFileSync(file, playbook);
-  const secrets = new Secrets();
-  const loaded = await loadEverything(file, path.join(dir, "inventory.yaml"), [], secrets);
-  expect(loaded.errors).toEqual([]);
-  const events: RunEvent[] = [];
-  const outcome = await runPlaybook(loaded.playbook, loaded.inventory!, {
-    check,
-    diff: false,
-    extraVars: loaded.extraVars,
-    tags: [],
-    skipTags: [],
-    forks: 5,
-    forceHandlers: false,
-    ssh: { knownHostsFile: path.join(dir, "known_hosts"), connectTimeoutMs: 5000 },
-    reporter: { onEvent: (e) => events.push(e), close: () => undefined },
-    secrets,
-    log: () => undefined,
-  });
+  const { outcome, events } = await runPlaybookText(dir, name, playbook, { check, forks: 5 });
   const results = events.flatMap((e) => (e.type === "host_result" ? [{ task: e.task, result: e.result }] : []));
   return { outcome, results };
 }

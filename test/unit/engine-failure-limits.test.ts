@@ -8,10 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exitCodeForOutcome } from "../../src/cli/exit-codes.js";
-import { loadEverything } from "../../src/cli/load-all.js";
-import type { RunEvent } from "../../src/engine/events.js";
-import { runPlaybook, type RunOutcome } from "../../src/engine/runner.js";
-import { Secrets } from "../../src/output/redact.js";
+import { runPlaybookText, type EngineRun } from "../helpers/engine-run.js";
 
 let dir: string;
 
@@ -47,32 +44,10 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  outcome: RunOutcome;
-  events: RunEvent[];
-}
+type Run = EngineRun;
 
-async function run(name: string, playbook: string): Promise<Run> {
-  const file = path.join(dir, `${name}.yaml`);
-  writeFileSync(file, playbook);
-  const secrets = new Secrets();
-  const loaded = await loadEverything(file, path.join(dir, "inventory.yaml"), [], secrets);
-  expect(loaded.errors).toEqual([]);
-  const events: RunEvent[] = [];
-  const outcome = await runPlaybook(loaded.playbook, loaded.inventory!, {
-    check: false,
-    diff: false,
-    extraVars: loaded.extraVars,
-    tags: [],
-    skipTags: [],
-    forks: 10,
-    forceHandlers: false,
-    ssh: { knownHostsFile: path.join(dir, "known_hosts"), connectTimeoutMs: 5000 },
-    reporter: { onEvent: (e) => events.push(e), close: () => undefined },
-    secrets,
-    log: () => undefined,
-  });
-  return { outcome, events };
+function run(name: string, playbook: string): Promise<Run> {
+  return runPlaybookText(dir, name, playbook);
 }
 
 /** A marker file a task writes on the controller: which hosts ran it. */
@@ -83,7 +58,7 @@ const touch = (name: string) => `    - name: ${name}
         dest: "{{out}}/${name}-{{inventory_hostname}}"
 `;
 
-function warnings(events: RunEvent[]): string[] {
+function warnings(events: EngineRun["events"]): string[] {
   return events.flatMap((e) => (e.type === "warning" ? [e.msg] : []));
 }
 
