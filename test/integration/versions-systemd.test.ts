@@ -47,13 +47,26 @@ function expectNoChange(stdout: string): void {
   for (const c of counts) expect(c.changed, stdout).toBe(0);
 }
 
-describe.each(TARGETS)("$title on systemd hosts", (t) => {
+/** A 3-node systemd lab for the enclosing describe, with direct Redis access to its nodes. */
+function useSystemdLab(opts: { base: string; os: LabSuite; server: LabServer }) {
   let lab: TestLab | undefined;
   const theLab = (): TestLab => {
     if (!lab) throw new Error("lab did not start");
     return lab;
   };
-  const { clients, redis, call, role, playbook, startWriter } = labRedis(theLab, PASSWORD);
+  const access = labRedis(theLab, PASSWORD);
+  beforeAll(async () => {
+    lab = await startLab({ nodes: 3, ...opts });
+  }, 900_000);
+  afterAll(async () => {
+    for (const c of access.clients) c.disconnect();
+    if (lab) await stopLab(lab);
+  }, 120_000);
+  return { theLab, ...access };
+}
+
+describe.each(TARGETS)("$title on systemd hosts", (t) => {
+  const { theLab, redis, call, role, playbook, startWriter } = useSystemdLab({ base: t.base, os: t.os, server: t.server });
   const addr = (node: string) => theLab().address[node]!;
   const runIds = async () => Promise.all(["node-1", ...REPLICAS].map(async (n) => /run_id:(\w+)/.exec(String(await call(n, "INFO", "server")))![1]));
 
@@ -67,15 +80,6 @@ describe.each(TARGETS)("$title on systemd hosts", (t) => {
     const roles = await Promise.all(live.map((n) => role(n)));
     expect(roles.filter((r) => r === "master")).toEqual(["master"]);
   }
-
-  beforeAll(async () => {
-    lab = await startLab({ nodes: 3, base: t.base, os: t.os, server: t.server });
-  }, 900_000);
-
-  afterAll(async () => {
-    for (const c of clients) c.disconnect();
-    if (lab) await stopLab(lab);
-  }, 120_000);
 
   it("setup makes a replicated group that a key written on the primary reaches, and a second run changes nothing", async () => {
     const r = await playbook("setup.yaml");
@@ -143,21 +147,7 @@ describe.each(TARGETS)("$title on systemd hosts", (t) => {
 });
 
 describe("a Debian 12 host with nothing installed", () => {
-  let lab: TestLab | undefined;
-  const theLab = (): TestLab => {
-    if (!lab) throw new Error("lab did not start");
-    return lab;
-  };
-  const { clients, call, role, playbook } = labRedis(theLab, PASSWORD);
-
-  beforeAll(async () => {
-    lab = await startLab({ nodes: 3, base: "127.0.0.169", os: "bookworm", server: "none" });
-  }, 900_000);
-
-  afterAll(async () => {
-    for (const c of clients) c.disconnect();
-    if (lab) await stopLab(lab);
-  }, 120_000);
+  const { theLab, call, role, playbook } = useSystemdLab({ base: "127.0.0.169", os: "bookworm", server: "none" });
 
   it("--check names the package and version it would install, and installs nothing", async () => {
     const r = await playbook("setup.yaml", "--check", "--diff");
@@ -205,21 +195,7 @@ describe("a Debian 12 host with nothing installed", () => {
 });
 
 describe("a Debian 13 host with nothing installed, asked for Valkey", () => {
-  let lab: TestLab | undefined;
-  const theLab = (): TestLab => {
-    if (!lab) throw new Error("lab did not start");
-    return lab;
-  };
-  const { clients, call, role, playbook } = labRedis(theLab, PASSWORD);
-
-  beforeAll(async () => {
-    lab = await startLab({ nodes: 3, base: "127.0.0.185", os: "trixie", server: "none" });
-  }, 900_000);
-
-  afterAll(async () => {
-    for (const c of clients) c.disconnect();
-    if (lab) await stopLab(lab);
-  }, 120_000);
+  const { theLab, call, role, playbook } = useSystemdLab({ base: "127.0.0.185", os: "trixie", server: "none" });
 
   it("setup with redis_flavor=valkey installs valkey-server, configures /etc/valkey/valkey.conf, and a second run changes nothing", async () => {
     const check = await playbook("setup.yaml", "--check", "-e", "redis_flavor=valkey");
