@@ -6,13 +6,13 @@
 // written as the template module writes them, while the node keeps running its old config.
 // Outcomes are read back independently of redplay: redis-cli on each node's address (PING,
 // run_id), the bytes and modes of files under each node's directory, exit codes.
-import { execFile } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { timestamp } from "../../src/modules/file-content.js";
 import { recap, runCli, type CliResult } from "../helpers/cli.js";
+import { infoFields, redisCliAt } from "../helpers/redis-cli.js";
 import { sshRun, startLab, stopLab, type TestLab } from "../helpers/lab.js";
 
 const BASE = "127.0.0.195";
@@ -45,20 +45,11 @@ async function setup(args: string[] = []): Promise<CliResult> {
 }
 
 function redisCli(node: Node, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile("redis-cli", ["-h", ADDRESS[node], "-p", "6379", "-a", PASSWORD, "--no-auth-warning", ...args], { timeout: 10_000 }, (err, stdout) =>
-      err ? reject(new Error(`redis-cli ${args.join(" ")} on ${node}: ${err.message}`)) : resolve(String(stdout).trim()),
-    );
-  });
+  return redisCliAt(node, ADDRESS[node], args, PASSWORD);
 }
 
 async function info(node: Node, section: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const line of (await redisCli(node, ["info", section])).split(/\r?\n/)) {
-    const i = line.indexOf(":");
-    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1).trim();
-  }
-  return out;
+  return infoFields(await redisCli(node, ["info", section]));
 }
 
 const runIds = async () => Object.fromEntries(await Promise.all(NODES.map(async (n) => [n, (await info(n, "server")).run_id] as const)));

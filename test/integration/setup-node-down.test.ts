@@ -4,13 +4,13 @@
 // its Redis is stopped while SSH works (a failed task: "Redis is not running"), or the whole node
 // is gone (unreachable). Outcomes are read back independently: run_id from INFO server on each
 // node's address, the bytes of each redis.conf under the lab dir, exit codes.
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labKill, labStart } from "../../src/lab/lab.js";
 import { recap, runCli, type CliResult } from "../helpers/cli.js";
+import { infoFields, redisCliAt } from "../helpers/redis-cli.js";
 import { sshRun, startLab, stopLab, type TestLab } from "../helpers/lab.js";
 
 const BASE = "127.0.0.91";
@@ -40,20 +40,11 @@ async function setup(args: string[] = []): Promise<CliResult> {
 const maxmemory = (value: string) => ["-e", JSON.stringify({ redis_maxmemory: value })];
 
 function redisCli(node: Node, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile("redis-cli", ["-h", ADDRESS[node], "-p", "6379", "-a", PASSWORD, "--no-auth-warning", ...args], { timeout: 10_000 }, (err, stdout) =>
-      err ? reject(new Error(`redis-cli ${args.join(" ")} on ${node}: ${err.message}`)) : resolve(String(stdout).trim()),
-    );
-  });
+  return redisCliAt(node, ADDRESS[node], args, PASSWORD);
 }
 
 async function info(node: Node, section: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const line of (await redisCli(node, ["info", section])).split(/\r?\n/)) {
-    const i = line.indexOf(":");
-    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1).trim();
-  }
-  return out;
+  return infoFields(await redisCli(node, ["info", section]));
 }
 
 const runIds = async (nodes: readonly Node[]) =>

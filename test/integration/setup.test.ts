@@ -3,13 +3,13 @@
 // independently of redplay's report: redis-cli on each node's address, the bytes of each node's
 // redis.conf under the lab dir, exit codes. Tests run in order; each starts from the converged
 // group the previous one leaves (or restores it itself).
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labKill, labStart, labStatus } from "../../src/lab/lab.js";
 import { recap, runCli, type CliResult } from "../helpers/cli.js";
+import { infoFields, redisCliAt } from "../helpers/redis-cli.js";
 import { startLab, stopLab, type TestLab } from "../helpers/lab.js";
 
 const BASE = "127.0.0.21";
@@ -38,22 +38,12 @@ async function setup(args: string[] = [], password = PASSWORD): Promise<CliResul
 
 /** redis-cli on a node's own address; `auth: false` connects as a client without the password. */
 function redisCli(node: Node, args: string[], auth = true): Promise<string> {
-  const base = ["-h", ADDRESS[node], "-p", "6379", ...(auth ? ["-a", PASSWORD, "--no-auth-warning"] : [])];
-  return new Promise((resolve, reject) => {
-    execFile("redis-cli", [...base, ...args], { timeout: 10_000 }, (err, stdout) =>
-      err ? reject(new Error(`redis-cli ${args.join(" ")} on ${node}: ${err.message}`)) : resolve(String(stdout).trim()),
-    );
-  });
+  return redisCliAt(node, ADDRESS[node], args, auth ? PASSWORD : undefined);
 }
 
 /** One INFO section as a field map. */
 async function info(node: Node, section: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const line of (await redisCli(node, ["info", section])).split(/\r?\n/)) {
-    const i = line.indexOf(":");
-    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1).trim();
-  }
-  return out;
+  return infoFields(await redisCli(node, ["info", section]));
 }
 
 const runId = async (node: Node) => (await info(node, "server")).run_id;
