@@ -11,6 +11,8 @@ export interface LabRedis {
   redis(node: string): Redis;
   /** One command on the node over a fresh connection. */
   call(node: string, ...args: string[]): Promise<unknown>;
+  /** One SET on the node: "OK", or the error Redis answered (NOREPLICAS, READONLY, ...). */
+  trySet(node: string, key: string): Promise<string>;
   /** "master", or "replica of <host> link <up|down>". */
   role(node: string): Promise<string>;
   /** `redplay run playbooks/<name> -i <lab inventory> ...extra`. */
@@ -91,7 +93,14 @@ export function labRedis(theLab: () => TestLab, password: string): LabRedis {
     };
     return writer;
   };
-  return { clients, redis, call, role, playbook, startWriter };
+  const trySet = async (node: string, key: string): Promise<string> => {
+    try {
+      return String(await call(node, "SET", key, "1"));
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  return { clients, redis, call, trySet, role, playbook, startWriter };
 }
 
 /** Polls `check` every 200 ms until it holds (a rejection counts as false); throws after `ms`. */

@@ -18,15 +18,8 @@ function theLab(): TestLab {
   return lab;
 }
 
-const { clients, call, role, playbook } = labRedis(theLab, PASSWORD);
+const { clients, call, trySet, role, playbook } = labRedis(theLab, PASSWORD);
 
-async function trySet(node: string, key: string): Promise<string> {
-  try {
-    return String(await call(node, "SET", key, "1"));
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
 
 describe("failover.yaml on 3 nodes with 2 dead", () => {
   beforeAll(async () => {

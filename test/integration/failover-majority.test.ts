@@ -19,16 +19,8 @@ function theLab(): TestLab {
   return lab;
 }
 
-const { clients, call, role, playbook } = labRedis(theLab, PASSWORD);
+const { clients, call, trySet, role, playbook } = labRedis(theLab, PASSWORD);
 
-/** Tries one SET on the node: "OK", or the error Redis answered. */
-async function trySet(node: string, key: string): Promise<string> {
-  try {
-    return String(await call(node, "SET", key, "1"));
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
 
 /** INFO replication field of a node. */
 async function field(node: string, name: string): Promise<string | undefined> {
