@@ -112,3 +112,17 @@ export async function until(what: string, check: () => Promise<boolean>, ms = 60
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** Polls until `check` stops throwing (replication is asynchronous), every 200 ms; rethrows its last error. */
+export async function eventually(check: () => Promise<void>, attempts = 50): Promise<void> {
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      return await check();
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw last;
+}

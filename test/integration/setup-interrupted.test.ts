@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { timestamp } from "../../src/modules/file-content.js";
 import { recap, runCli, type CliResult } from "../helpers/cli.js";
+import { eventually } from "../helpers/lab-redis.js";
 import { infoFields, redisCliAt } from "../helpers/redis-cli.js";
 import { sshRun, startLab, stopLab, type TestLab } from "../helpers/lab.js";
 
@@ -60,18 +61,6 @@ const conf = (node: Node) => readFile(confPath(node), "utf8");
 /** Backups of redis.conf beside it, oldest first. */
 const backups = (node: Node) => readdirSync(etcDir(node)).filter((f) => /^redis\.conf\.\d{14}(\.\d+)?~$/.test(f)).sort();
 
-async function eventually(check: () => Promise<void>, attempts = 75): Promise<void> {
-  let last: unknown;
-  for (let i = 0; i < attempts; i++) {
-    try {
-      return await check();
-    } catch (err) {
-      last = err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  throw last;
-}
 
 /** node-1 primary, both others in sync with it. */
 async function expectInSync(): Promise<void> {
@@ -80,7 +69,7 @@ async function expectInSync(): Promise<void> {
     for (const n of ["node-2", "node-3"] as const) {
       expect(await info(n, "replication")).toMatchObject({ role: "slave", master_host: ADDRESS["node-1"], master_link_status: "up" });
     }
-  });
+  }, 75);
 }
 
 /**

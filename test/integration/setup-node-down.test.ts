@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labKill, labStart } from "../../src/lab/lab.js";
 import { recap, runCli, type CliResult } from "../helpers/cli.js";
+import { eventually } from "../helpers/lab-redis.js";
 import { infoFields, redisCliAt } from "../helpers/redis-cli.js";
 import { sshRun, startLab, stopLab, type TestLab } from "../helpers/lab.js";
 
@@ -52,18 +53,6 @@ const runIds = async (nodes: readonly Node[]) =>
 const confPath = (node: Node) => join(theLab().dir, "nodes", node, "etc-redis", "redis.conf");
 const allConf = async () => Object.fromEntries(await Promise.all(NODES.map(async (n) => [n, await readFile(confPath(n), "utf8")] as const)));
 
-async function eventually(check: () => Promise<void>, attempts = 75): Promise<void> {
-  let last: unknown;
-  for (let i = 0; i < attempts; i++) {
-    try {
-      return await check();
-    } catch (err) {
-      last = err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  throw last;
-}
 
 /** node-1 primary, both replicas in sync, every redis.conf saying `maxmemory <value>`. */
 async function expectConverged(value: string): Promise<void> {
@@ -72,7 +61,7 @@ async function expectConverged(value: string): Promise<void> {
     for (const n of ["node-2", "node-3"] as const) {
       expect(await info(n, "replication")).toMatchObject({ role: "slave", master_host: ADDRESS["node-1"], master_link_status: "up" });
     }
-  });
+  }, 75);
   for (const [n, text] of Object.entries(await allConf())) expect(text, n).toMatch(new RegExp(`^maxmemory ${value}$`, "m"));
 }
 

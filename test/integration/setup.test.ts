@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labKill, labStart, labStatus } from "../../src/lab/lab.js";
 import { recap, runCli, type CliResult } from "../helpers/cli.js";
+import { eventually } from "../helpers/lab-redis.js";
 import { infoFields, redisCliAt } from "../helpers/redis-cli.js";
 import { startLab, stopLab, type TestLab } from "../helpers/lab.js";
 
@@ -61,19 +62,6 @@ const confPath = (node: Node) => join(theLab().dir, "nodes", node, "etc-redis", 
 const conf = (node: Node) => readFile(confPath(node), "utf8");
 const allConf = async () => Object.fromEntries(await Promise.all(NODES.map(async (n) => [n, await conf(n)] as const)));
 
-/** Polls until `check` passes (replication is asynchronous); fails with its last error. */
-async function eventually(check: () => Promise<void>, attempts = 50): Promise<void> {
-  let last: unknown;
-  for (let i = 0; i < attempts; i++) {
-    try {
-      return await check();
-    } catch (err) {
-      last = err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  throw last;
-}
 
 /** The group a user calls healthy: `primary` with both others in sync, a fresh key readable on each. */
 async function expectHealthy(primary: Node, key: string): Promise<void> {
