@@ -13,3 +13,9 @@ export class LabError extends RedplayError {
     super(message, options);
   }
 }
+
+/** The last `count` lines of what a failed tool printed (zx's error: stderr, else its message), on one line. */
+export function toolOutputTail(e: unknown, count = 4): string {
+  const text = String((e as { stderr?: string }).stderr || (e as Error).message || e).trim();
+  return text.split("\n").slice(-count).join(" / ");
+}

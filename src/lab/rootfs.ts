@@ -8,7 +8,7 @@ import { chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path";
 import { $ } from "zx";
 import { machineDebianMirror } from "./apt-mirror.js";
-import { LabError } from "./lab-error.js";
+import { LabError, toolOutputTail } from "./lab-error.js";
 import { ensureBuild, UPSTREAM_BUILDS, type ServerBuild } from "./server-builds.js";
 
 /** Debian releases the systemd lab boots. */
@@ -62,7 +62,7 @@ async function ensureBase(suite: LabSuite, log: (l: string) => void): Promise<st
   try {
     await sh()`debootstrap --variant=minbase --include=${BASE_PACKAGES.join(",")} ${suite} ${tmp} ${mirror}`;
   } catch (e) {
-    throw new LabError(`debootstrap ${suite} failed: ${lastLines(e)}`, undefined, { cause: e });
+    throw new LabError(`debootstrap ${suite} failed: ${toolOutputTail(e)}`, undefined, { cause: e });
   }
   // Host keys are made per node; a key baked into the layer would be shared by every node.
   await sh()`find ${join(tmp, "etc/ssh")} -maxdepth 1 -name 'ssh_host_*' -delete`;
@@ -115,7 +115,7 @@ async function buildPackageLayer(suite: LabSuite, server: "redis" | "valkey", ba
       await writeFile(join(root, DONE), `${suite} ${pkg}\n`);
     });
   } catch (e) {
-    throw new LabError(`installing ${pkg} into the ${suite} rootfs failed: ${lastLines(e)}`, undefined, { cause: e });
+    throw new LabError(`installing ${pkg} into the ${suite} rootfs failed: ${toolOutputTail(e)}`, undefined, { cause: e });
   }
 }
 
@@ -176,11 +176,6 @@ async function buildUpstreamLayer(suite: LabSuite, b: ServerBuild, base: string,
       await writeFile(join(root, DONE), `${suite} ${b.name}\n`);
     });
   } catch (e) {
-    throw new LabError(`placing ${b.name} into the ${suite} rootfs failed: ${lastLines(e)}`, undefined, { cause: e });
+    throw new LabError(`placing ${b.name} into the ${suite} rootfs failed: ${toolOutputTail(e)}`, undefined, { cause: e });
   }
-}
-
-function lastLines(e: unknown): string {
-  const text = String((e as { stderr?: string }).stderr || (e as Error).message || e).trim();
-  return text.split("\n").slice(-4).join(" / ");
 }

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { $ } from "zx";
-import { LabError } from "./lab-error.js";
+import { LabError, toolOutputTail } from "./lab-error.js";
 import { versionFromBinary, type ServerFlavor } from "../redis/server-version.js";
 
 /** Where built servers are kept: one directory per source archive. */
@@ -110,8 +110,7 @@ export async function ensureBuild(name: string, log: (line: string) => void = ()
     await writeFile(join(dir, ".done"), `${line.trim()}\n`);
   } catch (e) {
     if (e instanceof LabError) throw e;
-    const out = String((e as { stderr?: string }).stderr ?? (e as Error).message).trim().split("\n").slice(-5).join(" / ");
-    throw new LabError(`building ${name} failed: ${out}`, undefined, { cause: e });
+    throw new LabError(`building ${name} failed: ${toolOutputTail(e, 5)}`, undefined, { cause: e });
   }
   return b;
 }
