@@ -108,3 +108,17 @@ export class NoHostsMatchedError extends RedplayError {
     );
   }
 }
+
+/** The text of any thrown value, for a message. */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * The message of a failed result for something a module caught. Transport faults are rethrown, so
+ * the engine reports the host as unreachable instead of failed.
+ */
+export function failureText(e: unknown): string {
+  if (e instanceof UnreachableError) throw e;
+  return errorText(e);
+}

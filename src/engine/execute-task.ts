@@ -10,13 +10,14 @@ import { validateModuleArgs } from "../schema/module-args.js";
 import type { TaskSpec } from "../load/types.js";
 import { getModule } from "../modules/registry.js";
 import type { Applied, Module, Plan, TaskContext } from "../modules/types.js";
-import { evalConditions, evaluate } from "../template/expressions.js";
+import { asBoolean, evalConditions, evaluate } from "../template/expressions.js";
 import { renderFile, renderValue } from "../template/handlebars.js";
 import type { HostResult, HostStatus } from "./events.js";
 import type { ConnectionPool } from "./connections.js";
 import type { RunOptions } from "./options.js";
 import type { RunResourcePool } from "./resources.js";
 import type { VarStore } from "./vars.js";
+import { finalVerdict, moduleVerdict, planDecision } from "./verdict.js";
 
 type Vars = Record<string, unknown>;
 
@@ -211,61 +212,33 @@ async function planAndApply(
   started: number,
 ): Promise<Omit<HostOutcome, "items">> {
   const plan: Plan = await mod.plan(ctx, args);
-  let applied: Applied | undefined;
-  let status: HostStatus;
-  let msg: string | undefined = plan.msg ?? plan.noop;
-  let failed = plan.failed;
-  const changesPlanned = plan.changes.length > 0;
-
-  if (failed) {
-    status = "failed";
-    msg = failed;
-  } else if (!changesPlanned && !plan.unknown) {
-    status = "ok";
-  } else if (check) {
-    if (plan.unknown) {
-      status = "skipped";
-      msg = `cannot predict the effect of ${mod.name} in check mode`;
-    } else {
-      status = "changed";
-    }
-  } else {
-    applied = await mod.apply(ctx, args, plan);
-    failed = applied.failed;
-    status = failed ? "failed" : (applied.changed ?? changesPlanned) ? "changed" : "ok";
-    msg = failed ?? applied.msg ?? msg;
-  }
-
+  const applied: Applied | undefined = planDecision(plan, check) === "apply" ? await mod.apply(ctx, args, plan) : undefined;
+  const verdict = moduleVerdict(plan, check, applied, mod.name);
+  let msg = verdict.msg;
   const record: Vars = {
     ...(plan.data ?? {}),
     ...(applied?.data ?? {}),
-    changed: status === "changed",
-    failed: status === "failed",
+    changed: verdict.status === "changed",
+    failed: verdict.status === "failed",
   };
-  if (status === "skipped") record.skipped = true;
+  if (verdict.status === "skipped") record.skipped = true;
   if (msg !== undefined) record.msg = msg;
 
-  if (status !== "skipped") {
+  let status: HostStatus = verdict.status;
+  if (status !== "skipped" && (task.changedWhen || task.failedWhen)) {
     const evalVars = withRegistered(vars, task, record);
     const where = { loc: task.loc, host };
-    if (task.changedWhen && status !== "failed") {
-      status = evalConditions(task.changedWhen, evalVars, where) ? "changed" : "ok";
-      record.changed = status === "changed";
-    }
+    const conditions = {
+      changedWhen: task.changedWhen ? evalConditions(task.changedWhen, evalVars, where) : undefined,
+      failedWhen: task.failedWhen ? evalConditions(task.failedWhen, evalVars, where) : undefined,
+    };
+    const final = finalVerdict(verdict, conditions);
+    status = final.status;
+    if (final.failedByCondition) msg = `failed_when condition met: ${task.failedWhen!.join(" and ")}`;
+    record.changed = status === "changed";
     if (task.failedWhen) {
-      const moduleFailed = status === "failed";
-      const nowFailed = evalConditions(task.failedWhen, evalVars, where);
-      if (nowFailed) {
-        if (!moduleFailed) msg = `failed_when condition met: ${task.failedWhen.join(" and ")}`;
-        status = "failed";
-        record.msg = msg;
-      } else if (moduleFailed) {
-        const didChange = applied ? (applied.changed ?? changesPlanned) : false;
-        status = didChange ? "changed" : "ok";
-        if (task.changedWhen) status = evalConditions(task.changedWhen, evalVars, where) ? "changed" : "ok";
-      }
-      record.failed = nowFailed;
-      record.changed = status === "changed";
+      record.failed = conditions.failedWhen;
+      record.msg = msg;
     }
   }
 
@@ -345,7 +318,7 @@ export function resolveBecome(
 ): BecomeOptions {
   const becomeRaw = task.become ?? inherited.become;
   const userRaw = task.becomeUser ?? inherited.becomeUser;
-  const enabled = becomeRaw === undefined ? truthy(vars.ansible_become) : toBoolean(renderValue(becomeRaw, vars, where), where);
+  const enabled = becomeRaw === undefined ? asBoolean(vars.ansible_become) === true : toBoolean(renderValue(becomeRaw, vars, where), where);
   const user = userRaw === undefined ? vars.ansible_become_user : renderValue(userRaw, vars, where);
   if (user !== undefined && user !== null && typeof user !== "string") {
     throw new TemplateError(`${formatLocation(where.loc)}: become_user must be a user name, got ${typeof user} (host ${where.host})`, where.loc);
@@ -357,24 +330,11 @@ export function resolveBecome(
   };
 }
 
-const TRUE_WORDS = ["true", "yes", "on", "1"];
-const FALSE_WORDS = ["false", "no", "off", "0", ""];
-
 function toBoolean(v: unknown, where: { loc: TaskSpec["loc"]; host: string }): boolean {
-  if (typeof v === "boolean") return v;
-  if (typeof v === "number" && (v === 0 || v === 1)) return v === 1;
-  if (typeof v === "string") {
-    const word = v.trim().toLowerCase();
-    if (TRUE_WORDS.includes(word)) return true;
-    if (FALSE_WORDS.includes(word)) return false;
-  }
+  const b = asBoolean(v);
+  if (b !== undefined) return b;
   const shown = typeof v === "string" ? JSON.stringify(v) : typeof v;
   throw new TemplateError(`${formatLocation(where.loc)}: become must be a boolean, got ${shown} (host ${where.host})`, where.loc);
-}
-
-function truthy(v: unknown): boolean {
-  if (typeof v === "string") return ["true", "yes", "1", "on"].includes(v.toLowerCase());
-  return Boolean(v);
 }
 
 /** `src` of template/copy: absolute as is; else templates/ (or files/) beside the playbook or one level up, the playbook dir, cwd. */

@@ -2,10 +2,11 @@
 // is read from `dpkg-query`, so `--check` names exactly the packages a real run would install or
 // remove, and installs nothing. `policy_rc_d: 101` holds every service a package would start
 // (as Ansible's apt does), so a daemon never runs with its stock config before ours is in place.
+import { failureText } from "../errors.js";
 import { shq } from "../connection/quote.js";
 import type { BecomeOptions, Connection } from "../connection/types.js";
 import { excerpt } from "./command-output.js";
-import { failureText } from "./file-content.js";
+
 import type { Module, TaskContext } from "./types.js";
 
 /** Arguments of `apt` / `package`. */
@@ -113,7 +114,7 @@ async function planApt(ctx: TaskContext, args: AptArgs) {
   return changes.length > 0 ? { changes, state } : { changes, noop };
 }
 
-function createAptModule(name: "apt" | "package", extra: Record<string, unknown>): Module<AptArgs> {
+function createAptModule(name: "apt" | "package", extra: Record<string, unknown>): Module<AptArgs, AptPlanState> {
   return {
     name,
     check: "full",
@@ -135,7 +136,7 @@ function createAptModule(name: "apt" | "package", extra: Record<string, unknown>
     },
     plan: planApt,
     async apply(ctx, args, plan) {
-      const st = plan.state as AptPlanState;
+      const st = plan.state!;
       const run: AptRun = { install: st.install, remove: st.remove };
       if (args.update_cache !== undefined) run.updateCache = args.update_cache;
       if (args.policy_rc_d !== undefined) run.policyRcD = args.policy_rc_d;

@@ -1,9 +1,10 @@
 // `command` and `shell`: run something on the host. `command` runs the words it is given with
 // no shell interpretation (`$`, `|`, `>` are literal); `shell` hands cmd to sh as written.
 // Their effect cannot be predicted, so without creates/removes the plan is `unknown`.
+import { failureText } from "../errors.js";
 import { shJoin, shq, splitWords } from "../connection/quote.js";
 import { commandData, nonZeroMessage } from "./command-output.js";
-import { failureText } from "./file-content.js";
+
 import type { Module, Plan, TaskContext } from "./types.js";
 
 /** Arguments of `command` and `shell`. */
@@ -74,7 +75,7 @@ async function planCommand(ctx: TaskContext, args: CommandArgs, shell: boolean):
   return { changes: [{ summary: `run: ${cmd}` }], unknown: true, state: line };
 }
 
-function makeModule(name: "command" | "shell"): Module<CommandArgs> {
+function makeModule(name: "command" | "shell"): Module<CommandArgs, string> {
   const shell = name === "shell";
   return {
     name,
@@ -90,7 +91,7 @@ function makeModule(name: "command" | "shell"): Module<CommandArgs> {
         },
     plan: (ctx, args) => planCommand(ctx, args, shell),
     async apply(ctx, args, plan) {
-      const line = plan.state as string;
+      const line = plan.state!;
       const r = await (await ctx.conn()).exec(line, { become: ctx.become, stdin: args.stdin });
       const data = commandData(shown(args), r);
       return r.code === 0 ? { data } : { failed: nonZeroMessage(r), data };

@@ -1,7 +1,8 @@
 // `copy`: puts given content, or a file from the controller (files/ beside the playbook), at
 // dest on the host. The comparison and the atomic write live in file-content.ts.
+import { failureText } from "../errors.js";
 import { promises as fs } from "node:fs";
-import { applyContent, destSchemaProps, failureText, planContent, type DestArgs } from "./file-content.js";
+import { applyContent, destSchemaProps, planContent, type ContentState, type DestArgs } from "./file-content.js";
 import type { Module } from "./types.js";
 
 /** Arguments of `copy`: exactly one of content and src. */
@@ -10,7 +11,7 @@ export interface CopyArgs extends DestArgs {
   src?: string;
 }
 
-export const copyModule: Module<CopyArgs> = {
+export const copyModule: Module<CopyArgs, ContentState> = {
   name: "copy",
   check: "full",
   schema: {

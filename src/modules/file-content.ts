@@ -21,7 +21,7 @@
 import { basename, dirname } from "node:path";
 import { shq } from "../connection/quote.js";
 import type { FileStat } from "../connection/types.js";
-import { UnreachableError } from "../errors.js";
+import { failureText, UnreachableError } from "../errors.js";
 import { excerpt } from "./command-output.js";
 import { applyAttrs, attrChanges, modeSchema, parseMode, type WantedAttrs } from "./file-attrs.js";
 import type { Applied, Change, Plan, TaskContext } from "./types.js";
@@ -61,12 +61,6 @@ export interface ContentState {
   /** The file before (null when absent), kept for the backup. */
   old: Buffer | null;
   oldStat: FileStat;
-}
-
-/** Rethrows transport faults; anything else becomes a message for a failed result. */
-export function failureText(err: unknown): string {
-  if (err instanceof UnreachableError) throw err;
-  return err instanceof Error ? err.message : String(err);
 }
 
 export async function planContent(ctx: TaskContext, args: DestArgs, content: Buffer): Promise<Plan<ContentState>> {
@@ -120,8 +114,8 @@ export async function planContent(ctx: TaskContext, args: DestArgs, content: Buf
   };
 }
 
-export async function applyContent(ctx: TaskContext, args: DestArgs, plan: Plan): Promise<Applied> {
-  const s = plan.state as ContentState;
+export async function applyContent(ctx: TaskContext, args: DestArgs, plan: Plan<ContentState>): Promise<Applied> {
+  const s = plan.state!;
   const conn = await ctx.conn();
   const become = ctx.become;
   const dest = args.dest;

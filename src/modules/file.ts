@@ -1,9 +1,10 @@
 // `file`: a path's kind (file, directory, absent) and attributes. `touch` creates a missing
 // file but leaves an existing one's times alone, so a second run reports no change.
+import { failureText } from "../errors.js";
 import { shq } from "../connection/quote.js";
 import type { FileStat } from "../connection/types.js";
 import { applyAttrs, attrChanges, formatMode, modeSchema, parseMode, type WantedAttrs } from "./file-attrs.js";
-import { failureText } from "./file-content.js";
+
 import type { Change, Module } from "./types.js";
 
 /** Arguments of `file`. */
@@ -22,7 +23,7 @@ interface FileState {
   attrs: WantedAttrs;
 }
 
-export const fileModule: Module<FileArgs> = {
+export const fileModule: Module<FileArgs, FileState> = {
   name: "file",
   check: "full",
   schema: {
@@ -79,7 +80,7 @@ export const fileModule: Module<FileArgs> = {
     return done(attrChanges(path, st, attrs), "none", `${path} is up to date`);
   },
   async apply(ctx, args, plan) {
-    const s = plan.state as FileState;
+    const s = plan.state!;
     const conn = await ctx.conn();
     const p = shq(args.path);
     try {

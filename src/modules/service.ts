@@ -4,11 +4,12 @@
 // because init scripts report success for daemons that die a moment later. A start that fails
 // quotes what the daemon said: the unit's journal under systemd, the init script's output
 // elsewhere; these are read only on the failure path, never on a successful run.
+import { failureText } from "../errors.js";
 import { shq } from "../connection/quote.js";
 import type { BecomeOptions, Connection } from "../connection/types.js";
 import { parseRcLinks, parseServiceStatus, parseSystemctlShow, unitStateFromShow, type RunState } from "../facts/service.js";
 import { excerpt } from "./command-output.js";
-import { failureText } from "./file-content.js";
+
 import type { Change, Module, TaskContext } from "./types.js";
 
 /** Arguments of `service`. */
@@ -89,7 +90,7 @@ export interface ServiceTiming {
   intervalMs: number;
 }
 
-export function createServiceModule(timing: ServiceTiming = { verifyMs: 5000, intervalMs: 500 }): Module<ServiceArgs> {
+export function createServiceModule(timing: ServiceTiming = { verifyMs: 5000, intervalMs: 500 }): Module<ServiceArgs, ServicePlanState> {
   return {
     name: "service",
     check: "full",
@@ -162,7 +163,7 @@ export function createServiceModule(timing: ServiceTiming = { verifyMs: 5000, in
       };
     },
     async apply(ctx, args, plan) {
-      const { init, steps } = plan.state as ServicePlanState;
+      const { init, steps } = plan.state!;
       const conn = await ctx.conn();
       for (const s of steps) {
         const r = await conn.exec(`${s.cmd} 2>&1`, { become: ctx.become });

@@ -1,7 +1,8 @@
 // `template`: renders a Handlebars file from the controller with the host's variables and puts
 // the result at dest. Rendering happens in plan, so --check shows the exact diff.
+import { failureText } from "../errors.js";
 import { promises as fs } from "node:fs";
-import { applyContent, destSchemaProps, failureText, planContent, type DestArgs } from "./file-content.js";
+import { applyContent, destSchemaProps, planContent, type ContentState, type DestArgs } from "./file-content.js";
 import type { Module } from "./types.js";
 
 /** Arguments of `template`. */
@@ -9,7 +10,7 @@ export interface TemplateArgs extends DestArgs {
   src: string;
 }
 
-export const templateModule: Module<TemplateArgs> = {
+export const templateModule: Module<TemplateArgs, ContentState> = {
   name: "template",
   check: "full",
   schema: {

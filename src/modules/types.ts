@@ -18,6 +18,11 @@ export interface FileDiff {
 /** What a module decided after reading the host. */
 export interface Plan<S = unknown> {
   changes: Change[];
+  /**
+   * Writes that leave nothing changed (a canary key written, read back and deleted): apply runs
+   * for them, never under --check, and the task stays `ok`.
+   */
+  probes?: Change[];
   /** Why nothing needs doing ("redis-server is running"). Set when changes is empty. */
   noop?: string;
   /** The effect cannot be predicted (a bare `command`): skipped under --check, never "changed". */
@@ -88,7 +93,7 @@ export interface TaskContext {
   readonly resources: RunResources;
 }
 
-export interface Module<A = Record<string, unknown>> {
+export interface Module<A = Record<string, unknown>, S = unknown> {
   readonly name: string;
   /** JSON Schema of the arguments (validated before any host is touched). */
   readonly schema: Record<string, unknown>;
@@ -105,7 +110,7 @@ export interface Module<A = Record<string, unknown>> {
   /** Argument keys whose value (a string, or a list of strings) names inventory hosts: literal names are checked by validate/run, rendered ones by the module before it changes anything. */
   readonly hostArgs?: string[];
   /** Reads the host and decides. Must not write. */
-  plan(ctx: TaskContext, args: A): Promise<Plan>;
+  plan(ctx: TaskContext, args: A): Promise<Plan<S>>;
   /** Carries out plan.changes. Never called under --check or for an empty plan. */
-  apply(ctx: TaskContext, args: A, plan: Plan): Promise<Applied>;
+  apply(ctx: TaskContext, args: A, plan: Plan<S>): Promise<Applied>;
 }

@@ -4,9 +4,10 @@
 // `unknown` (skipped under --check, since nobody can know whether it would come true) and apply
 // polls until it does, reporting ok, never changed. With `delay` the first probe is deferred, so
 // the plan is `unknown` without probing.
+import { failureText } from "../errors.js";
 import { shq } from "../connection/quote.js";
 import type { Connection } from "../connection/types.js";
-import { failureText } from "./file-content.js";
+
 import type { Module, TaskContext } from "./types.js";
 
 /** Arguments of `wait_for`: a port or a path. */

@@ -20,7 +20,23 @@ interface Grammar {
   transforms: Record<string, Fn>;
 }
 
-/** Python truthiness, as Jinja uses: empty lists and mappings are false. */
+/**
+ * A value given where a yes/no is expected (module arguments, `become`, `-e force=true`), read as
+ * Ansible's `boolean()` does: true/yes/on/1 and false/no/off/0 (any case; a number 1 or 0), the
+ * empty string as false. Anything else is undefined, for the caller to refuse.
+ */
+export function asBoolean(v: unknown): boolean | undefined {
+  const x = unguard(v);
+  if (typeof x === "boolean") return x;
+  if (x === 1 || x === 0) return x === 1;
+  if (typeof x !== "string") return undefined;
+  const word = x.trim().toLowerCase();
+  if (["true", "yes", "on", "1"].includes(word)) return true;
+  if (["false", "no", "off", "0", ""].includes(word)) return false;
+  return undefined;
+}
+
+/** Python truthiness, as Jinja uses in `when`: empty lists and mappings are false. */
 export function truthy(v: unknown): boolean {
   const x = unguard(v);
   if (Array.isArray(x)) return x.length > 0;

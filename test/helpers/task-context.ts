@@ -6,6 +6,7 @@ import Handlebars from "handlebars";
 import jexl from "jexl";
 import { LocalConnection } from "../../src/connection/local.js";
 import type { Connection } from "../../src/connection/types.js";
+import { moduleVerdict, planDecision } from "../../src/engine/verdict.js";
 import type { Applied, Module, Plan, RunResources, TaskContext } from "../../src/modules/types.js";
 
 export interface TaskContextOptions {
@@ -74,19 +75,10 @@ export interface ModuleRun {
   applied?: Applied;
 }
 
-/** The engine's rule: plan; apply unless check mode, an empty plan, or a failed plan. */
-export async function runModule<A>(mod: Module<A>, ctx: TaskContext, args: A): Promise<ModuleRun> {
+/** The engine's rule (src/engine/verdict.ts): plan; apply unless check mode, an empty plan, or a failed plan. */
+export async function runModule<A, S>(mod: Module<A, S>, ctx: TaskContext, args: A): Promise<ModuleRun> {
   const plan = await mod.plan(ctx, args);
-  if (plan.failed) return { status: "failed", changed: false, plan };
-  const empty = plan.changes.length === 0 && !plan.unknown;
-  if (empty) return { status: "ok", changed: false, plan };
-  if (ctx.check) {
-    return plan.unknown
-      ? { status: "skipped", changed: false, plan }
-      : { status: "changed", changed: true, plan };
-  }
-  const applied = await mod.apply(ctx, args, plan);
-  if (applied.failed) return { status: "failed", changed: false, plan, applied };
-  const changed = applied.changed ?? plan.changes.length > 0;
-  return { status: changed ? "changed" : "ok", changed, plan, applied };
+  const applied = planDecision(plan, ctx.check) === "apply" ? await mod.apply(ctx, args, plan) : undefined;
+  const { status, didChange } = moduleVerdict(plan, ctx.check, applied, mod.name);
+  return { status, changed: status === "changed" && didChange, plan, applied };
 }

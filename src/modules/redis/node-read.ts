@@ -4,7 +4,7 @@
 // Error messages come ready-made from src/redis: a RedisAccessError says why a Redis could not be
 // used, a RedisCommandError names the host, the command sent (masked) and the server's reply.
 import type { RedisInfo } from "../../facts/redis-info.js";
-import { UnreachableError } from "../../errors.js";
+import { errorText, UnreachableError } from "../../errors.js";
 import { getRedisSession, type RedisSession } from "../../redis/client.js";
 import { redisEndpoint } from "../../redis/endpoint.js";
 import type { HealthNode } from "../../redis/health.js";
@@ -45,16 +45,6 @@ export async function observeNode(ctx: TaskContext, host: string): Promise<NodeO
   } catch (e) {
     return { host, address, port, reachable: false, error: errorText(e) };
   }
-}
-
-/** The failure message for a task whose host's Redis could not be used; rethrows transport faults. */
-export function failureFor(e: unknown): string {
-  if (e instanceof UnreachableError) throw e;
-  return errorText(e);
-}
-
-export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** Resolves after `ms`; timers are unref'd so a pending wait never holds the process open. */

@@ -4,11 +4,11 @@
 // would send, passwords masked. A read-only probe uses `changed_when: false`, and `check_mode:
 // false` when it must run under --check too. An error reply fails the task with the host, the
 // command (masked) and the server's words, like every redis_* module (src/redis/command-error.ts).
+import { failureText } from "../../errors.js";
 import { getRedis } from "../../redis/client.js";
 import { maskCommand } from "../../redis/command-mask.js";
 import { scrub } from "../../redis/errors.js";
 import type { Module } from "../types.js";
-import { failureFor } from "./node-read.js";
 
 /** Arguments of `redis_command`. */
 export interface RedisCommandArgs {
@@ -39,7 +39,7 @@ export const redisCommandModule: Module<RedisCommandArgs> = {
       const reply = await client.call(args.command[0]!, ...args.command.slice(1));
       return { data: { reply: plain(reply) } };
     } catch (e) {
-      return { failed: scrub(failureFor(e), masked.secrets) };
+      return { failed: scrub(failureText(e), masked.secrets) };
     }
   },
 };

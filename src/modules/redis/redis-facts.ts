@@ -1,7 +1,8 @@
 // `redis_facts`: reads INFO from the task's host and publishes it as the `redis` fact (and as
 // data for `register`). Reading changes nothing, so the plan is always empty.
+import { failureText } from "../../errors.js";
 import type { Module } from "../types.js";
-import { failureFor, readInfo } from "./node-read.js";
+import { readInfo } from "./node-read.js";
 
 /** Arguments of `redis_facts`. */
 export interface RedisFactsArgs {
@@ -40,7 +41,7 @@ export const redisFactsModule: Module<RedisFactsArgs> = {
       if (args.sections) facts.sections = info.sections;
       return { changes: [], noop: "facts gathered", data: facts, facts: { redis: facts } };
     } catch (e) {
-      return { changes: [], failed: failureFor(e) };
+      return { changes: [], failed: failureText(e) };
     }
   },
   async apply() {

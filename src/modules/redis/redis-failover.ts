@@ -3,12 +3,13 @@
 // stop the run, and publishes `redis_failover` (who is promoted, which nodes answered and may be
 // touched) and the `redis_topology` the rest of the playbook renders redis.conf from. It only
 // reads: under --check the decision is shown the same way.
-import { UnreachableError } from "../../errors.js";
+import { errorText, UnreachableError } from "../../errors.js";
 import { redisEndpoint } from "../../redis/endpoint.js";
 import { decideFailover, type FailoverNode } from "../../redis/failover-decision.js";
 import { majorityFence } from "../../redis/fence.js";
+import { asBoolean } from "../../template/expressions.js";
 import type { Module, TaskContext } from "../types.js";
-import { errorText, readInfo } from "./node-read.js";
+import { readInfo } from "./node-read.js";
 import { unknownHostFailure } from "../host-args.js";
 
 /** Arguments of `redis_failover`. */
@@ -41,7 +42,7 @@ export const redisFailoverModule: Module<RedisFailoverArgs> = {
     if (unknownHost) return { changes: [], failed: unknownHost };
     const hosts = args.hosts ?? ctx.playHosts;
     const requested = nonEmpty(args.new_primary) ?? nonEmpty(ctx.extraVars.new_primary);
-    const force = truthy(args.force ?? ctx.extraVars.force);
+    const force = asBoolean(args.force ?? ctx.extraVars.force) === true;
     const nodes = await Promise.all(hosts.map((h) => probe(ctx, h)));
     // The fence redis.conf.hbs renders for the node: the inventory's, else a majority of the group.
     const fenceOf = (h: string): number => configuredFence(ctx.varsFor(h).redis_min_replicas_to_write) ?? majorityFence(hosts.length);
@@ -132,7 +133,3 @@ function nonEmpty(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
-function truthy(value: unknown): boolean {
-  if (typeof value === "boolean") return value;
-  return typeof value === "string" && /^(true|yes|1|on)$/i.test(value.trim());
-}

@@ -3,11 +3,12 @@
 // written on the primary, WAIT for every replica, read back on each, deleted. It is a probe, so
 // the plan does the work and is always empty. Under --check only INFO is judged: the canary is a
 // write, and check mode writes nothing.
+import { errorText } from "../../errors.js";
 import { randomUUID } from "node:crypto";
 import { getRedis } from "../../redis/client.js";
 import { assessHealth, type HealthAssessment } from "../../redis/health.js";
 import type { Module, TaskContext } from "../types.js";
-import { errorText, observeNode, sleep } from "./node-read.js";
+import { observeNode, sleep } from "./node-read.js";
 import { unknownHostFailure } from "../host-args.js";
 
 /** Arguments of `redis_health`. */

@@ -10,12 +10,13 @@
 // right after promotion can lose data) and no CONFIG REWRITE (redis.conf belongs to the
 // template). After EXEC it checks that the node is a primary and kept the old history as
 // master_replid2, which lets the other replicas resync partially instead of fully.
+import { failureText, errorText } from "../../errors.js";
 import type { ReplicationInfo } from "../../facts/redis-info.js";
 import { getRedisSession, isRedplayClientName, type RedisSession } from "../../redis/client.js";
 import { redisEndpoint } from "../../redis/endpoint.js";
 import { readInfoSections, transaction } from "../../redis/session-commands.js";
 import type { Module, TaskContext } from "../types.js";
-import { errorText, failureFor, readInfo } from "./node-read.js";
+import { readInfo } from "./node-read.js";
 
 /** Arguments of `redis_promote` (none: the decision comes from the `redis_failover` fact). */
 export type RedisPromoteArgs = Record<string, never>;
@@ -36,7 +37,7 @@ interface PromoteState {
   others: string[];
 }
 
-export const redisPromoteModule: Module<RedisPromoteArgs> = {
+export const redisPromoteModule: Module<RedisPromoteArgs, PromoteState> = {
   name: "redis_promote",
   check: "full",
   schema: { type: "object", properties: {}, additionalProperties: false },
@@ -45,7 +46,7 @@ export const redisPromoteModule: Module<RedisPromoteArgs> = {
     try {
       info = (await readInfo(ctx, ctx.host, ["replication"])).info.replication;
     } catch (e) {
-      return { changes: [], failed: failureFor(e) };
+      return { changes: [], failed: failureText(e) };
     }
     if (!info) return { changes: [], failed: `INFO on ${ctx.host} has no replication section` };
     if (info.role === "master") return { changes: [], noop: `${ctx.host} is a primary` };
@@ -53,7 +54,7 @@ export const redisPromoteModule: Module<RedisPromoteArgs> = {
     try {
       decided = decision(ctx);
     } catch (e) {
-      return { changes: [], failed: failureFor(e) };
+      return { changes: [], failed: failureText(e) };
     }
     const leader: Leader = decided.leader ?? { address: info.master_host ?? "?", port: info.master_port ?? 0 };
     if (!follows(info, leader)) {
@@ -68,7 +69,7 @@ export const redisPromoteModule: Module<RedisPromoteArgs> = {
     };
   },
   async apply(ctx, _args, plan) {
-    const { replid, leader, others } = plan.state as PromoteState;
+    const { replid, leader, others } = plan.state!;
     try {
       const session = await getRedisSession(ctx, ctx.host);
       // The decision may be stale by now (another run, an operator): re-check it as late as possible.
@@ -98,7 +99,7 @@ export const redisPromoteModule: Module<RedisPromoteArgs> = {
           accept: (command, err) => command[1] === "KILL" && /no such client/i.test(err.message),
         });
       } catch (e) {
-        return { failed: `promotion of ${ctx.host} failed: ${failureFor(e)}` };
+        return { failed: `promotion of ${ctx.host} failed: ${failureText(e)}` };
       }
       const after = (await readInfo(ctx, ctx.host, ["replication"])).info.replication;
       if (after?.role !== "master") return { failed: `${ctx.host} still reports role:${after?.role} after REPLICAOF NO ONE` };
@@ -118,7 +119,7 @@ export const redisPromoteModule: Module<RedisPromoteArgs> = {
         },
       };
     } catch (e) {
-      return { failed: failureFor(e) };
+      return { failed: failureText(e) };
     }
   },
 };

@@ -2,11 +2,12 @@
 // inventory host (`replica_of: NODE`), at runtime only. The config file is the template module's
 // business, so this never runs CONFIG REWRITE. A replica is done when its link is up and no sync
 // runs; whether the whole group is healthy is redis_health's question.
+import { failureText, errorText } from "../../errors.js";
 import type { ReplicationInfo } from "../../facts/redis-info.js";
 import { getRedis } from "../../redis/client.js";
 import { describeEndpoint, redisEndpoint, type RedisEndpoint } from "../../redis/endpoint.js";
 import type { Module, TaskContext } from "../types.js";
-import { errorText, failureFor, readInfo, sleep } from "./node-read.js";
+import { readInfo, sleep } from "./node-read.js";
 import { unknownHostFailure } from "../host-args.js";
 
 /** Arguments of `redis_replication`: exactly one of role / replica_of. */
@@ -26,7 +27,7 @@ interface ReplicationState {
 
 const POLL_MS = 200;
 
-export const redisReplicationModule: Module<RedisReplicationArgs> = {
+export const redisReplicationModule: Module<RedisReplicationArgs, ReplicationState> = {
   name: "redis_replication",
   hostArgs: ["replica_of"],
   check: "full",
@@ -54,7 +55,7 @@ export const redisReplicationModule: Module<RedisReplicationArgs> = {
       }
       info = (await readInfo(ctx, ctx.host, ["replication"])).info.replication;
     } catch (e) {
-      return { changes: [], failed: failureFor(e) };
+      return { changes: [], failed: failureText(e) };
     }
     if (!info) return { changes: [], failed: `INFO on ${ctx.host} has no replication section` };
 
@@ -82,7 +83,7 @@ export const redisReplicationModule: Module<RedisReplicationArgs> = {
     };
   },
   async apply(ctx, args, plan) {
-    const state = plan.state as ReplicationState;
+    const state = plan.state!;
     try {
       const client = await getRedis(ctx, ctx.host);
       await client.call(state.command[0]!, ...state.command.slice(1));
@@ -93,7 +94,7 @@ export const redisReplicationModule: Module<RedisReplicationArgs> = {
       }
       return await waitForLink(ctx, state.target, (args.timeout ?? 30) * 1000);
     } catch (e) {
-      return { failed: failureFor(e) };
+      return { failed: failureText(e) };
     }
   },
 };

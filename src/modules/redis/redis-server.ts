@@ -3,6 +3,7 @@
 // `redis_server` for templates and later tasks. With `install: true` a host with nothing
 // installed gets the distribution's package, its service held until redplay's config is in place;
 // the plan names the package and the version apt would install, so `--check` is exact.
+import { failureText } from "../../errors.js";
 import { shq } from "../../connection/quote.js";
 import type { Connection } from "../../connection/types.js";
 import {
@@ -13,7 +14,7 @@ import {
   type ServerVersion,
 } from "../../redis/server-version.js";
 import { candidateVersion, runApt } from "../apt.js";
-import { failureText } from "../file-content.js";
+
 import type { Module, TaskContext } from "../types.js";
 
 /** Arguments of `redis_server`. */
@@ -121,7 +122,7 @@ interface InstallState {
   package: string;
 }
 
-export const redisServerModule: Module<RedisServerArgs> = {
+export const redisServerModule: Module<RedisServerArgs, InstallState> = {
   name: "redis_server",
   check: "full",
   setsFacts: ["redis_server"],
@@ -172,7 +173,7 @@ export const redisServerModule: Module<RedisServerArgs> = {
     }
   },
   async apply(ctx, _args, plan) {
-    const st = plan.state as InstallState;
+    const st = plan.state!;
     const conn = await ctx.conn();
     const failed = await runApt(conn, { install: [st.package], remove: [], updateCache: true, policyRcD: 101 }, ctx.become);
     if (failed) return { failed: `${ctx.host}: installing ${st.package} failed: ${failed}` };

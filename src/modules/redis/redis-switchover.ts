@@ -8,6 +8,7 @@
 // the task then fails with that reason. FAILOVER ABORT is used only while the target is still a
 // replica, the one state where it cannot make two primaries. Older servers (5.0, 6.0) get a
 // manual handover with the same guarantees (switchover-manual.ts says how and why).
+import { failureText } from "../../errors.js";
 import type { ReplicationInfo } from "../../facts/redis-info.js";
 import { getRedis, getRedisSession } from "../../redis/client.js";
 import { chooseCandidate } from "../../redis/candidate.js";
@@ -15,7 +16,7 @@ import { describeEndpoint, redisEndpoint, type RedisEndpoint } from "../../redis
 import { describeVersion, featuresOf, type ServerVersion } from "../../redis/server-version.js";
 import { decideTopology } from "../../redis/topology.js";
 import type { Module, TaskContext } from "../types.js";
-import { failureFor, observeNode, readInfo, sleep } from "./node-read.js";
+import { observeNode, readInfo, sleep } from "./node-read.js";
 import { FENCE_MIN_REPLICAS, manualHandover } from "./switchover-manual.js";
 import { unknownHostFailure } from "../host-args.js";
 
@@ -48,7 +49,7 @@ const POLL_MS = 50;
 /** How long `failover-in-progress` (the handshake after the pause) may last before it is treated as stuck. */
 const HANDOFF_GRACE_MS = 15_000;
 
-export const redisSwitchoverModule: Module<RedisSwitchoverArgs> = {
+export const redisSwitchoverModule: Module<RedisSwitchoverArgs, SwitchoverState> = {
   name: "redis_switchover",
   hostArgs: ["hosts", "new_primary"],
   check: "full",
@@ -122,12 +123,12 @@ export const redisSwitchoverModule: Module<RedisSwitchoverArgs> = {
     return { changes: describeSwitchover(state, primary.version!, targetVersion), state, facts: facts(target, endpoint, primary.host) };
   },
   async apply(ctx, _args, plan) {
-    const s = plan.state as SwitchoverState;
+    const s = plan.state!;
     if (s.method === "manual") {
       try {
         return await manualHandover(ctx, s);
       } catch (e) {
-        return { failed: `switchover from ${s.primary} to ${s.target}: ${failureFor(e)}` };
+        return { failed: `switchover from ${s.primary} to ${s.target}: ${failureText(e)}` };
       }
     }
     try {
@@ -135,7 +136,7 @@ export const redisSwitchoverModule: Module<RedisSwitchoverArgs> = {
       await client.call("FAILOVER", "TO", s.address, String(s.port), "TIMEOUT", String(s.timeoutMs));
       return await watch(ctx, s);
     } catch (e) {
-      return { failed: `switchover from ${s.primary} to ${s.target}: ${failureFor(e)}` };
+      return { failed: `switchover from ${s.primary} to ${s.target}: ${failureText(e)}` };
     }
   },
 };
@@ -189,7 +190,7 @@ async function demotionProblem(ctx: TaskContext, host: string): Promise<string |
     }
     return undefined;
   } catch (e) {
-    return failureFor(e);
+    return failureText(e);
   }
 }
 

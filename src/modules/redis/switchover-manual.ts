@@ -60,11 +60,12 @@
 //   of the file's value puts it back (CONFIG SET never touched the file, so a restart does too).
 // - Other replicas lose their link at step 3 and resync through the old primary (a chain) until
 //   they are repointed, as after FAILOVER; switchover.yaml repoints them.
+import { errorText } from "../../errors.js";
 import type { ReplicationInfo } from "../../facts/redis-info.js";
 import { getRedisSession, type RedisSession } from "../../redis/client.js";
 import { readInfoSections, transaction } from "../../redis/session-commands.js";
 import type { Applied, TaskContext } from "../types.js";
-import { errorText, sleep } from "./node-read.js";
+import { sleep } from "./node-read.js";
 
 /** What the manual handover needs to know. */
 export interface ManualHandover {
