@@ -17,6 +17,8 @@ export interface HostResult {
   item?: unknown;
   /** Failure was ignored (ignore_errors). */
   ignored?: boolean;
+  /** Unreachable, and the play expected it (a failover's dead primary): it does not fail the run. */
+  expected?: boolean;
   /** no_log: the reporter shows only the status. */
   noLog?: boolean;
   /** Registered data (rc, stdout, ...). */

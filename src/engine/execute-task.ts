@@ -5,11 +5,11 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { BecomeOptions } from "../connection/types.js";
-import { ExpressionError, RedplayError, TemplateError, UnreachableError, formatLocation } from "../errors.js";
+import { ExpressionError, InternalError, RedplayError, TemplateError, UnreachableError, formatLocation } from "../errors.js";
 import { validateModuleArgs } from "../schema/module-args.js";
 import type { TaskSpec } from "../load/types.js";
 import { getModule } from "../modules/registry.js";
-import type { Applied, Module, Plan, TaskContext } from "../modules/types.js";
+import type { Applied, GroupContext, GroupModule, HostDown, Module, Plan, TaskContext } from "../modules/types.js";
 import { asBoolean, evalConditions, evaluate } from "../template/expressions.js";
 import { renderFile, renderValue } from "../template/handlebars.js";
 import type { HostResult, HostStatus } from "./events.js";
@@ -164,7 +164,7 @@ async function executeOnce(
 
   const checkMode = task.checkMode ?? inherited.checkMode;
   const check = checkMode === false ? false : checkMode === true ? true : deps.options.check;
-  const ctx = buildContext(deps, task, host, vars, inherited, check);
+  const ctx = buildContext(deps, task, host, vars, inherited, check, mod.local === true);
   const attempts = task.until ? Math.max(1, task.retries + 1) : 1;
 
   let outcome: Omit<HostOutcome, "items"> | undefined;
@@ -212,8 +212,25 @@ async function planAndApply(
   started: number,
 ): Promise<Omit<HostOutcome, "items">> {
   const plan: Plan = await mod.plan(ctx, args);
+  if (plan.unknown && mod.check === "full") {
+    throw new InternalError(`${mod.name} declares a full check mode but could not predict its effect on ${host}`);
+  }
   const applied: Applied | undefined = planDecision(plan, check) === "apply" ? await mod.apply(ctx, args, plan) : undefined;
-  const verdict = moduleVerdict(plan, check, applied, mod.name);
+  return judged(task, mod.name, host, vars, plan, applied, check, started);
+}
+
+/** A host's outcome from its plan and what apply did there: the verdict, the conditions, the record. */
+function judged(
+  task: TaskSpec,
+  moduleName: string,
+  host: string,
+  vars: Vars,
+  plan: Plan,
+  applied: Applied | undefined,
+  check: boolean,
+  started: number,
+): Omit<HostOutcome, "items"> {
+  const verdict = moduleVerdict(plan, check, applied, moduleName);
   let msg = verdict.msg;
   const record: Vars = {
     ...(plan.data ?? {}),
@@ -257,6 +274,100 @@ async function planAndApply(
   return { result, record, facts: status === "failed" ? {} : facts };
 }
 
+/**
+ * Runs a group module once for `hosts`: `when` per host (a host where it is false is skipped),
+ * arguments rendered and checked per host, one plan for all, one apply when any host has something
+ * to do (never under --check), then each host's verdict as for a per-host task. A host the plan
+ * finds dead is unreachable (`expected` when the play counts on it being dead).
+ */
+export async function executeGroupTask(
+  deps: ExecDeps,
+  task: TaskSpec,
+  hosts: string[],
+  inherited: Inherited,
+): Promise<Map<string, HostOutcome & { expectedDown?: boolean }>> {
+  const started = Date.now();
+  const mod = getModule(task.module ?? "") as GroupModule<Vars>;
+  const scoped = { ...inherited.vars, ...task.vars };
+  const out = new Map<string, HostOutcome & { expectedDown?: boolean }>();
+  const checkMode = task.checkMode ?? inherited.checkMode;
+  const check = checkMode === false ? false : checkMode === true ? true : deps.options.check;
+  const when = [...inherited.when, ...(task.when ?? [])];
+  const running: string[] = [];
+  const varsOf = new Map<string, Vars>();
+  const argsOf = new Map<string, Vars>();
+  const ctxOf = new Map<string, TaskContext>();
+  for (const host of hosts) {
+    const where = { loc: task.loc, host };
+    try {
+      const vars = deps.vars.forHost(host, scoped);
+      varsOf.set(host, vars);
+      if (when.length > 0 && !evalConditions(when, vars, where)) {
+        const record = { changed: false, skipped: true, skip_reason: "Conditional result was False" };
+        out.set(host, {
+          result: { host, status: "skipped", msg: "Conditional result was False", noLog: task.noLog, durationMs: Date.now() - started },
+          record,
+          facts: {},
+          items: [],
+        });
+        continue;
+      }
+      const args = renderArgs(mod as unknown as Module<Vars>, task, vars, where);
+      const argErrors = validateModuleArgs(mod, args, { templated: false });
+      if (argErrors.length > 0) {
+        const detail = argErrors.map((e) => `${e.path}: ${e.message}`).join("; ");
+        out.set(host, { ...failedOutcome(host, task, `${formatLocation(task.loc)}: invalid arguments for ${mod.name}: ${detail}`, started), items: [] });
+        continue;
+      }
+      argsOf.set(host, args);
+      ctxOf.set(host, buildContext(deps, task, host, vars, inherited, check));
+      running.push(host);
+    } catch (err) {
+      out.set(host, { result: errorResult(host, task, err, started), items: [], record: {}, facts: {} });
+    }
+  }
+  if (running.length === 0) return out;
+
+  const first = running[0]!;
+  const g: GroupContext<Vars> = {
+    hosts: running,
+    playHosts: deps.playHosts,
+    check,
+    diff: task.diff === false ? false : deps.options.diff,
+    loc: task.loc,
+    ctx: (host) => ctxOf.get(host) ?? buildContext(deps, task, host, deps.vars.forHost(host, scoped), inherited, check),
+    argsFor: (host) => argsOf.get(host) ?? argsOf.get(first)!,
+    resources: deps.resources,
+    log: (message, level = 1) => deps.options.log(`[${mod.name}] ${message}`, level),
+  };
+  try {
+    const plan = await mod.plan(g, argsOf.get(first)!);
+    const planOf = (host: string): Plan => plan.hosts[host] ?? { changes: [] };
+    const live = running.filter((h) => !plan.down?.[h]);
+    const applyNeeded = live.some((h) => planDecision(planOf(h), check) === "apply");
+    const applied = applyNeeded ? await mod.apply(g, argsOf.get(first)!, plan) : undefined;
+    for (const host of running) {
+      const down: HostDown | undefined = plan.down?.[host];
+      if (down) {
+        out.set(host, {
+          result: { host, status: "unreachable", msg: down.msg, noLog: task.noLog, durationMs: Date.now() - started, expected: down.expected },
+          record: { unreachable: true, changed: false, msg: down.msg },
+          facts: { ...(plan.hosts[host]?.facts ?? {}) },
+          items: [],
+          expectedDown: down.expected,
+        });
+        continue;
+      }
+      const hostPlan = planOf(host);
+      const hostApplied = planDecision(hostPlan, check) === "apply" ? (applied?.hosts[host] ?? {}) : undefined;
+      out.set(host, { ...judged(task, mod.name, host, varsOf.get(host)!, hostPlan, hostApplied, check, started), items: [] });
+    }
+  } catch (err) {
+    for (const host of running) out.set(host, { result: errorResult(host, task, err, started), items: [], record: {}, facts: {} });
+  }
+  return out;
+}
+
 function failedOutcome(host: string, task: TaskSpec, msg: string, started: number): Omit<HostOutcome, "items"> {
   return {
     result: { host, status: "failed", msg, ignored: task.ignoreErrors, noLog: task.noLog, durationMs: Date.now() - started },
@@ -279,6 +390,7 @@ function buildContext(
   vars: Vars,
   inherited: Inherited,
   check: boolean,
+  local = false,
 ): TaskContext {
   const where = { loc: task.loc, host };
   const become = resolveBecome(task, inherited, vars, where);
@@ -294,11 +406,16 @@ function buildContext(
     playHosts: deps.playHosts,
     extraVars: deps.options.extraVars,
     resources: deps.resources,
-    conn: async () => deps.conns.get(host),
+    // A module that runs on the controller only (debug, set_fact, ...) never opens a connection.
+    conn: local
+      ? async () => {
+          throw new InternalError(`${task.module} runs on the controller only, but asked for a connection to ${host}`);
+        }
+      : async () => deps.conns.get(host),
     connFor: async (other) => deps.conns.get(other),
     varsFor: (other) => deps.vars.forHost(other),
     evaluate: (expr) => evaluate(expr, vars, where),
-    renderFile: (src) => renderFile(resolveSrc("templates", src), vars, { host }),
+    renderFile: (src, overlay) => renderFile(resolveSrc("templates", src), overlay ? { ...vars, ...overlay } : vars, { host }),
     resolveSrc,
     addSecret: (value) => deps.options.secrets.add(value),
     log: (message, level = 1) => deps.options.log(`[${host}] ${message}`, level),

@@ -10,6 +10,8 @@ export class HostStates {
   readonly counts = new Map<string, HostCounts>();
   readonly failed = new Set<string>();
   readonly unreachable = new Set<string>();
+  /** Unreachable as the play expected (a failover's dead primary): out of the play, not a failure. */
+  readonly expectedDown = new Set<string>();
   /** `meta: end_host` / `end_play`: out of the current play only. */
   readonly ended = new Set<string>();
   /** Handler names owed per host, in notification order. */

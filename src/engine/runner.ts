@@ -7,7 +7,8 @@ import type { Inventory } from "../inventory/types.js";
 import type { PlaySpec, Playbook, TaskSpec } from "../load/types.js";
 import { ConnectionPool } from "./connections.js";
 import type { HostCounts, HostResult, RunEvent } from "./events.js";
-import { executeTask, type ExecDeps, type HostOutcome, type Inherited } from "./execute-task.js";
+import { executeGroupTask, executeTask, type ExecDeps, type HostOutcome, type Inherited } from "./execute-task.js";
+import { getModule } from "../modules/registry.js";
 import { HostStates } from "./host-state.js";
 import type { RunOptions } from "./options.js";
 import { RunResourcePool } from "./resources.js";
@@ -87,7 +88,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
   return {
     counts,
     failedHosts: [...states.failed],
-    unreachableHosts: [...states.unreachable],
+    unreachableHosts: [...states.unreachable].filter((h) => !states.expectedDown.has(h)),
     changed: states.changedAny,
     owedHandlers,
     aborted,
@@ -239,7 +240,9 @@ class PlayRunner {
     const name = taskName(task);
     const t0 = Date.now();
     this.emit({ type: "task_start", name, module: task.module ?? "block", handler, loc: task.loc });
-    const targets = task.runOnce ? hosts.slice(0, 1) : hosts;
+    const group = getModule(task.module ?? "")?.scope === "group";
+    // A group module already runs once for every host: run_once changes nothing for it.
+    const targets = task.runOnce && !group ? hosts.slice(0, 1) : hosts;
     const pending = new Set(targets);
     const waitingAfter = this.deps.options.waitingAfterMs ?? 2000;
     const timer = setInterval(() => {
@@ -251,22 +254,40 @@ class PlayRunner {
     timer.unref();
     const limit = pLimit(Math.max(1, this.deps.options.forks));
     try {
-      await Promise.all(
-        targets.map((h) =>
-          limit(async () => {
-            const outcome = await executeTask(this.deps, task, h, inherited);
-            pending.delete(h);
-            this.record(task, h, outcome, name);
-            if (task.runOnce) {
-              for (const other of hosts.slice(1)) this.share(task, other, outcome);
-            }
-          }),
-        ),
-      );
+      if (group) {
+        const outcomes = await executeGroupTask(this.deps, task, targets, inherited);
+        pending.clear();
+        for (const h of targets) this.record(task, h, outcomes.get(h)!, name);
+      } else {
+        await this.runPerHost(task, targets, hosts, inherited, name, pending, limit);
+      }
     } finally {
       clearInterval(timer);
     }
     this.emit({ type: "task_end", task: name, durationMs: Date.now() - t0 });
+  }
+
+  private async runPerHost(
+    task: TaskSpec,
+    targets: string[],
+    hosts: string[],
+    inherited: Inherited,
+    name: string,
+    pending: Set<string>,
+    limit: ReturnType<typeof pLimit>,
+  ): Promise<void> {
+    await Promise.all(
+      targets.map((h) =>
+        limit(async () => {
+          const outcome = await executeTask(this.deps, task, h, inherited);
+          pending.delete(h);
+          this.record(task, h, outcome, name);
+          if (task.runOnce) {
+            for (const other of hosts.slice(1)) this.share(task, other, outcome);
+          }
+        }),
+      ),
+    );
   }
 
   /** Registers the outcome and sets its facts on `host`, and notifies its handlers if it changed;
@@ -302,6 +323,11 @@ class PlayRunner {
       case "unreachable":
         c.unreachable++;
         this.states.unreachable.add(host);
+        if (r.expected) {
+          // The play counted on it being dead: it leaves the play, and the run does not fail for it.
+          this.states.expectedDown.add(host);
+          break;
+        }
         this.failedInBatch.add(host);
         // A host lost counts like a failed one for any_errors_fatal (as in Ansible) and for
         // max_fail_percentage: a node that dies during its restart must stop a rolling restart.

@@ -54,6 +54,7 @@ export function moduleVerdict(plan: Plan, check: boolean, applied: Applied | und
       return { status: planned ? "changed" : "ok", didChange: planned, msg: planMsg };
     case "apply": {
       if (!applied) throw new Error("moduleVerdict: apply ran but no result was given");
+      if (applied.skipped !== undefined) return { status: "skipped", didChange: false, msg: applied.skipped };
       const didChange = applied.changed ?? planned;
       if (applied.failed) return { status: "failed", didChange, msg: applied.failed };
       return { status: didChange ? "changed" : "ok", didChange, msg: applied.msg ?? planMsg };

@@ -11,6 +11,8 @@ import { locate, type PathSegment, type YamlSource } from "./yaml.js";
 /** Keywords that make no sense on a block (they describe one module run). */
 const NOT_ON_BLOCK = ["loop", "loop_control", "register", "notify", "until", "retries", "delay", "changed_when", "failed_when", "run_once", "listen"];
 const NESTED = ["block", "rescue", "always"] as const;
+/** Keywords that repeat one host's module run, which a group module (one run for every host) cannot take. */
+const GROUP_NOT_ALLOWED = ["loop", "until", "retries", "delay"];
 
 /** Where a task list sits, for checks that depend on it. */
 export interface TaskListContext {
@@ -111,7 +113,21 @@ function checkTask(task: Record<string, unknown>, path: PathSegment[], ctx: Task
     const list = names.length === 2 ? `${names[0]} and ${names[1]}` : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
     errors.push(new LoadError(`task has ${moduleKeys.length} modules, ${list}`, at([...path, moduleKeys[1]!], true), "a task runs exactly one module; split it into separate tasks"));
   }
-  if (moduleKeys.length === 1) errors.push(...checkArgs(task, moduleKeys[0]!, path, ctx));
+  if (moduleKeys.length === 1) {
+    errors.push(...checkArgs(task, moduleKeys[0]!, path, ctx));
+    const mod = getModule(moduleKeys[0]!)!;
+    if (mod.scope === "group") {
+      for (const k of GROUP_NOT_ALLOWED.filter((k) => k in task)) {
+        errors.push(
+          new LoadError(
+            `"${k}" is not valid on ${mod.name}: it runs once for the play's hosts`,
+            at([...path, k], true),
+            k === "loop" ? "run the task once per value in a block, or give the module the list" : "the module waits by itself; see its timeout argument",
+          ),
+        );
+      }
+    }
+  }
   return errors;
 }
 

@@ -163,7 +163,7 @@ export async function applyContent(ctx: TaskContext, args: DestArgs, plan: Plan<
  * Runs the validate command on the new content, in a temp file of a private temp dir (0700) with
  * mode 0600, the destination's base name, removed afterwards; a failure message or undefined.
  */
-async function validate(ctx: TaskContext, command: string, content: Buffer, dest: string, destExists: boolean): Promise<string | undefined> {
+export async function validate(ctx: TaskContext, command: string, content: Buffer, dest: string, destExists: boolean): Promise<string | undefined> {
   const conn = await ctx.conn();
   const become = ctx.become;
   const mk = await conn.exec(`mktemp -d "\${TMPDIR:-/tmp}/.redplay-validate-XXXXXX"`, { become });

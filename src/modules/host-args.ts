@@ -2,7 +2,7 @@
 // inventory would otherwise fall back to being used as an address (`REPLICAOF node-9 6379`),
 // so literal names are rejected at load time and rendered ones by the module before it acts.
 import { didYouMean } from "../load/issue-errors.js";
-import type { Module, TaskContext } from "./types.js";
+import type { ModuleInfo, TaskContext } from "./types.js";
 
 /** One host name found in a host argument: `index` is set for an item of a list. */
 export interface HostArgName {
@@ -12,7 +12,7 @@ export interface HostArgName {
 }
 
 /** The string values (and string list items) of `mod.hostArgs` in `args`. */
-export function hostArgNames(mod: Pick<Module<any>, "hostArgs">, args: Record<string, unknown>): HostArgName[] {
+export function hostArgNames(mod: Pick<ModuleInfo, "hostArgs">, args: Record<string, unknown>): HostArgName[] {
   const out: HostArgName[] = [];
   for (const key of mod.hostArgs ?? []) {
     const value = args[key];
@@ -28,7 +28,7 @@ export function unknownHostHint(name: string, inventoryHosts: readonly string[])
 }
 
 /** A failure message when a rendered host argument is not an inventory host; undefined when all are. */
-export function unknownHostFailure(ctx: TaskContext, mod: Pick<Module<any>, "name" | "hostArgs">, args: Record<string, unknown>): string | undefined {
+export function unknownHostFailure(ctx: TaskContext, mod: Pick<ModuleInfo, "name" | "hostArgs">, args: Record<string, unknown>): string | undefined {
   const groups = ctx.vars.groups as Record<string, string[]> | undefined;
   const known = groups?.all ?? [];
   const bad = hostArgNames(mod, args).filter((n) => n.name !== "" && !known.includes(n.name));

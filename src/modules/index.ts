@@ -15,10 +15,10 @@ import { serviceModule } from "./service.js";
 import { setFactModule } from "./set-fact.js";
 import { templateModule } from "./template.js";
 import { waitForModule } from "./wait-for.js";
-import type { Module } from "./types.js";
+import type { AnyModule } from "./types.js";
 
 /** Every builtin module, in registration order. */
-export const builtinModules: readonly Module<any>[] = [
+export const builtinModules: readonly AnyModule[] = [
   commandModule,
   shellModule,
   copyModule,

@@ -1,14 +1,14 @@
 // Module name -> Module. Modules register themselves from src/modules/index.ts.
 import { closest, distance } from "fastest-levenshtein";
-import type { Module } from "./types.js";
+import type { AnyModule } from "./types.js";
 
-const modules = new Map<string, Module<any>>();
+const modules = new Map<string, AnyModule>();
 
-export function registerModule(mod: Module<any>): void {
+export function registerModule(mod: AnyModule): void {
   modules.set(mod.name, mod);
 }
 
-export function getModule(name: string): Module<any> | undefined {
+export function getModule(name: string): AnyModule | undefined {
   return modules.get(name);
 }
 

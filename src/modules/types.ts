@@ -48,6 +48,8 @@ export interface Applied {
   msg?: string;
   /** Override of `changed` (default: the plan had changes). */
   changed?: boolean;
+  /** Nothing was done after all, and why (a group change stopped before it reached this host). */
+  skipped?: string;
   /** Diff learnt only while applying. */
   diff?: FileDiff[];
 }
@@ -82,8 +84,8 @@ export interface TaskContext {
   readonly playHosts: string[];
   /** Evaluates an expression (`when` syntax) against this host's variables. */
   evaluate(expr: string): unknown;
-  /** Renders a template file (resolved like `template.src`) with this host's variables. */
-  renderFile(src: string): Promise<string>;
+  /** Renders a template file (resolved like `template.src`) with this host's variables, `overlay` over them. */
+  renderFile(src: string, overlay?: Record<string, unknown>): Promise<string>;
   /** Absolute path for a `src` given to template/copy: templates/ or files/ beside the playbook, the playbook dir, or cwd. */
   resolveSrc(kind: "templates" | "files", src: string): string;
   /** Marks a value as secret: masked in every output from now on. */
@@ -93,7 +95,8 @@ export interface TaskContext {
   readonly resources: RunResources;
 }
 
-export interface Module<A = Record<string, unknown>, S = unknown> {
+/** What every module declares, whichever its scope. */
+export interface ModuleInfo {
   readonly name: string;
   /** JSON Schema of the arguments (validated before any host is touched). */
   readonly schema: Record<string, unknown>;
@@ -109,8 +112,72 @@ export interface Module<A = Record<string, unknown>, S = unknown> {
   readonly rawArgs?: string[];
   /** Argument keys whose value (a string, or a list of strings) names inventory hosts: literal names are checked by validate/run, rendered ones by the module before it changes anything. */
   readonly hostArgs?: string[];
+}
+
+/** A module that runs on each host of the play on its own (the default). */
+export interface Module<A = Record<string, unknown>, S = unknown> extends ModuleInfo {
+  readonly scope?: "host";
   /** Reads the host and decides. Must not write. */
   plan(ctx: TaskContext, args: A): Promise<Plan<S>>;
   /** Carries out plan.changes. Never called under --check or for an empty plan. */
   apply(ctx: TaskContext, args: A, plan: Plan<S>): Promise<Applied>;
+}
+
+/**
+ * Everything a group module may use: the context of each host it runs for. Arguments are
+ * rendered for every host; `args` given to plan/apply are the first host's.
+ */
+export interface GroupContext<A = Record<string, unknown>> {
+  /** Hosts the task runs for: the play's active hosts where its `when` held, in inventory order. */
+  readonly hosts: string[];
+  /** Hosts of the current play batch. */
+  readonly playHosts: string[];
+  readonly check: boolean;
+  readonly diff: boolean;
+  /** Where the task is written, for messages. */
+  readonly loc: Location;
+  /** The context of any host of the play (a host of `hosts` gets its own task context). */
+  ctx(host: string): TaskContext;
+  /** The arguments as rendered for `host` (one of `hosts`). */
+  argsFor(host: string): A;
+  readonly resources: RunResources;
+  log(message: string, level?: 1 | 2): void;
+}
+
+/** A host found dead while planning a group task: reported unreachable. */
+export interface HostDown {
+  msg: string;
+  /** The play expected it (the dead primary of a failover): it leaves the play without failing the run. */
+  expected?: boolean;
+}
+
+/** A group module's plan: one Plan per host (a host left out has nothing to do). */
+export interface GroupPlan<S = unknown> {
+  hosts: Record<string, Plan>;
+  down?: Record<string, HostDown>;
+  /** Module-private state handed to apply. */
+  state?: S;
+}
+
+/** What a group apply did, per host (a host left out did what its plan said). */
+export interface GroupApplied {
+  hosts: Record<string, Applied>;
+}
+
+/**
+ * A module that runs once for the play's hosts and decides for all of them together (a topology,
+ * a failover, a rolling change), as Ansible's BYPASS_HOST_LOOP: the engine never runs it per host.
+ * Its plan and results are still per host: each host's line, recap and JSON say what happened to it.
+ */
+export interface GroupModule<A = Record<string, unknown>, S = unknown> extends ModuleInfo {
+  readonly scope: "group";
+  plan(g: GroupContext<A>, args: A): Promise<GroupPlan<S>>;
+  /** Runs when any host's plan has changes or probes; never under --check. */
+  apply(g: GroupContext<A>, args: A, plan: GroupPlan<S>): Promise<GroupApplied>;
+}
+
+export type AnyModule = Module<any, any> | GroupModule<any, any>;
+
+export function isGroupModule(mod: AnyModule): mod is GroupModule<any, any> {
+  return mod.scope === "group";
 }

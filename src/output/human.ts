@@ -110,9 +110,9 @@ export class HumanReporter implements Reporter {
 
   private hostResult(r: HostResult): void {
     if (r.status === "failed" || r.status === "unreachable") {
-      if (!r.ignored) this.hostTrouble.set(r.host, r.status);
+      if (!r.ignored && !r.expected) this.hostTrouble.set(r.host, r.status);
     }
-    const colour = STATUS_COLOUR[r.status];
+    const colour = r.expected ? "yellow" : STATUS_COLOUR[r.status];
     const item = r.item !== undefined && !r.noLog ? `(item=${formatItem(r.item, this.opts.secrets)})` : "";
     const head = this.statusHead(r, item);
     if (r.noLog) {
@@ -147,6 +147,7 @@ export class HumanReporter implements Reporter {
       case "failed":
         return item ? `failed: ${host} ${item}` : `fatal: ${host}: FAILED!`;
       case "unreachable":
+        if (r.expected) return `unreachable: ${host} (expected)`;
         return item ? `fatal: ${host} ${item}: UNREACHABLE!` : `fatal: ${host}: UNREACHABLE!`;
     }
   }

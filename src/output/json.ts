@@ -10,7 +10,8 @@
 //   task_start          task (name), module, handler (bool), loc ({file, line, col, path?})
 //   host_result         task, host, status ("ok"|"changed"|"skipped"|"failed"|"unreachable"),
 //                       changed (bool), failed (bool: failed or unreachable), ignored (bool),
-//                       duration_ms, and when present: msg, item, changes (string[]),
+//                       duration_ms, and when present: expected (true: unreachable as the play
+//                       expected, a failover's dead primary; failed is then false), msg, item, changes (string[]),
 //                       diff ([{path, before, after, patch}]: before/after null when the file is
 //                       absent; patch is the unified diff, masked after diffing), data ({...})
 //                       no_log results carry only the status fields plus censored (the notice)
@@ -86,11 +87,12 @@ export class JsonReporter implements Reporter {
       host: r.host,
       status: r.status,
       changed: r.status === "changed",
-      failed: r.status === "failed" || r.status === "unreachable",
+      failed: r.status === "failed" || (r.status === "unreachable" && !r.expected),
       ignored: r.ignored === true,
       duration_ms: r.durationMs,
     };
     if (r.noLog) return { ...record, censored: NO_LOG_NOTICE };
+    if (r.expected) record.expected = true;
     if (r.msg !== undefined) record.msg = r.msg;
     if (r.item !== undefined) record.item = r.item;
     if (r.changes !== undefined) record.changes = r.changes;

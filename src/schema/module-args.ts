@@ -3,7 +3,7 @@
 // is only rendered later; the engine validates again after rendering with the schema as written.
 import type { ValidateFunction } from "ajv";
 import { getModule } from "../modules/registry.js";
-import type { Module } from "../modules/types.js";
+import type { ModuleInfo } from "../modules/types.js";
 import { formatPath } from "../load/yaml.js";
 import { moduleAjv } from "./ajv.js";
 import { toIssues, type SchemaIssue } from "./issues.js";
@@ -16,7 +16,7 @@ interface Compiled {
 
 const cache = new WeakMap<object, { plain?: Compiled; templated?: Compiled }>();
 
-function compiledFor(mod: Module<any>, templated: boolean): Compiled {
+function compiledFor(mod: ModuleInfo, templated: boolean): Compiled {
   const entry = cache.get(mod.schema) ?? {};
   cache.set(mod.schema, entry);
   const slot = templated ? "templated" : "plain";
@@ -29,7 +29,7 @@ function compiledFor(mod: Module<any>, templated: boolean): Compiled {
 }
 
 /** Argument problems as located issues (paths relative to the arguments mapping). */
-export function moduleArgIssues(mod: Module<any>, args: unknown, opts: { templated: boolean }): SchemaIssue[] {
+export function moduleArgIssues(mod: ModuleInfo, args: unknown, opts: { templated: boolean }): SchemaIssue[] {
   const { validate, wrappers } = compiledFor(mod, opts.templated);
   if (validate(args)) return [];
   return toIssues(validate.errors, wrappers).map((issue) => {
@@ -41,7 +41,7 @@ export function moduleArgIssues(mod: Module<any>, args: unknown, opts: { templat
 
 /** Validates a module's arguments; `path` is dotted from the arguments' root (`""` for the mapping itself). */
 export function validateModuleArgs(
-  module: Module<any> | string,
+  module: ModuleInfo | string,
   args: unknown,
   opts: { templated: boolean },
 ): Array<{ path: string; message: string }> {

@@ -1,8 +1,8 @@
 // A TaskContext over a small Redis group: per-host variables, the play's hosts, and one shared,
 // disposable resource pool (so cached Redis clients are closed like at the end of a real run).
 import { RunResourcePool } from "../../src/engine/resources.js";
-import type { TaskContext } from "../../src/modules/types.js";
-import { makeTaskContext } from "./task-context.js";
+import type { GroupContext, TaskContext } from "../../src/modules/types.js";
+import { makeGroupContext, makeTaskContext } from "./task-context.js";
 
 /** Inventory of the group: host -> its variables. */
 export type GroupVars = Record<string, Record<string, unknown>>;
@@ -10,6 +10,8 @@ export type GroupVars = Record<string, Record<string, unknown>>;
 export interface RedisGroupContext {
   /** A context for a task on `host`. */
   on(host: string, opts?: { check?: boolean }): TaskContext & { logs: string[]; secrets: string[] };
+  /** A group task's context over every host of the group (the same arguments for each). */
+  all<A>(args: A, opts?: { check?: boolean; hosts?: string[] }): GroupContext<A>;
   resources: RunResourcePool;
 }
 
@@ -18,11 +20,13 @@ export function redisGroupContext(group: GroupVars): RedisGroupContext {
   const hosts = Object.keys(group);
   // `groups.all` as the engine sets it: modules check host arguments against it.
   const varsOf = (h: string) => ({ inventory_hostname: h, groups: { all: hosts }, ...(group[h] ?? {}) });
+  const on: RedisGroupContext["on"] = (host, opts = {}) => {
+    const base = makeTaskContext({ host, vars: varsOf(host), check: opts.check ?? false, resources });
+    return Object.assign(base, { varsFor: varsOf, playHosts: hosts });
+  };
   return {
     resources,
-    on(host, opts = {}) {
-      const base = makeTaskContext({ host, vars: varsOf(host), check: opts.check ?? false, resources });
-      return Object.assign(base, { varsFor: varsOf, playHosts: hosts });
-    },
+    on,
+    all: (args, opts = {}) => makeGroupContext(opts.hosts ?? hosts, (h) => on(h, opts), () => args, opts.check ?? false),
   };
 }

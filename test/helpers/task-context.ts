@@ -7,7 +7,7 @@ import jexl from "jexl";
 import { LocalConnection } from "../../src/connection/local.js";
 import type { Connection } from "../../src/connection/types.js";
 import { moduleVerdict, planDecision } from "../../src/engine/verdict.js";
-import type { Applied, Module, Plan, RunResources, TaskContext } from "../../src/modules/types.js";
+import type { Applied, GroupApplied, GroupContext, GroupModule, Module, Plan, RunResources, TaskContext } from "../../src/modules/types.js";
 
 export interface TaskContextOptions {
   host?: string;
@@ -81,4 +81,52 @@ export async function runModule<A, S>(mod: Module<A, S>, ctx: TaskContext, args:
   const applied = planDecision(plan, ctx.check) === "apply" ? await mod.apply(ctx, args, plan) : undefined;
   const { status, didChange } = moduleVerdict(plan, ctx.check, applied, mod.name);
   return { status, changed: status === "changed" && didChange, plan, applied };
+}
+
+/** What the engine would report for a group module: each host's run, the group plan and apply. */
+export interface GroupRun {
+  hosts: Record<string, ModuleRun & { down?: string }>;
+  applied?: GroupApplied;
+}
+
+/** The engine's rule for a group module: one plan, one apply when any host has work, a verdict per host. */
+export async function runGroupModule<A, S>(mod: GroupModule<A, S>, g: GroupContext<A>, args: A): Promise<GroupRun> {
+  const plan = await mod.plan(g, args);
+  const planOf = (h: string): Plan => plan.hosts[h] ?? { changes: [] };
+  const work = g.hosts.some((h) => !plan.down?.[h] && planDecision(planOf(h), g.check) === "apply");
+  const applied = work ? await mod.apply(g, args, plan) : undefined;
+  const hosts: GroupRun["hosts"] = {};
+  for (const h of g.hosts) {
+    const hostPlan = planOf(h);
+    const down = plan.down?.[h];
+    if (down) {
+      hosts[h] = { status: "failed", changed: false, plan: hostPlan, down: down.msg };
+      continue;
+    }
+    const hostApplied = planDecision(hostPlan, g.check) === "apply" ? (applied?.hosts[h] ?? {}) : undefined;
+    const { status, didChange } = moduleVerdict(hostPlan, g.check, hostApplied, mod.name);
+    hosts[h] = { status, changed: status === "changed" && didChange, plan: hostPlan, applied: hostApplied };
+  }
+  return applied ? { hosts, applied } : { hosts };
+}
+
+/** A GroupContext over task contexts made by `on(host)`. */
+export function makeGroupContext<A>(hosts: string[], on: (host: string) => TaskContext, args: (host: string) => A, check = false): GroupContext<A> {
+  const ctxs = new Map<string, TaskContext>();
+  const ctx = (h: string): TaskContext => {
+    let c = ctxs.get(h);
+    if (!c) ctxs.set(h, (c = on(h)));
+    return c;
+  };
+  return {
+    hosts,
+    playHosts: hosts,
+    check,
+    diff: true,
+    loc: { file: "test.yaml", line: 1, col: 1 },
+    ctx,
+    argsFor: args,
+    resources: ctx(hosts[0]!).resources,
+    log: () => undefined,
+  };
 }

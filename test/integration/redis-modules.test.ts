@@ -13,10 +13,10 @@ import { redisFactsModule } from "../../src/modules/redis/redis-facts.js";
 import { redisHealthModule } from "../../src/modules/redis/redis-health.js";
 import { redisReplicationModule } from "../../src/modules/redis/redis-replication.js";
 import { redisTopologyModule } from "../../src/modules/redis/redis-topology.js";
-import type { Module } from "../../src/modules/types.js";
+import { isGroupModule, type GroupModule, type Module } from "../../src/modules/types.js";
 import { redisGroupContext } from "../helpers/redis-context.js";
 import { startRedis, stopRedis, type RedisServer } from "../helpers/redis-servers.js";
-import { makeTaskContext, runModule, type ModuleRun } from "../helpers/task-context.js";
+import { makeTaskContext, runGroupModule, runModule, type ModuleRun } from "../helpers/task-context.js";
 
 const PASSWORD = "Zq7-test-secret-41";
 const addr = (n: number) => `127.0.0.${70 + n}`;
@@ -33,8 +33,8 @@ const probes = new Map<number, Redis>();
 /** Every plan and applied result, checked at the end for the password. */
 const seen: unknown[] = [];
 
-async function run<A>(mod: Module<A>, host: string, args: A, check = false): Promise<ModuleRun> {
-  const r = await runModule(mod, g.on(host, { check }), args);
+async function run<A>(mod: Module<A> | GroupModule<A>, host: string, args: A, check = false): Promise<ModuleRun> {
+  const r = isGroupModule(mod) ? (await runGroupModule(mod, g.all(args, { check }), args)).hosts[host]! : await runModule(mod, g.on(host, { check }), args);
   seen.push(r);
   return r;
 }
@@ -67,7 +67,7 @@ describe("redis modules on real servers", () => {
     const r = await run(redisTopologyModule, "node-1", { hosts: ["node-1", "node-2", "node-3"], preferred: "node-2" });
     expect(r.status).toBe("ok");
     expect(r.plan.facts).toEqual({
-      redis_topology: { primary: "node-2", primary_address: addr(2), primary_port: 6379, replicas: ["node-1", "node-3"], fresh: true },
+      redis_topology: { primary: "node-2", primary_address: addr(2), primary_port: 6379, replicas: ["node-1", "node-3"], fresh: true, role: "replica" },
     });
   });
 
@@ -93,7 +93,7 @@ describe("redis modules on real servers", () => {
   it("redis_health passes on a healthy group and leaves no canary key behind", async () => {
     const r = await run(redisHealthModule, "node-1", { primary: "node-1", replicas: ["node-2", "node-3"], timeout: 20 });
     expect(r.status).toBe("ok");
-    expect(r.plan.noop).toBe("healthy: node-1 primary, 2 replicas in sync");
+    expect(r.plan.noop).toBe("healthy: node-1 primary, 2 replicas in sync; node-1: primary");
     const data = r.plan.data as { primary: string; replicas: Array<{ host: string; offset: number; lag: number }> };
     expect(data.primary).toBe("node-1");
     expect(data.replicas.map((x) => x.host)).toEqual(["node-2", "node-3"]);
@@ -107,7 +107,7 @@ describe("redis modules on real servers", () => {
     const setCalls = async () => parseInfo(await probe(1).info("commandstats")).sections.commandstats?.cmdstat_set ?? "none";
     const before = await setCalls();
     const r = await run(redisHealthModule, "node-1", { primary: "node-1", replicas: ["node-2", "node-3"], timeout: 20 }, true);
-    expect(r.plan.noop).toBe("healthy: node-1 primary, 2 replicas in sync (INFO only: canary write skipped under --check)");
+    expect(r.plan.noop).toBe("healthy: node-1 primary, 2 replicas in sync; node-1: primary (INFO only: canary write skipped under --check)");
     expect(before).toMatch(/^calls=1,/);
     expect(await setCalls()).toBe(before);
   });
@@ -120,7 +120,7 @@ describe("redis modules on real servers", () => {
     expect(r.status).toBe("ok");
     expect(r.plan.facts).toMatchObject({ redis_topology: { primary: "node-3", primary_address: addr(3), replicas: ["node-1", "node-2"], fresh: false } });
     const health = await run(redisHealthModule, "node-3", { primary: "node-3", replicas: ["node-1", "node-2"], timeout: 20 });
-    expect(health.plan.noop).toBe("healthy: node-3 primary, 2 replicas in sync");
+    expect(health.plan.noop).toBe("healthy: node-3 primary, 2 replicas in sync; node-3: primary");
   });
 
   it("redis_health fails with a per-node report when a replica's masterauth is wrong", async () => {

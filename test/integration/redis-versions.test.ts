@@ -17,10 +17,10 @@ import { redisPromoteModule } from "../../src/modules/redis/redis-promote.js";
 import { redisReplicationModule } from "../../src/modules/redis/redis-replication.js";
 import { redisSwitchoverModule } from "../../src/modules/redis/redis-switchover.js";
 import { redisTopologyModule } from "../../src/modules/redis/redis-topology.js";
-import type { Module } from "../../src/modules/types.js";
+import { isGroupModule, type GroupModule, type Module } from "../../src/modules/types.js";
 import { redisGroupContext, type RedisGroupContext } from "../helpers/redis-context.js";
 import { startRedis, stopRedis, type RedisServer } from "../helpers/redis-servers.js";
-import { runModule, type ModuleRun } from "../helpers/task-context.js";
+import { runGroupModule, runModule, type ModuleRun } from "../helpers/task-context.js";
 
 const PASSWORD = "Vq8-versions-secret-27";
 const DEBIAN_REDIS = "/usr/bin/redis-server";
@@ -104,8 +104,8 @@ describe.each(VERSIONS.map((v, i) => ({ ...v, index: i })))("$label", (v) => {
   const servers = new Map<string, RedisServer>();
   const probes = new Map<string, Redis>();
 
-  const run = async <A>(mod: Module<A>, host: string, args: A, check = false): Promise<ModuleRun> => {
-    const r = await runModule(mod, g.on(host, { check }), args);
+  const run = async <A>(mod: Module<A> | GroupModule<A>, host: string, args: A, check = false): Promise<ModuleRun> => {
+    const r = isGroupModule(mod) ? (await runGroupModule(mod, g.all(args, { check }), args)).hosts[host]! : await runModule(mod, g.on(host, { check }), args);
     seen.push(r);
     return r;
   };
@@ -161,13 +161,13 @@ describe.each(VERSIONS.map((v, i) => ({ ...v, index: i })))("$label", (v) => {
     });
     const t = await run(redisTopologyModule, "node-1", { hosts: [...NODES] });
     expect(t.plan.facts).toEqual({
-      redis_topology: { primary: "node-1", primary_address: address(1), primary_port: port, replicas: ["node-2", "node-3"], fresh: false },
+      redis_topology: { primary: "node-1", primary_address: address(1), primary_port: port, replicas: ["node-2", "node-3"], fresh: false, role: "primary" },
     });
   });
 
   it("redis_health passes, canary included", async () => {
     const r = await run(redisHealthModule, "node-1", { primary: "node-1", replicas: ["node-2", "node-3"], timeout: 20 });
-    expect(r.plan.noop, r.plan.failed).toBe("healthy: node-1 primary, 2 replicas in sync");
+    expect(r.plan.noop, r.plan.failed).toBe("healthy: node-1 primary, 2 replicas in sync; node-1: primary");
   });
 
   it("a switchover whose target cannot catch up leaves the old primary primary and writable", async () => {
@@ -237,7 +237,7 @@ describe.each(VERSIONS.map((v, i) => ({ ...v, index: i })))("$label", (v) => {
     const repoint = await run(redisReplicationModule, "node-3", { replica_of: "node-2", timeout: 20 });
     expect(repoint.status, repoint.applied?.failed).toBe("changed");
     const health = await run(redisHealthModule, "node-2", { primary: "node-2", replicas: ["node-1", "node-3"], timeout: 20 });
-    expect(health.plan.noop, health.plan.failed).toBe("healthy: node-2 primary, 2 replicas in sync");
+    expect(health.plan.noop, health.plan.failed).toBe("healthy: node-2 primary, 2 replicas in sync; node-2: primary");
     const again = await run(redisSwitchoverModule, "node-1", { new_primary: "node-2" });
     expect(again.plan.noop).toBe("node-2 is already the primary");
   });
@@ -260,7 +260,7 @@ describe.each(VERSIONS.map((v, i) => ({ ...v, index: i })))("$label", (v) => {
     expect(follow.status, follow.applied?.failed).toBe("changed");
     expect((await roles()).filter(([, role]) => role === "master").map(([h]) => h)).toEqual(["node-3"]);
     const health = await run(redisHealthModule, "node-3", { primary: "node-3", replicas: ["node-1"], timeout: 20 });
-    expect(health.plan.noop, health.plan.failed).toBe("healthy: node-3 primary, 1 replica in sync");
+    expect(health.plan.noop, health.plan.failed).toBe("healthy: node-3 primary, 1 replica in sync; node-3: primary");
   });
 });
 

@@ -38,6 +38,7 @@ describe("moduleVerdict", () => {
     changedAnyway: { changed: true },
     failed: { failed: "boom" },
     failedAfterChange: { failed: "boom", changed: true },
+    skippedAfterAll: { changed: false, skipped: "the run stopped at node-2" },
   };
   it.each([
     // plan, check, applied, status, didChange, msg
@@ -51,6 +52,7 @@ describe("moduleVerdict", () => {
     ["unknown", true, "none", "skipped", false, "cannot predict the effect of command in check mode"],
     ["unknown", false, "changedAnyway", "changed", true, undefined],
     ["unknown", false, "ok", "ok", false, undefined],
+    ["changes", false, "skippedAfterAll", "skipped", false, "the run stopped at node-2"],
     ["failed", false, "none", "failed", false, "bad state"],
     ["failed", true, "none", "failed", false, "bad state"],
   ] as const)("%s plan, check=%s, apply %s -> %s", (plan, check, ap, status, didChange, msg) => {

@@ -6,7 +6,7 @@ import { registerBuiltinModules } from "../../src/modules/index.js";
 import { getModule } from "../../src/modules/registry.js";
 import { redisReplicationModule } from "../../src/modules/redis/redis-replication.js";
 import { redisSwitchoverModule } from "../../src/modules/redis/redis-switchover.js";
-import { makeTaskContext } from "../helpers/task-context.js";
+import { makeGroupContext, makeTaskContext } from "../helpers/task-context.js";
 import { runMain } from "../helpers/main.js";
 
 const dir = "test/fixtures/load/host-args";
@@ -60,8 +60,14 @@ describe("host names in module arguments", () => {
     const noConnection = async () => {
       throw new Error("must not connect");
     };
-    const plan = await redisSwitchoverModule.plan({ ...ctx, conn: noConnection, connFor: noConnection }, { hosts: ["node-1", "10.0.0.7"] });
-    expect(plan.failed).toBe('redis_switchover hosts[1] "10.0.0.7" is not an inventory host; inventory hosts: node-1, node-2');
-    expect(plan.changes).toEqual([]);
+    const args = { hosts: ["node-1", "10.0.0.7"] };
+    const g = makeGroupContext(["node-1", "node-2"], () => ({ ...ctx, conn: noConnection, connFor: noConnection }), () => args);
+    const plan = await redisSwitchoverModule.plan(g, args);
+    for (const host of ["node-1", "node-2"]) {
+      expect(plan.hosts[host]).toEqual({
+        changes: [],
+        failed: 'redis_switchover hosts[1] "10.0.0.7" is not an inventory host; inventory hosts: node-1, node-2',
+      });
+    }
   });
 });

@@ -1,5 +1,5 @@
 // The redis_* modules, for the module registry.
-import type { Module } from "../types.js";
+import type { AnyModule } from "../types.js";
 import { redisCommandModule } from "./redis-command.js";
 import { redisFactsModule } from "./redis-facts.js";
 import { redisFailoverModule } from "./redis-failover.js";
@@ -11,7 +11,7 @@ import { redisReplicationModule } from "./redis-replication.js";
 import { redisTopologyModule } from "./redis-topology.js";
 
 /** Every redis_* module. */
-export const redisModules: Module<any>[] = [
+export const redisModules: AnyModule[] = [
   redisServerModule,
   redisFactsModule,
   redisTopologyModule,

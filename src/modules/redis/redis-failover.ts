@@ -8,25 +8,25 @@ import { redisEndpoint } from "../../redis/endpoint.js";
 import { decideFailover, type FailoverNode } from "../../redis/failover-decision.js";
 import { majorityFence } from "../../redis/fence.js";
 import { asBoolean } from "../../template/expressions.js";
-import type { Module, TaskContext } from "../types.js";
+import type { GroupModule, GroupPlan, TaskContext } from "../types.js";
+import { forEveryHost, unknownHostPlan } from "../group.js";
 import { readInfo } from "./node-read.js";
-import { unknownHostFailure } from "../host-args.js";
 
 /** Arguments of `redis_failover`. */
 export interface RedisFailoverArgs {
   /** Inventory names of the group. @default the play's hosts */
   hosts?: string[];
-  /** The node to promote. @default `-e new_primary=NODE`, else the best replica */
+  /** The node to promote. @default the best replica */
   new_primary?: string;
-  /** Fail over although the primary looks alive, or although the new primary cannot take writes yet. @default `-e force=true` */
+  /** Fail over although the primary looks alive, or although the new primary cannot take writes yet. @default false */
   force?: boolean | string;
 }
 
-export const redisFailoverModule: Module<RedisFailoverArgs> = {
+export const redisFailoverModule: GroupModule<RedisFailoverArgs> = {
   name: "redis_failover",
+  scope: "group",
   hostArgs: ["hosts", "new_primary"],
   check: "full",
-  local: true,
   setsFacts: ["redis_failover", "redis_topology"],
   schema: {
     type: "object",
@@ -37,18 +37,19 @@ export const redisFailoverModule: Module<RedisFailoverArgs> = {
     },
     additionalProperties: false,
   },
-  async plan(ctx, args) {
-    const unknownHost = unknownHostFailure(ctx, redisFailoverModule, args as unknown as Record<string, unknown>);
-    if (unknownHost) return { changes: [], failed: unknownHost };
-    const hosts = args.hosts ?? ctx.playHosts;
-    const requested = nonEmpty(args.new_primary) ?? nonEmpty(ctx.extraVars.new_primary);
-    const force = asBoolean(args.force ?? ctx.extraVars.force) === true;
+  async plan(g, args) {
+    const unknownHost = unknownHostPlan(g, redisFailoverModule, args as unknown as Record<string, unknown>);
+    if (unknownHost) return unknownHost;
+    const ctx = g.ctx(g.hosts[0]!);
+    const hosts = args.hosts ?? g.playHosts;
+    const requested = nonEmpty(args.new_primary);
+    const force = asBoolean(args.force) === true;
     const nodes = await Promise.all(hosts.map((h) => probe(ctx, h)));
     // The fence redis.conf.hbs renders for the node: the inventory's, else a majority of the group.
     const fenceOf = (h: string): number => configuredFence(ctx.varsFor(h).redis_min_replicas_to_write) ?? majorityFence(hosts.length);
     const d = decideFailover(nodes, { ...(requested !== undefined ? { requested } : {}), force, minReplicasToWrite: fenceOf });
     const report = nodes.map(describeProbe).join("\n");
-    if ("error" in d) return { changes: [], failed: `${d.error}\n${report}`, data: { report } };
+    if ("error" in d) return forEveryHost(g, { changes: [], failed: `${d.error}\n${report}`, data: { report } });
 
     const p = nodes.find((n) => n.host === d.newPrimary)!;
     const topology = {
@@ -82,16 +83,26 @@ export const redisFailoverModule: Module<RedisFailoverArgs> = {
       replicas_missing: d.replicasMissing,
       writable: d.replicasMissing === 0,
     };
-    return {
-      changes: [],
-      noop: d.reason,
-      msg: `${summary}\n${report}`,
-      data: { ...failover, report },
-      facts: { redis_failover: failover, redis_topology: topology },
-    };
+    const out: GroupPlan = { hosts: {}, down: {} };
+    for (const host of g.hosts) {
+      const node = nodes.find((n) => n.host === host);
+      out.hosts[host] = {
+        changes: [],
+        noop: d.reason,
+        msg: `${summary}\n${report}`,
+        data: { ...failover, report },
+        facts: { redis_failover: failover, redis_topology: topology },
+      };
+      // A node that did not answer is left alone by the rest of the play: unreachable, as the
+      // failover expects of its dead primary (and of any other dead node), so the run still succeeds.
+      if (d.unreachable.includes(host)) {
+        out.down![host] = { msg: `${node ? describeProbe(node) : host}: left untouched`, expected: true };
+      }
+    }
+    return out;
   },
   async apply() {
-    return {};
+    return { hosts: {} };
   },
 };
 

@@ -1,15 +1,15 @@
 // `redis_health`: waits until a primary and its replicas are healthy (src/redis/health.ts says
 // what that means), polling INFO on every node, then proves it end to end with a canary: a key
-// written on the primary, WAIT for every replica, read back on each, deleted. It is a probe, so
-// the plan does the work and is always empty. Under --check only INFO is judged: the canary is a
-// write, and check mode writes nothing.
+// written on the primary, WAIT for every replica, read back on each, deleted. A group module: it
+// runs once for the play's hosts and reports on each. The plan polls INFO; the canary is a probe
+// that apply carries out (a write that leaves nothing changed), so --check judges INFO only.
 import { errorText } from "../../errors.js";
 import { randomUUID } from "node:crypto";
 import { getRedis } from "../../redis/client.js";
 import { assessHealth, type HealthAssessment } from "../../redis/health.js";
-import type { Module, TaskContext } from "../types.js";
+import type { GroupModule, GroupPlan, Plan, TaskContext } from "../types.js";
+import { forEveryHost, unknownHostPlan } from "../group.js";
 import { observeNode, sleep } from "./node-read.js";
-import { unknownHostFailure } from "../host-args.js";
 
 /** Arguments of `redis_health`. */
 export interface RedisHealthArgs {
@@ -27,8 +27,14 @@ const POLL_MS = 200;
 /** Longest single WAIT; the overall timeout still bounds the whole check. */
 const MAX_WAIT_MS = 5000;
 
-export const redisHealthModule: Module<RedisHealthArgs> = {
+interface HealthState {
+  deadline: number;
+  timeoutMs: number;
+}
+
+export const redisHealthModule: GroupModule<RedisHealthArgs, HealthState> = {
   name: "redis_health",
+  scope: "group",
   hostArgs: ["primary", "replicas"],
   check: "full",
   schema: {
@@ -42,48 +48,73 @@ export const redisHealthModule: Module<RedisHealthArgs> = {
     required: ["primary"],
     additionalProperties: false,
   },
-  async plan(ctx, args) {
-    const unknownHost = unknownHostFailure(ctx, redisHealthModule, args as unknown as Record<string, unknown>);
-    if (unknownHost) return { changes: [], failed: unknownHost };
+  async plan(g, args) {
+    const unknownHost = unknownHostPlan(g, redisHealthModule, args as unknown as Record<string, unknown>);
+    if (unknownHost) return unknownHost;
     const replicas = args.replicas ?? [];
     if (replicas.includes(args.primary)) {
-      return { changes: [], failed: `${args.primary} is listed both as primary and as a replica` };
+      return forEveryHost<HealthState>(g, { changes: [], failed: `${args.primary} is listed both as primary and as a replica` });
     }
+    const ctx = g.ctx(g.hosts[0]!);
     const timeoutMs = (args.timeout ?? 60) * 1000;
     const deadline = Date.now() + timeoutMs;
-    const useCanary = (args.canary ?? true) && !ctx.check;
-    let last: HealthAssessment | undefined;
-    let canaryProblem: string | undefined;
+    const last = await untilHealthy(ctx, args.primary, replicas, deadline);
+    if (!last.healthy) return forEveryHost<HealthState>(g, failedPlan(timeoutMs, last.problems));
+    const canary = args.canary ?? true;
+    const n = replicas.length;
+    const summary = `healthy: ${args.primary} primary, ${n} replica${n === 1 ? "" : "s"} in sync`;
+    const out: GroupPlan<HealthState> = { hosts: {}, state: { deadline, timeoutMs } };
+    for (const host of g.hosts) {
+      const standing = last.replicas.find((r) => r.host === host);
+      const own = host === args.primary ? "primary" : standing ? `replica in sync (offset ${standing.offset}, lag ${standing.lag}s)` : "not checked";
+      out.hosts[host] = {
+        changes: [],
+        noop: `${summary}; ${host}: ${own}${canary && g.check ? " (INFO only: canary write skipped under --check)" : ""}`,
+        data: { primary: args.primary, replicas: last.replicas },
+      };
+    }
+    // The canary is a write: a probe carried out by apply (never under --check), leaving nothing changed.
+    if (canary && out.hosts[args.primary]) {
+      out.hosts[args.primary]!.probes = [{ summary: `canary key written on ${args.primary}, WAIT for ${n}, read back on each replica, deleted` }];
+    } else if (canary && g.hosts.length > 0) {
+      out.hosts[g.hosts[0]!]!.probes = [{ summary: `canary key written on ${args.primary}, WAIT for ${n}, read back on each replica, deleted` }];
+    }
+    return out;
+  },
+  async apply(g, args, plan) {
+    const ctx = g.ctx(g.hosts[0]!);
+    const replicas = args.replicas ?? [];
+    const { deadline, timeoutMs } = plan.state!;
     for (;;) {
-      const [p, ...rs] = await Promise.all([args.primary, ...replicas].map((h) => observeNode(ctx, h)));
-      last = assessHealth(p!, rs);
-      canaryProblem = undefined;
-      if (last.healthy) {
-        canaryProblem = useCanary ? await runCanary(ctx, args.primary, replicas, deadline) : undefined;
-        if (!canaryProblem) break;
-      }
+      const problem = await runCanary(ctx, args.primary, replicas, deadline);
+      if (!problem) return { hosts: {} };
       if (Date.now() >= deadline) {
-        const problems = canaryProblem ? [canaryProblem] : last.problems;
-        return {
-          changes: [],
-          failed: `not healthy after ${timeoutMs / 1000}s:\n${problems.join("\n")}`,
-          data: { problems },
-        };
+        const failed = failedPlan(timeoutMs, [problem]);
+        return { hosts: Object.fromEntries(g.hosts.map((h) => [h, { failed: failed.failed, data: failed.data }])) };
       }
       await sleep(POLL_MS);
+      const again = await untilHealthy(ctx, args.primary, replicas, deadline);
+      if (!again.healthy) {
+        const failed = failedPlan(timeoutMs, again.problems);
+        return { hosts: Object.fromEntries(g.hosts.map((h) => [h, { failed: failed.failed, data: failed.data }])) };
+      }
     }
-    const n = replicas.length;
-    const skipped = (args.canary ?? true) && ctx.check ? " (INFO only: canary write skipped under --check)" : "";
-    return {
-      changes: [],
-      noop: `healthy: ${args.primary} primary, ${n} replica${n === 1 ? "" : "s"} in sync${skipped}`,
-      data: { primary: args.primary, replicas: last.replicas },
-    };
-  },
-  async apply() {
-    return {};
   },
 };
+
+function failedPlan(timeoutMs: number, problems: string[]): Plan {
+  return { changes: [], failed: `not healthy after ${timeoutMs / 1000}s:\n${problems.join("\n")}`, data: { problems } };
+}
+
+/** Polls INFO on every node until the group is healthy or the deadline passes; the last assessment. */
+async function untilHealthy(ctx: TaskContext, primary: string, replicas: string[], deadline: number): Promise<HealthAssessment> {
+  for (;;) {
+    const [p, ...rs] = await Promise.all([primary, ...replicas].map((h) => observeNode(ctx, h)));
+    const last = assessHealth(p!, rs);
+    if (last.healthy || Date.now() >= deadline) return last;
+    await sleep(POLL_MS);
+  }
+}
 
 /** Writes, WAITs for and reads back a canary; returns what went wrong, or undefined. Always deletes it. */
 async function runCanary(

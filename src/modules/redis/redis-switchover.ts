@@ -15,16 +15,16 @@ import { chooseCandidate } from "../../redis/candidate.js";
 import { describeEndpoint, redisEndpoint, type RedisEndpoint } from "../../redis/endpoint.js";
 import { describeVersion, featuresOf, type ServerVersion } from "../../redis/server-version.js";
 import { decideTopology } from "../../redis/topology.js";
-import type { Module, TaskContext } from "../types.js";
+import type { Applied, GroupModule, GroupPlan, Plan, TaskContext } from "../types.js";
+import { unknownHostPlan } from "../group.js";
 import { observeNode, readInfo, sleep } from "./node-read.js";
 import { FENCE_MIN_REPLICAS, manualHandover } from "./switchover-manual.js";
-import { unknownHostFailure } from "../host-args.js";
 
 /** Arguments of `redis_switchover`. */
 export interface RedisSwitchoverArgs {
   /** Inventory names of the group. @default the play's hosts */
   hosts?: string[];
-  /** The replica to promote. @default `-e new_primary=NODE`, else the best replica */
+  /** The replica to promote. @default the best replica */
   new_primary?: string;
   /** How long the primary may pause writes waiting for the target. @default 5000 */
   timeout_ms?: number;
@@ -34,7 +34,7 @@ export interface RedisSwitchoverArgs {
 export type SwitchoverMethod = "failover" | "manual";
 
 /** Handed from plan to apply. */
-interface SwitchoverState {
+export interface SwitchoverState {
   primary: string;
   target: string;
   address: string;
@@ -49,11 +49,11 @@ const POLL_MS = 50;
 /** How long `failover-in-progress` (the handshake after the pause) may last before it is treated as stuck. */
 const HANDOFF_GRACE_MS = 15_000;
 
-export const redisSwitchoverModule: Module<RedisSwitchoverArgs, SwitchoverState> = {
+export const redisSwitchoverModule: GroupModule<RedisSwitchoverArgs, SwitchoverState> = {
   name: "redis_switchover",
+  scope: "group",
   hostArgs: ["hosts", "new_primary"],
   check: "full",
-  local: true,
   setsFacts: ["redis_switchover", "redis_topology"],
   schema: {
     type: "object",
@@ -64,82 +64,99 @@ export const redisSwitchoverModule: Module<RedisSwitchoverArgs, SwitchoverState>
     },
     additionalProperties: false,
   },
-  async plan(ctx, args) {
-    const unknownHost = unknownHostFailure(ctx, redisSwitchoverModule, args as unknown as Record<string, unknown>);
-    if (unknownHost) return { changes: [], failed: unknownHost };
-    const hosts = args.hosts ?? ctx.playHosts;
-    const requested = nonEmpty(args.new_primary) ?? nonEmpty(ctx.extraVars.new_primary);
-    const timeoutMs = args.timeout_ms ?? 5000;
-    if (requested !== undefined && !hosts.includes(requested)) {
-      return { changes: [], failed: `new_primary "${requested}" is not one of the nodes (${hosts.join(", ")})` };
+  async plan(g, args) {
+    const unknownHost = unknownHostPlan<SwitchoverState>(g, redisSwitchoverModule, args as unknown as Record<string, unknown>);
+    if (unknownHost) return unknownHost;
+    const ctx = g.ctx(g.hosts[0]!);
+    const plan = await planSwitchover(ctx, args.hosts ?? g.playHosts, nonEmpty(args.new_primary), args.timeout_ms ?? 5000);
+    // Each host's line says what happens to it: the primary hands over, the target takes over.
+    const out: GroupPlan<SwitchoverState> = { hosts: {} };
+    if (plan.state) out.state = plan.state;
+    for (const host of g.hosts) {
+      const involved = plan.state && (host === plan.state.primary || host === plan.state.target);
+      out.hosts[host] = involved || plan.failed ? plan : { changes: [], noop: plan.noop ?? "not part of the handover", facts: plan.facts, data: plan.data };
     }
-    const observed = await Promise.all(hosts.map((h) => observeNode(ctx, h)));
-    const t = decideTopology(observed);
-    if ("error" in t) return { changes: [], failed: `${t.error}\n${t.report}` };
-    if (t.fresh) return { changes: [], failed: "the group has no replicas yet; run setup.yaml first" };
-    const primary = observed.find((n) => n.host === t.primary)!;
-    if (!primary.info) return { changes: [], failed: `the primary ${primary.host} does not answer (${primary.error}); use failover.yaml` };
-
-    let target = requested;
-    if (target === undefined) {
-      const followers = observed.filter((n) => n.info?.role === "slave" && n.info.master_host === primary.address && n.info.master_port === primary.port);
-      const choice = chooseCandidate(followers.map((n) => ({ host: n.host, info: n.info! })));
-      if ("error" in choice) return { changes: [], failed: `no replica to switch over to: ${choice.error}` };
-      target = choice.host;
-    }
-    const endpoint = redisEndpoint(target, ctx.varsFor(target));
-    const facts = (primaryHost: string, ep: RedisEndpoint, old: string) => ({
-      redis_switchover: { old_primary: old, new_primary: primaryHost, client_address: `${ep.address}:${ep.port}` },
-      redis_topology: {
-        primary: primaryHost,
-        primary_address: ep.address,
-        primary_port: ep.port,
-        replicas: hosts.filter((h) => h !== primaryHost),
-        fresh: false,
-      },
-    });
-    if (target === primary.host) {
-      return { changes: [], noop: `${target} is already the primary`, facts: facts(target, endpoint, target) };
-    }
-    const problem = targetProblem(primary.info, primary.host, endpoint);
-    if (problem) return { changes: [], failed: problem };
-    // A target that does not answer now is still tried: the handover then times out, and the
-    // old primary stays the primary (with FAILOVER as without). Its version is taken to be the
-    // primary's until it can be read.
-    const targetVersion = observed.find((n) => n.host === target)?.version ?? primary.version!;
-    const demotable = await demotionProblem(ctx, primary.host);
-    if (demotable) return { changes: [], failed: demotable };
-    const method = switchoverMethod(primary.version!, targetVersion);
-    const state: SwitchoverState = {
-      primary: primary.host,
-      target,
-      address: endpoint.address,
-      port: endpoint.port,
-      timeoutMs,
-      method,
-      primaryAddress: primary.address,
-      primaryPort: primary.port,
-    };
-    return { changes: describeSwitchover(state, primary.version!, targetVersion), state, facts: facts(target, endpoint, primary.host) };
+    return out;
   },
-  async apply(ctx, _args, plan) {
+  async apply(g, _args, plan) {
     const s = plan.state!;
-    if (s.method === "manual") {
-      try {
-        return await manualHandover(ctx, s);
-      } catch (e) {
-        return { failed: `switchover from ${s.primary} to ${s.target}: ${failureText(e)}` };
-      }
-    }
+    const applied = await applySwitchover(g.ctx(g.hosts[0]!), s);
+    return { hosts: Object.fromEntries(g.hosts.filter((h) => h === s.primary || h === s.target).map((h) => [h, applied])) };
+  },
+};
+
+/** Decides a switchover of the group `hosts` to `requested` (else the best replica): reads only. */
+export async function planSwitchover(ctx: TaskContext, hosts: string[], requested: string | undefined, timeoutMs: number): Promise<Plan<SwitchoverState>> {
+  if (requested !== undefined && !hosts.includes(requested)) {
+    return { changes: [], failed: `new_primary "${requested}" is not one of the nodes (${hosts.join(", ")})` };
+  }
+  const observed = await Promise.all(hosts.map((h) => observeNode(ctx, h)));
+  const t = decideTopology(observed);
+  if ("error" in t) return { changes: [], failed: `${t.error}\n${t.report}` };
+  if (t.fresh) return { changes: [], failed: "the group has no replicas yet; run setup.yaml first" };
+  const primary = observed.find((n) => n.host === t.primary)!;
+  if (!primary.info) return { changes: [], failed: `the primary ${primary.host} does not answer (${primary.error}); use failover.yaml` };
+
+  let target = requested;
+  if (target === undefined) {
+    const followers = observed.filter((n) => n.info?.role === "slave" && n.info.master_host === primary.address && n.info.master_port === primary.port);
+    const choice = chooseCandidate(followers.map((n) => ({ host: n.host, info: n.info! })));
+    if ("error" in choice) return { changes: [], failed: `no replica to switch over to: ${choice.error}` };
+    target = choice.host;
+  }
+  const endpoint = redisEndpoint(target, ctx.varsFor(target));
+  const facts = (primaryHost: string, ep: RedisEndpoint, old: string) => ({
+    redis_switchover: { old_primary: old, new_primary: primaryHost, client_address: `${ep.address}:${ep.port}` },
+    redis_topology: {
+      primary: primaryHost,
+      primary_address: ep.address,
+      primary_port: ep.port,
+      replicas: hosts.filter((h) => h !== primaryHost),
+      fresh: false,
+    },
+  });
+  if (target === primary.host) {
+    return { changes: [], noop: `${target} is already the primary`, facts: facts(target, endpoint, target) };
+  }
+  const problem = targetProblem(primary.info, primary.host, endpoint);
+  if (problem) return { changes: [], failed: problem };
+  // A target that does not answer now is still tried: the handover then times out, and the
+  // old primary stays the primary (with FAILOVER as without). Its version is taken to be the
+  // primary's until it can be read.
+  const targetVersion = observed.find((n) => n.host === target)?.version ?? primary.version!;
+  const demotable = await demotionProblem(ctx, primary.host);
+  if (demotable) return { changes: [], failed: demotable };
+  const method = switchoverMethod(primary.version!, targetVersion);
+  const state: SwitchoverState = {
+    primary: primary.host,
+    target,
+    address: endpoint.address,
+    port: endpoint.port,
+    timeoutMs,
+    method,
+    primaryAddress: primary.address,
+    primaryPort: primary.port,
+  };
+  return { changes: describeSwitchover(state, primary.version!, targetVersion), state, facts: facts(target, endpoint, primary.host) };
+}
+
+/** Carries out a planned switchover: FAILOVER TO, or the manual handover on servers without it. */
+export async function applySwitchover(ctx: TaskContext, s: SwitchoverState): Promise<Applied> {
+  if (s.method === "manual") {
     try {
-      const client = await getRedis(ctx, s.primary);
-      await client.call("FAILOVER", "TO", s.address, String(s.port), "TIMEOUT", String(s.timeoutMs));
-      return await watch(ctx, s);
+      return await manualHandover(ctx, s);
     } catch (e) {
       return { failed: `switchover from ${s.primary} to ${s.target}: ${failureText(e)}` };
     }
-  },
-};
+  }
+  try {
+    const client = await getRedis(ctx, s.primary);
+    await client.call("FAILOVER", "TO", s.address, String(s.port), "TIMEOUT", String(s.timeoutMs));
+    return await watch(ctx, s);
+  } catch (e) {
+    return { failed: `switchover from ${s.primary} to ${s.target}: ${failureText(e)}` };
+  }
+}
 
 /** FAILOVER where both ends have it (the old primary runs it, the target answers its PSYNC FAILOVER). */
 export function switchoverMethod(primary: ServerVersion, target: ServerVersion): SwitchoverMethod {

@@ -1,12 +1,13 @@
 // `redis_topology`: reads every listed node (in parallel) and decides who the primary is, so the
-// rest of a play can target it (`redis_topology.primary`). Run it with run_once: the engine gives
-// its facts to every host. It only reads; an ambiguous group fails with the who-follows-whom report.
+// rest of a play can target it (`redis_topology.primary`). A group module: it runs once for the
+// play's hosts and gives each its facts (with its own role); a node whose Redis does not answer is
+// reported unreachable. It only reads; an ambiguous group fails with the who-follows-whom report.
 import type { ReplicationInfo } from "../../facts/redis-info.js";
 import { redisEndpoint } from "../../redis/endpoint.js";
 import { decideTopology, type ObservedNode } from "../../redis/topology.js";
-import type { Module, TaskContext } from "../types.js";
-import { observeNode } from "./node-read.js";
-import { unknownHostFailure } from "../host-args.js";
+import type { GroupModule, GroupPlan, TaskContext } from "../types.js";
+import { forEveryHost, unknownHostPlan } from "../group.js";
+import { observeNode, readInfo } from "./node-read.js";
 
 /** Arguments of `redis_topology`. */
 export interface RedisTopologyArgs {
@@ -18,8 +19,9 @@ export interface RedisTopologyArgs {
   override?: string;
 }
 
-export const redisTopologyModule: Module<RedisTopologyArgs> = {
+export const redisTopologyModule: GroupModule<RedisTopologyArgs> = {
   name: "redis_topology",
+  scope: "group",
   hostArgs: ["hosts", "preferred", "override"],
   check: "full",
   setsFacts: ["redis_topology"],
@@ -32,18 +34,21 @@ export const redisTopologyModule: Module<RedisTopologyArgs> = {
     },
     additionalProperties: false,
   },
-  async plan(ctx, args) {
-    const unknownHost = unknownHostFailure(ctx, redisTopologyModule, args as unknown as Record<string, unknown>);
-    if (unknownHost) return { changes: [], failed: unknownHost };
-    const hosts = args.hosts ?? ctx.playHosts;
+  async plan(g, args) {
+    const unknownHost = unknownHostPlan(g, redisTopologyModule, args as unknown as Record<string, unknown>);
+    if (unknownHost) return unknownHost;
+    const ctx = g.ctx(g.hosts[0]!);
+    const hosts = args.hosts ?? g.playHosts;
     const preferred = nonEmpty(args.preferred) ?? nonEmpty(ctx.vars.redis_primary);
+    // `-e redis_primary=NODE` is the operator's explicit choice; the inventory's redis_primary only
+    // names the primary of a fresh group. Only -e can tell the two apart.
     const override = nonEmpty(args.override) ?? nonEmpty(ctx.extraVars.redis_primary);
     const observed = await Promise.all(hosts.map((h) => (isNewServer(ctx, h) ? newServerNode(ctx, h) : observeNode(ctx, h))));
     const opts: { preferred?: string; override?: string } = {};
     if (preferred !== undefined) opts.preferred = preferred;
     if (override !== undefined) opts.override = override;
     const d = decideTopology(observed, opts);
-    if ("error" in d) return { changes: [], failed: `${d.error}\n${d.report}`, data: { report: d.report } };
+    if ("error" in d) return forEveryHost(g, { changes: [], failed: `${d.error}\n${d.report}`, data: { report: d.report } });
     const p = observed.find((n) => n.host === d.primary)!;
     const topology = {
       primary: d.primary,
@@ -53,18 +58,44 @@ export const redisTopologyModule: Module<RedisTopologyArgs> = {
       fresh: d.fresh,
     };
     const replicas = d.replicas.length > 0 ? `replicas ${d.replicas.join(", ")}` : "no replicas";
-    return {
-      changes: [],
-      noop: `primary ${d.primary} (${p.address}:${p.port}), ${replicas}${d.fresh ? " (fresh group)" : ""}`,
-      msg: d.report,
-      data: { ...topology, report: d.report },
-      facts: { redis_topology: topology },
-    };
+    const summary = `primary ${d.primary} (${p.address}:${p.port}), ${replicas}${d.fresh ? " (fresh group)" : ""}`;
+    const out: GroupPlan = { hosts: {}, down: {} };
+    for (const host of g.hosts) {
+      const seen = observed.find((n) => n.host === host);
+      if (seen && !seen.reachable) {
+        out.down![host] = { msg: `${host}: ${seen.error ?? "Redis did not answer"}` };
+        continue;
+      }
+      const role = host === d.primary ? "primary" : d.replicas.includes(host) ? "replica" : "not in the group";
+      // A primary that is not the group's primary: an old one back after a failover. It becomes a
+      // replica, and a full resync replaces what it accepted since.
+      const demoted = !d.fresh && role === "replica" && seen?.info?.role === "master";
+      const discards = demoted ? await keyspaceOf(ctx, host) : undefined;
+      const fact = discards ? { ...topology, role, discards } : { ...topology, role };
+      out.hosts[host] = {
+        changes: [],
+        noop: `${role}: ${summary}`,
+        msg: d.report,
+        data: { ...fact, report: d.report },
+        facts: { redis_topology: fact },
+      };
+    }
+    return out;
   },
   async apply() {
-    return {};
+    return { hosts: {} };
   },
 };
+
+/** The keys a primary holds (INFO keyspace), or undefined when it holds none or cannot say. */
+async function keyspaceOf(ctx: TaskContext, host: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    const keyspace = (await readInfo(ctx, host, ["keyspace"])).info.sections.keyspace;
+    return keyspace && Object.keys(keyspace).length > 0 ? keyspace : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Installed by this run (redis_server): not started yet, so it has no data and no role. */
 function isNewServer(ctx: TaskContext, host: string): boolean {
