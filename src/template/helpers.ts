@@ -103,6 +103,14 @@ export const helpers: Record<string, Helper> = {
     if (!Array.isArray(list)) throw new HelperFailure(`"join" expects a list, got ${typeof list}`);
     return list.join(sep === undefined ? "," : String(sep));
   },
+  /** Number of items of a list (or keys of a mapping, characters of a string), as Ansible's `length`. */
+  length: (...raw) => {
+    const [v] = args(raw);
+    requireDefined("length", [v]);
+    if (Array.isArray(v) || typeof v === "string") return v.length;
+    if (v !== null && typeof v === "object") return Object.keys(v).length;
+    throw new HelperFailure(`"length" expects a list, a mapping or a string, got ${typeof v}`);
+  },
   /** Items of the first list that are also in the second, in the first list's order. */
   intersect: (...raw) => {
     const [a, b] = args(raw);

@@ -19,7 +19,7 @@ const MANAGED = new Set([
   "bind", "protected-mode", "port", "pidfile", "logfile", "dir", "replicaof", "masterauth",
   "repl-diskless-sync-delay", "repl-backlog-size", "replica-priority", "min-replicas-to-write",
   "min-replicas-max-lag", "replica-announce-ip", "replica-announce-port", "requirepass",
-  "maxmemory", "maxmemory-policy", "appendonly", "appendfsync",
+  "maxmemory", "maxmemory-policy", "appendonly", "appendfsync", "databases", "repl-diskless-sync-max-replicas",
 ]);
 
 const topology = {
@@ -123,9 +123,14 @@ describe("redis.conf template for a three-node group", () => {
     expect(directive(overridden, "min-replicas-to-write")).toEqual(["min-replicas-to-write 1"]);
   });
 
-  it("leaves out maxmemory, maxmemory-policy and replica-announce-port unless they are set", async () => {
+  it("leaves out replica-announce-port unless it is set, and writes Redis's own memory, eviction and database defaults", async () => {
     const conf = await render(varsFor("node-2"));
-    for (const name of ["maxmemory", "maxmemory-policy", "replica-announce-port"]) expect(directive(conf, name)).toEqual([]);
+    expect(directive(conf, "replica-announce-port")).toEqual([]);
+    expect(directive(conf, "maxmemory")).toEqual(["maxmemory 0"]);
+    expect(directive(conf, "maxmemory-policy")).toEqual(["maxmemory-policy noeviction"]);
+    expect(directive(conf, "databases")).toEqual(["databases 16"]);
+    // The primary starts a full sync as soon as the group's two replicas are connected.
+    expect(directive(conf, "repl-diskless-sync-max-replicas")).toEqual(["repl-diskless-sync-max-replicas 2"]);
   });
 
   it("variables override every default", async () => {
@@ -146,6 +151,7 @@ describe("redis.conf template for a three-node group", () => {
         redis_dir: "/srv/redis",
         redis_logfile: "/srv/log/redis.log",
         redis_pidfile: "/srv/run/redis.pid",
+        redis_databases: 32,
       }),
     );
     const lines = directives(conf).filter((l) => MANAGED.has(l.split(/\s+/)[0]!));
@@ -155,10 +161,12 @@ describe("redis.conf template for a three-node group", () => {
       "port 6390",
       "pidfile /srv/run/redis.pid",
       "logfile /srv/log/redis.log",
+      "databases 32",
       "dir /srv/redis",
       "replicaof 127.0.0.11 6379",
       `masterauth ${PASSWORD}`,
       "repl-diskless-sync-delay 0",
+      "repl-diskless-sync-max-replicas 2",
       "repl-backlog-size 256mb",
       "replica-priority 0",
       "min-replicas-to-write 0",

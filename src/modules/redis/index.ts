@@ -9,12 +9,14 @@ import { redisServerModule } from "./redis-server.js";
 import { redisSwitchoverModule } from "./redis-switchover.js";
 import { redisReplicationModule } from "./redis-replication.js";
 import { redisTopologyModule } from "./redis-topology.js";
+import { redisConfigModule } from "./redis-config.js";
 
 /** Every redis_* module. */
 export const redisModules: AnyModule[] = [
   redisServerModule,
   redisFactsModule,
   redisTopologyModule,
+  redisConfigModule,
   redisReplicationModule,
   redisCommandModule,
   redisHealthModule,

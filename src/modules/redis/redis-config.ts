@@ -1,0 +1,586 @@
+// `redis_config`: converges a whole group's configuration, file and running server, in one task.
+// Per node it renders the template, reads the file and the running configuration (`CONFIG GET *`
+// and INFO replication), and plans the file diff, the runtime diff directive by directive
+// (`maxmemory 0 -> 2147483648 (CONFIG SET)`, `databases 16 -> 32 (restart)`) and the restarts
+// that are really needed. Apply writes each file atomically (checked by the server binary first),
+// changes at runtime what the running version can take, restarts only for the rest, and verifies
+// afterwards that the running configuration matches the file for every directive it says.
+//
+// Order. A fresh group: the primary first (its replicas authenticate with the password it gets),
+// then every replica at once, so they share one sync. A running group: replicas first (runtime
+// changes together, restarts one at a time, each waiting until it is in sync again), the primary
+// last; a primary that must restart is first switched over to an in-sync replica (unless
+// `switchover: false`), so writes never wait for a restart, and is then restarted as a replica of
+// the new primary: every node's file is rendered again for the new topology and the
+// `redis_topology` fact of every host follows.
+//
+// A node that fails is rolled back (file and runtime; after a restart, the file the node last ran
+// with is restored and the node restarted with it) and the run stops: the nodes not reached yet are
+// left as they were. Before a file that needs a restart is written, a marker beside it names the
+// backup of the file the node runs with; a run interrupted before the restart finished leaves it,
+// and the next run carries the restart out (or rolls back to the file it names).
+import { basename } from "node:path";
+import { errorText, failureText } from "../../errors.js";
+import type { ReplicationInfo } from "../../facts/redis-info.js";
+import { getRedisSession } from "../../redis/client.js";
+import { confCheckCommand, uncheckedCommand } from "../../redis/conf-check.js";
+import { parseConf } from "../../redis/conf-parse.js";
+import { redisEndpoint } from "../../redis/endpoint.js";
+import { runtimeDeltas, wantedConfig, type RuntimeDelta, type WantedConfig } from "../../redis/runtime-config.js";
+import type { ServerVersion } from "../../redis/server-version.js";
+import { readInfoSections } from "../../redis/session-commands.js";
+import { applyContent, destSchemaProps, planContent, validate, type ContentState, type DestArgs } from "../file-content.js";
+import { serviceModule } from "../service.js";
+import type { Applied, Change, GroupContext, GroupModule, GroupPlan, Plan, TaskContext } from "../types.js";
+import { sleep } from "./node-read.js";
+import type { RedisServerFact } from "./redis-server.js";
+import { applySwitchover, planSwitchover, type SwitchoverState } from "./redis-switchover.js";
+
+/** Arguments of `redis_config`. */
+export interface RedisConfigArgs {
+  /** The template (resolved like template.src). */
+  src: string;
+  /** @default redis_server.config_file */
+  dest?: string;
+  /** @default redis_server.user */
+  owner?: string;
+  /** @default redis_server.group */
+  group?: string;
+  /** @default "0640" */
+  mode?: string | number;
+  /** @default redis_server.service */
+  service?: string;
+  /** Command with %s that checks the new file before it replaces the old one. @default the server binary's own check (redis_conf_check) */
+  validate?: string;
+  /** Backups of the file kept beside it. @default 5 */
+  backups?: number;
+  /** Switch a primary that must restart over to an in-sync replica first. @default true */
+  switchover?: boolean;
+  /** Seconds a node may take to answer (and a replica to be in sync) after a change. @default 60 */
+  timeout?: number;
+}
+
+/** The `redis_topology` fact this module reads (set by redis_topology). */
+interface Topology {
+  primary: string;
+  primary_address: string;
+  primary_port: number;
+  replicas: string[];
+  fresh: boolean;
+}
+
+/** What was found on one node, and what it needs. */
+interface NodePlan {
+  host: string;
+  dest: DestArgs;
+  service: string;
+  content: Plan<ContentState>;
+  wanted: WantedConfig;
+  /** The server has not been started yet (installed by this run). */
+  start: boolean;
+  version: ServerVersion;
+  running?: Record<string, string>;
+  role?: ReplicationInfo;
+  deltas: RuntimeDelta[];
+  /** REPLICAOF to send: a target, or "no one". */
+  replicaof?: { address: string; port: number } | "no one";
+  /** Why the node must restart (undefined: it need not). */
+  restart?: string;
+  /** A marker left by an interrupted run: the restart it owed. */
+  pending: boolean;
+}
+
+interface ConfigState {
+  nodes: Record<string, NodePlan>;
+  topology: Topology;
+  /** The primary must restart, and will first hand over to this replica. */
+  switchover?: SwitchoverState;
+}
+
+/** Directives whose values are never shown. */
+const SECRET = new Set(["requirepass", "masterauth", "primaryauth", "tls-key-file-pass", "tls-client-key-file-pass"]);
+
+export const redisConfigModule: GroupModule<RedisConfigArgs, ConfigState> = {
+  name: "redis_config",
+  scope: "group",
+  check: "full",
+  schema: {
+    type: "object",
+    properties: {
+      src: { type: "string", minLength: 1 },
+      dest: destSchemaProps.dest,
+      owner: destSchemaProps.owner,
+      group: destSchemaProps.group,
+      mode: destSchemaProps.mode,
+      service: { type: "string", minLength: 1 },
+      validate: destSchemaProps.validate,
+      backups: { type: "integer", minimum: 1 },
+      switchover: { type: "boolean" },
+      timeout: { type: "number", minimum: 1 },
+    },
+    required: ["src"],
+    additionalProperties: false,
+  },
+  async plan(g, args) {
+    const first = g.ctx(g.hosts[0]!);
+    const topology = first.vars.redis_topology as Topology | undefined;
+    if (!topology || typeof topology.primary !== "string") {
+      return everyHostFails(g, "redis_config needs the redis_topology fact: run redis_topology first");
+    }
+    const planned = await Promise.all(g.hosts.map((h) => planNode(g.ctx(h), g.argsFor(h), topology)));
+    const nodes: Record<string, NodePlan> = {};
+    const out: GroupPlan<ConfigState> = { hosts: {} };
+    for (const [i, host] of g.hosts.entries()) {
+      const p = planned[i]!;
+      if ("failed" in p) out.hosts[host] = { changes: [], failed: p.failed, diff: p.diff };
+      else nodes[host] = p;
+    }
+    if (Object.keys(out.hosts).length > 0) {
+      // One node that cannot be planned stops the whole change: nothing is done anywhere.
+      const bad = Object.keys(out.hosts).join(", ");
+      for (const host of Object.keys(nodes)) out.hosts[host] = { changes: [], failed: `not changed: ${bad} could not be planned` };
+      return out;
+    }
+    const state: ConfigState = { nodes, topology };
+
+    // A primary that must restart hands over first; every node is then planned for the new primary.
+    const primary = nodes[topology.primary];
+    let finalNodes = nodes;
+    if (primary?.restart && !topology.fresh && (args.switchover ?? true) && topology.replicas.length > 0) {
+      const sw = await planSwitchover(g.ctx(topology.primary), [topology.primary, ...topology.replicas], undefined, 5000);
+      if (sw.failed) {
+        return everyHostFails(g, `${topology.primary} must restart (${primary.restart}), but cannot hand over first: ${sw.failed}`);
+      }
+      if (sw.state) {
+        state.switchover = sw.state;
+        const moved = movedTopology(g, topology, sw.state);
+        const again = await Promise.all(g.hosts.map((h) => planNode(g.ctx(h), g.argsFor(h), moved, nodes[h])));
+        finalNodes = {};
+        for (const [i, host] of g.hosts.entries()) {
+          const p = again[i]!;
+          if ("failed" in p) return everyHostFails(g, `${host}: ${p.failed}`);
+          finalNodes[host] = p;
+        }
+      }
+    }
+    for (const host of g.hosts) {
+      const n = finalNodes[host]!;
+      const changes = describeNode(n);
+      if (state.switchover && host === state.switchover.primary) {
+        changes.unshift({ summary: `hand the primary role to ${state.switchover.target} first (switchover), then restart as its replica` });
+      }
+      out.hosts[host] = {
+        changes,
+        noop: changes.length === 0 ? `${n.dest.dest} and the running server agree` : undefined,
+        diff: n.content.diff,
+        data: {
+          dest: n.dest.dest,
+          runtime: n.deltas.filter((d) => d.via === "set").map((d) => d.name),
+          restart: n.restart ?? null,
+          start: n.start,
+        },
+      };
+    }
+    state.nodes = nodes;
+    out.state = state;
+    return out;
+  },
+
+  async apply(g, args, plan) {
+    const st = plan.state!;
+    const results: Record<string, Applied> = {};
+    const { topology } = st;
+    const timeoutMs = (args.timeout ?? 60) * 1000;
+    let stopped: string | undefined;
+    const run = async (hosts: string[], parallel: boolean, nodes: Record<string, NodePlan>, topo: Topology): Promise<void> => {
+      const one = async (h: string) => {
+        if (stopped) {
+          results[h] = { changed: false, skipped: `not changed: the run stopped at ${stopped}` };
+          return;
+        }
+        const r = await convergeNode(g.ctx(h), nodes[h]!, topo, timeoutMs);
+        results[h] = mergeApplied(results[h], r);
+        if (r.failed) stopped ??= h;
+      };
+      if (parallel) await Promise.all(hosts.map(one));
+      else for (const h of hosts) await one(h);
+    };
+    const work = (h: string, nodes: Record<string, NodePlan>) => describeNode(nodes[h]!).length > 0;
+    const replicas = g.hosts.filter((h) => h !== topology.primary);
+    const unreached = (): { hosts: Record<string, Applied> } => {
+      for (const h of g.hosts) {
+        if (!results[h] && work(h, st.nodes)) results[h] = { changed: false, skipped: `not changed: the run stopped at ${stopped}` };
+      }
+      return { hosts: results };
+    };
+
+    // Every new file is checked by its server binary before any node is touched: a setting the
+    // server refuses reaches no disk and changes nothing anywhere.
+    const refused = await Promise.all(g.hosts.map((h) => checkFile(g.ctx(h), st.nodes[h]!)));
+    for (const [i, h] of g.hosts.entries()) {
+      if (refused[i]) {
+        results[h] = { failed: `${h}: ${refused[i]}; nothing was changed on any node` };
+        stopped ??= h;
+      }
+    }
+    if (stopped) return unreached();
+
+    if (topology.fresh) {
+      // The primary first: its replicas log in with the password it gets now, then all at once.
+      if (g.hosts.includes(topology.primary)) await run([topology.primary], false, st.nodes, topology);
+      await run(replicas.filter((h) => work(h, st.nodes)), true, st.nodes, topology);
+    } else {
+      const [restarting, runtimeOnly] = partition(replicas.filter((h) => work(h, st.nodes)), (h) => Boolean(st.nodes[h]!.restart || st.nodes[h]!.start));
+      await run(runtimeOnly, true, st.nodes, topology);
+      await run(restarting, false, st.nodes, topology);
+      const p = topology.primary;
+      if (g.hosts.includes(p) && work(p, st.nodes) && !stopped) {
+        if (!st.switchover) {
+          await run([p], false, st.nodes, topology);
+        } else {
+          const sw = await applySwitchover(g.ctx(p), st.switchover);
+          if (sw.failed) {
+            results[p] = { failed: `${p} must restart, but the switchover to ${st.switchover.target} failed, so nothing was restarted: ${sw.failed}` };
+            stopped = p;
+          } else {
+            // Every node now follows the new primary: plan them again from what they run now.
+            const moved = movedTopology(g, topology, st.switchover);
+            const topoFacts = { redis_topology: moved };
+            for (const h of g.hosts) results[h] = mergeApplied(results[h], { facts: topoFacts });
+            const again: Record<string, NodePlan> = {};
+            for (const h of g.hosts) {
+              const n = await planNode(g.ctx(h), g.argsFor(h), moved, st.nodes[h]);
+              if ("failed" in n) {
+                results[h] = mergeApplied(results[h], { failed: n.failed });
+                stopped ??= h;
+              } else again[h] = n;
+            }
+            if (!stopped) {
+              const others = g.hosts.filter((h) => h !== p && work(h, again));
+              const [oRestart, oRuntime] = partition(others, (h) => Boolean(again[h]!.restart));
+              await run(oRuntime, true, again, moved);
+              await run(oRestart, false, again, moved);
+              await run([p], false, again, moved);
+            }
+          }
+        }
+      }
+    }
+    return unreached();
+  },
+};
+
+/** Runs the file's validate command on its new content; a failure message, or undefined. */
+async function checkFile(ctx: TaskContext, n: NodePlan): Promise<string | undefined> {
+  const st = n.content.state;
+  if (!st?.contentChanged || !n.dest.validate) return undefined;
+  try {
+    return await validate(ctx, n.dest.validate, st.content, n.dest.dest, st.old !== null);
+  } catch (e) {
+    return failureText(e);
+  }
+}
+
+/** Reads one node and decides what it needs for `topology`; `before` is its first plan (kept: the file's old content). */
+async function planNode(ctx: TaskContext, args: RedisConfigArgs, topology: Topology, before?: NodePlan): Promise<NodePlan | { failed: string; diff?: Plan["diff"] }> {
+  const server = ctx.vars.redis_server as RedisServerFact | undefined;
+  const dest = args.dest ?? server?.config_file;
+  const service = args.service ?? server?.service;
+  if (!dest || !service) return { failed: "redis_config needs dest and service (or the redis_server fact that names them)" };
+  const check = server ? (server.installed === false ? uncheckedCommand(server.binary) : confCheckCommand(server.binary)) : confCheckCommand("redis-server");
+  const validate = args.validate ?? `${check} %s`;
+  const destArgs: DestArgs = {
+    dest,
+    mode: args.mode ?? "0640",
+    validate,
+    backup_keep: args.backups ?? 5,
+  };
+  const owner = args.owner ?? server?.user;
+  const group = args.group ?? server?.group;
+  if (owner) destArgs.owner = owner;
+  if (group) destArgs.group = group;
+  let rendered: string;
+  try {
+    rendered = await ctx.renderFile(args.src, { redis_topology: topology });
+  } catch (e) {
+    return { failed: `template ${args.src}: ${failureText(e)}` };
+  }
+  const content = await planContent(ctx, destArgs, Buffer.from(rendered, "utf8"));
+  if (content.failed) return { failed: content.failed, diff: content.diff };
+  let wanted: WantedConfig;
+  let version: ServerVersion;
+  try {
+    const start = server?.new === true;
+    const session = start ? undefined : await getRedisSession(ctx, ctx.host);
+    version = session?.version ?? { flavor: server!.flavor, version: server!.version, redisCompat: server!.redis_compat };
+    wanted = wantedConfig(parseConf(rendered), version);
+    const conn = await ctx.conn();
+    const pending = (await conn.stat(markerOf(dest), { become: ctx.become })).exists;
+    const node: NodePlan = { host: ctx.host, dest: destArgs, service, content, wanted, start, version, deltas: [], pending };
+    if (start) return node;
+    const running = pairs((await session!.client.call("CONFIG", "GET", "*")) as string[]);
+    const role = (await readInfoSections(session!, ["replication"])).replication;
+    node.running = running;
+    node.role = role;
+    node.deltas = runtimeDeltas(wanted, running, version);
+    node.replicaof = replicaofNeeded(wanted, role);
+    const restartFor = node.deltas.filter((d) => d.via === "restart");
+    const unverifiableChanged = fileOnlyChanges(before?.content.state?.old ?? content.state?.old ?? null, wanted, content.state?.contentChanged ?? false, version);
+    if (restartFor.length > 0) node.restart = restartFor.map((d) => `${d.name}: ${d.reason ?? "cannot change at runtime"}`).join("; ");
+    else if (unverifiableChanged) node.restart = `${unverifiableChanged} changed (read only at start)`;
+    else if (pending) node.restart = `a restart left over from an interrupted run (${markerOf(dest)})`;
+    return node;
+  } catch (e) {
+    return { failed: failureText(e) };
+  }
+}
+
+/** What one node's plan says, one line per change. */
+function describeNode(n: NodePlan): Change[] {
+  const changes: Change[] = [...n.content.changes];
+  if (n.start) {
+    changes.push({ summary: `start ${n.service} for the first time, with this file` });
+    return changes;
+  }
+  for (const d of n.deltas) {
+    const shown = SECRET.has(d.name) ? "(hidden)" : `${d.running === "" ? '""' : d.running} -> ${d.wanted}`;
+    changes.push({ summary: `${d.name} ${shown} (${d.via === "set" ? "CONFIG SET" : "restart"})` });
+  }
+  if (n.replicaof && !n.restart) {
+    changes.push({ summary: n.replicaof === "no one" ? "REPLICAOF NO ONE" : `REPLICAOF ${n.replicaof.address} ${n.replicaof.port}` });
+  }
+  if (n.restart) changes.push({ summary: `restart ${n.service}: ${n.restart}` });
+  return changes;
+}
+
+/** Carries out one node's plan; rolls it back when it fails. */
+async function convergeNode(ctx: TaskContext, n: NodePlan, topology: Topology, timeoutMs: number): Promise<Applied> {
+  const data: Record<string, unknown> = { dest: n.dest.dest };
+  const restarting = Boolean(n.restart || n.start);
+  const marker = markerOf(n.dest.dest);
+  // The file first (checked by the server binary before it replaces the old one).
+  if (n.content.changes.length > 0) {
+    // Already checked by the server binary before any node was touched.
+    const { validate: _checked, ...unchecked } = n.dest;
+    const destArgs: DestArgs = restarting ? { ...unchecked, backup_marker: marker } : unchecked;
+    const wrote = await applyContent(ctx, destArgs, n.content);
+    if (wrote.failed) return { failed: `${ctx.host}: ${wrote.failed}; nothing was changed on it`, data };
+    Object.assign(data, wrote.data);
+  }
+  const replica = topology.primary !== ctx.host;
+  if (restarting) {
+    const failed = await restartAndWait(ctx, n, topology, timeoutMs, n.start ? "started" : "restarted");
+    if (!failed) {
+      await removeMarker(ctx, marker);
+      return { data: { ...data, restarted: !n.start, started: n.start } };
+    }
+    if (n.start) return { failed: `${ctx.host}: ${failed}`, data };
+    const restored = await restoreFromMarker(ctx, n, marker);
+    return { failed: `${ctx.host} did not come back healthy with the new ${basename(n.dest.dest)}, ${restored}. What happened: ${failed}`, data };
+  }
+  // Runtime only: CONFIG SET each changed directive, then the role.
+  const done: RuntimeDelta[] = [];
+  try {
+    const session = await getRedisSession(ctx, ctx.host);
+    for (const d of setOrder(n.deltas)) {
+      await session.client.call("CONFIG", "SET", d.name, d.wanted);
+      done.push(d);
+    }
+    if (n.replicaof) {
+      if (n.replicaof === "no one") await session.client.call("REPLICAOF", "NO", "ONE");
+      else await session.client.call("REPLICAOF", n.replicaof.address, String(n.replicaof.port));
+    }
+    const waited = replica && n.replicaof ? await waitServing(ctx, topology, timeoutMs) : undefined;
+    if (waited) throw new Error(waited);
+    const left = await verifyRunning(ctx, n);
+    if (left) throw new Error(left);
+    return { data: { ...data, config_set: done.map((d) => d.name) } };
+  } catch (e) {
+    const why = errorText(e);
+    const back = await rollbackRuntime(ctx, n, done);
+    return { failed: `${ctx.host}: ${why}; ${back}`, data };
+  }
+}
+
+/**
+ * CONFIG SET order: the listeners (bind, port) last, so that a new address the server cannot bind
+ * fails after the rest is set, and is undone with it.
+ */
+function setOrder(deltas: RuntimeDelta[]): RuntimeDelta[] {
+  const last = new Set(["bind", "port", "tls-port"]);
+  return [...deltas.filter((d) => !last.has(d.name) && d.via === "set"), ...deltas.filter((d) => last.has(d.name) && d.via === "set")];
+}
+
+/** Restarts (or first starts) the service, then waits until the node serves again. A failure message, or undefined. */
+async function restartAndWait(ctx: TaskContext, n: NodePlan, topology: Topology, timeoutMs: number, state: "restarted" | "started"): Promise<string | undefined> {
+  const svc = await serviceModule.plan(ctx, { name: n.service, state });
+  if (svc.failed) return svc.failed;
+  if (svc.changes.length > 0) {
+    const r = await serviceModule.apply(ctx, { name: n.service, state }, svc);
+    if (r.failed) return r.failed;
+  }
+  const waited = await waitServing(ctx, topology, timeoutMs);
+  if (waited) return waited;
+  return verifyRunning(ctx, n);
+}
+
+/** Waits until the node answers and, as a replica, is in sync with the primary. */
+async function waitServing(ctx: TaskContext, topology: Topology, timeoutMs: number): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  const replica = topology.primary !== ctx.host;
+  let last = "no answer yet";
+  for (;;) {
+    try {
+      const session = await getRedisSession(ctx, ctx.host);
+      const r = (await readInfoSections(session, ["replication"])).replication;
+      if (!replica && r?.role === "master") return undefined;
+      if (
+        replica &&
+        r?.role === "slave" &&
+        r.master_host === topology.primary_address &&
+        r.master_port === topology.primary_port &&
+        r.master_link_status === "up" &&
+        !r.master_sync_in_progress
+      ) {
+        return undefined;
+      }
+      last = r ? `role:${r.role}${r.role === "slave" ? `, master ${r.master_host}:${r.master_port}, link ${r.master_link_status}, sync in progress ${r.master_sync_in_progress ? "yes" : "no"}` : ""}` : "no replication section";
+    } catch (e) {
+      last = errorText(e);
+    }
+    if (Date.now() >= deadline) {
+      const what = replica ? `in sync with ${topology.primary}` : "serving as the primary";
+      return `not ${what} within ${timeoutMs / 1000}s (${last})`;
+    }
+    await sleep(200);
+  }
+}
+
+/** After a change: does the running server now say what the file says? A message naming what differs, or undefined. */
+async function verifyRunning(ctx: TaskContext, n: NodePlan): Promise<string | undefined> {
+  const session = await getRedisSession(ctx, ctx.host);
+  const running = pairs((await session.client.call("CONFIG", "GET", "*")) as string[]);
+  const left = runtimeDeltas(n.wanted, running, session.version ?? n.version);
+  if (left.length === 0) return undefined;
+  const shown = left.map((d) => (SECRET.has(d.name) ? `${d.name} (value hidden)` : `${d.name} is ${d.running || '""'}, the file says ${d.wanted}`));
+  return `the running server does not match the file: ${shown.join("; ")} (is it overridden on the server's command line?)`;
+}
+
+/** Puts back the running values changed so far and the old file. Says what it did. */
+async function rollbackRuntime(ctx: TaskContext, n: NodePlan, done: RuntimeDelta[]): Promise<string> {
+  const notes: string[] = [];
+  try {
+    const session = await getRedisSession(ctx, ctx.host);
+    for (const d of [...done].reverse()) await session.client.call("CONFIG", "SET", d.name, d.running);
+    if (done.length > 0) notes.push(`${done.length} runtime change(s) undone`);
+  } catch (e) {
+    notes.push(`undoing the runtime changes failed: ${errorText(e)}`);
+  }
+  notes.push(await restoreOldFile(ctx, n));
+  return notes.join("; ");
+}
+
+/** Writes the file's previous content back (nothing to do when it did not change). */
+async function restoreOldFile(ctx: TaskContext, n: NodePlan): Promise<string> {
+  const old = n.content.state?.old;
+  if (!n.content.state?.contentChanged) return "the file was not changed";
+  if (old === null || old === undefined) return "the file did not exist before and was left in place";
+  try {
+    const conn = await ctx.conn();
+    await conn.write(n.dest.dest, old, { ...n.content.state.attrs, become: ctx.become });
+    return `${n.dest.dest} restored`;
+  } catch (e) {
+    return `restoring ${n.dest.dest} failed: ${errorText(e)}`;
+  }
+}
+
+/** After a failed restart: the file the marker names (the last one the node ran with) goes back, and the node restarts with it. */
+async function restoreFromMarker(ctx: TaskContext, n: NodePlan, marker: string): Promise<string> {
+  try {
+    const conn = await ctx.conn();
+    const named = (await conn.read(marker, { become: ctx.become }))?.toString("utf8").trim();
+    const backup = named ? await conn.read(named, { become: ctx.become }) : null;
+    const old = backup ?? n.content.state?.old ?? null;
+    if (old === null) return `and there is no earlier ${n.dest.dest} to go back to`;
+    await conn.write(n.dest.dest, old, { ...n.content.state!.attrs, become: ctx.become });
+    const svc = await serviceModule.plan(ctx, { name: n.service, state: "restarted" });
+    const r = svc.failed ? { failed: svc.failed } : await serviceModule.apply(ctx, { name: n.service, state: "restarted" }, svc);
+    await removeMarker(ctx, marker);
+    const from = named && backup ? named : "its previous content";
+    return r.failed
+      ? `so the last one it ran with (${from}) was restored, but restarting with it failed too: ${r.failed}`
+      : `so the last one it ran with (${from}) was restored and the server restarted with it; check the setting you changed`;
+  } catch (e) {
+    return `and rolling back failed: ${errorText(e)}`;
+  }
+}
+
+async function removeMarker(ctx: TaskContext, marker: string): Promise<void> {
+  const conn = await ctx.conn();
+  await conn.exec(`rm -f -- '${marker.replace(/'/g, "'\\''")}'`, { become: ctx.become });
+}
+
+function markerOf(dest: string): string {
+  return `${dest}.restart-pending`;
+}
+
+/** REPLICAOF the running server needs to follow the file: a target, "no one", or nothing. */
+function replicaofNeeded(wanted: WantedConfig, role: ReplicationInfo | undefined): NodePlan["replicaof"] {
+  if (!role) return undefined;
+  if (!wanted.replicaof) return role.role === "master" ? undefined : "no one";
+  const { host, port } = wanted.replicaof;
+  if (role.role === "slave" && role.master_host === host && role.master_port === port) return undefined;
+  return { address: host, port };
+}
+
+/**
+ * Whether the file changed in a directive that the server reads only at start and CONFIG GET does
+ * not show (rename-command, loadmodule, include, ...): its name, or undefined.
+ */
+function fileOnlyChanges(old: Buffer | null, wanted: WantedConfig, contentChanged: boolean, version: ServerVersion): string | undefined {
+  if (!contentChanged || wanted.unverifiable.length === 0) return undefined;
+  let before: WantedConfig | undefined;
+  try {
+    before = old ? wantedConfig(parseConf(old.toString("utf8")), version) : undefined;
+  } catch {
+    before = undefined;
+  }
+  const now = [...wanted.unverifiable].sort().join("\n");
+  const was = before ? [...before.unverifiable].sort().join("\n") : "";
+  return now === was ? undefined : wanted.unverifiable.filter((l) => !before?.unverifiable.includes(l)).join(", ") || "a start-only directive";
+}
+
+/** The topology after a switchover to `sw.target`. */
+function movedTopology(g: GroupContext<RedisConfigArgs>, t: Topology, sw: SwitchoverState): Topology {
+  const e = redisEndpoint(sw.target, g.ctx(sw.target).vars);
+  return {
+    primary: sw.target,
+    primary_address: e.address,
+    primary_port: e.port,
+    replicas: [t.primary, ...t.replicas].filter((h) => h !== sw.target),
+    fresh: false,
+  };
+}
+
+function everyHostFails(g: GroupContext<RedisConfigArgs>, failed: string): GroupPlan<ConfigState> {
+  return { hosts: Object.fromEntries(g.hosts.map((h) => [h, { changes: [], failed }])) };
+}
+
+function mergeApplied(a: Applied | undefined, b: Applied): Applied {
+  if (!a) return b;
+  return { ...a, ...b, facts: { ...(a.facts ?? {}), ...(b.facts ?? {}) }, data: { ...(a.data ?? {}), ...(b.data ?? {}) } };
+}
+
+function partition<T>(items: T[], pred: (t: T) => boolean): [T[], T[]] {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const i of items) (pred(i) ? yes : no).push(i);
+  return [yes, no];
+}
+
+/** CONFIG GET's flat [name, value, ...] reply as a record. */
+function pairs(flat: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = String(flat[i + 1]);
+  return out;
+}
