@@ -4,11 +4,12 @@
 // setup, a no-change rerun, a failover after a crash of the primary under acknowledged writes,
 // the old primary's return as a replica, and a switchover back under a writer. Every check reads
 // the servers directly (INFO, keys) or the hosts (journalctl, dpkg), never redplay's own report.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { labKill, labStart, type LabServer, type LabSuite } from "../../src/lab/lab.js";
 import { recap } from "../helpers/cli.js";
-import { sshRun, startLab, stopLab, type TestLab } from "../helpers/lab.js";
-import { labRedis, until } from "../helpers/lab-redis.js";
+import { sshRun } from "../helpers/lab.js";
+import { until } from "../helpers/lab-redis.js";
+import { useSystemdLab } from "../helpers/systemd-lab.js";
 
 const PASSWORD = "lab-only-password";
 const REPLICAS = ["node-2", "node-3"];
@@ -47,26 +48,8 @@ function expectNoChange(stdout: string): void {
   for (const c of counts) expect(c.changed, stdout).toBe(0);
 }
 
-/** A 3-node systemd lab for the enclosing describe, with direct Redis access to its nodes. */
-function useSystemdLab(opts: { base: string; os: LabSuite; server: LabServer }) {
-  let lab: TestLab | undefined;
-  const theLab = (): TestLab => {
-    if (!lab) throw new Error("lab did not start");
-    return lab;
-  };
-  const access = labRedis(theLab, PASSWORD);
-  beforeAll(async () => {
-    lab = await startLab({ nodes: 3, ...opts });
-  }, 900_000);
-  afterAll(async () => {
-    for (const c of access.clients) c.disconnect();
-    if (lab) await stopLab(lab);
-  }, 120_000);
-  return { theLab, ...access };
-}
-
 describe.each(TARGETS)("$title on systemd hosts", (t) => {
-  const { theLab, redis, call, role, playbook, startWriter } = useSystemdLab({ base: t.base, os: t.os, server: t.server });
+  const { theLab, redis, call, role, playbook, startWriter } = useSystemdLab({ base: t.base, os: t.os, server: t.server }, PASSWORD);
   const addr = (node: string) => theLab().address[node]!;
   const runIds = async () => Promise.all(["node-1", ...REPLICAS].map(async (n) => /run_id:(\w+)/.exec(String(await call(n, "INFO", "server")))![1]));
 
@@ -147,7 +130,7 @@ describe.each(TARGETS)("$title on systemd hosts", (t) => {
 });
 
 describe("a Debian 12 host with nothing installed", () => {
-  const { theLab, call, role, playbook } = useSystemdLab({ base: "127.0.0.169", os: "bookworm", server: "none" });
+  const { theLab, call, role, playbook } = useSystemdLab({ base: "127.0.0.169", os: "bookworm", server: "none" }, PASSWORD);
 
   it("--check names the package and version it would install, and installs nothing", async () => {
     const r = await playbook("setup.yaml", "--check", "--diff");
@@ -195,7 +178,7 @@ describe("a Debian 12 host with nothing installed", () => {
 });
 
 describe("a Debian 13 host with nothing installed, asked for Valkey", () => {
-  const { theLab, call, role, playbook } = useSystemdLab({ base: "127.0.0.185", os: "trixie", server: "none" });
+  const { theLab, call, role, playbook } = useSystemdLab({ base: "127.0.0.185", os: "trixie", server: "none" }, PASSWORD);
 
   it("setup with redis_flavor=valkey installs valkey-server, configures /etc/valkey/valkey.conf, and a second run changes nothing", async () => {
     const check = await playbook("setup.yaml", "--check", "-e", "redis_flavor=valkey");
