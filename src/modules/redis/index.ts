@@ -10,6 +10,7 @@ import { redisSwitchoverModule } from "./redis-switchover.js";
 import { redisReplicationModule } from "./redis-replication.js";
 import { redisTopologyModule } from "./redis-topology.js";
 import { redisConfigModule } from "./redis-config.js";
+import { redisLockModule } from "./redis-lock.js";
 
 /** Every redis_* module. */
 export const redisModules: AnyModule[] = [
@@ -17,6 +18,7 @@ export const redisModules: AnyModule[] = [
   redisFactsModule,
   redisTopologyModule,
   redisConfigModule,
+  redisLockModule,
   redisReplicationModule,
   redisCommandModule,
   redisHealthModule,
