@@ -21,7 +21,7 @@ import { forwardConnector } from "./forward-connector.js";
 import { describeVersion, unsupportedReason, versionFromInfo, type ServerVersion } from "./server-version.js";
 
 /** Whether the node required our password (`password`) or has none configured yet (`none`). */
-export type RedisAuthState = "password" | "none";
+export type RedisAuthState = "password" | "previous" | "none";
 
 /** A ready client and what was learnt while logging in. */
 export interface RedisSession {
@@ -69,6 +69,7 @@ export async function getRedisSession(
   const endpoint = redisEndpoint(host, host === ctx.host ? ctx.vars : ctx.varsFor(host));
   const password = opts?.password === undefined ? endpoint.password : (opts.password ?? undefined);
   if (password) ctx.addSecret(password);
+  if (endpoint.previousPassword) ctx.addSecret(endpoint.previousPassword);
   const holder = ctx.resources.get<Holder>(
     `redis:${host}:${passwordKey(password)}`,
     () => ({}),
@@ -80,7 +81,7 @@ export async function getRedisSession(
   const existing = await holder.current?.catch(() => undefined);
   if (existing && existing.client.status === "ready") return existing;
   if (existing) existing.client.disconnect();
-  const pending = openSession(ctx, endpoint, password);
+  const pending = openSession(ctx, endpoint, password, opts?.password === undefined ? endpoint.previousPassword : undefined);
   holder.current = pending;
   try {
     const session = await pending;
@@ -105,6 +106,7 @@ async function openSession(
   ctx: TaskContext,
   endpoint: RedisEndpoint,
   password: string | undefined,
+  previous: string | undefined,
 ): Promise<RedisSession> {
   const where = describeEndpoint(endpoint);
   const options: RedisOptions = {
@@ -130,7 +132,7 @@ async function openSession(
     options.port = endpoint.port;
   }
   const client = new ioredis.Redis(options);
-  decorateCommandErrors(client, endpoint, () => [password]);
+  decorateCommandErrors(client, endpoint, () => [password, previous]);
   // Without a listener ioredis prints unhandled errors itself; ours go to the verbose log.
   client.on("error", (e: Error) => ctx.log(`redis ${where}: ${scrub(e.message, [password])}`, 2));
   try {
@@ -143,7 +145,7 @@ async function openSession(
     throw new RedisAccessError(endpoint.host, "unreachable", scrub(connectFailure(endpoint, e), [password]), { cause: e });
   }
   try {
-    const auth = await login(client, endpoint, password);
+    const auth = await login(client, endpoint, password, previous);
     await nameConnection(ctx, client, endpoint, password);
     const version = await serverVersion(client, endpoint);
     return { client, endpoint, auth, version };
@@ -175,8 +177,11 @@ function connectFailure(endpoint: RedisEndpoint, e: unknown): string {
   return `cannot reach Redis on ${where}${via}: ${errorMessage(e)}; check that redis-server is running there and that redis_host/redis_port are right`;
 }
 
-/** AUTH with our password; a node with no password yet is accepted and reported as `none`. */
-async function login(client: Redis, endpoint: RedisEndpoint, password: string | undefined): Promise<RedisAuthState> {
+/**
+ * AUTH with our password; a node with no password yet is accepted and reported as `none`; during a
+ * rotation, a node that still has the previous password is accepted and reported as `previous`.
+ */
+async function login(client: Redis, endpoint: RedisEndpoint, password: string | undefined, previous?: string): Promise<RedisAuthState> {
   const where = describeEndpoint(endpoint);
   if (!password) {
     try {
@@ -202,10 +207,11 @@ async function login(client: Redis, endpoint: RedisEndpoint, password: string | 
     // Redis 7: "ERR AUTH <password> called without any password configured for the default user."
     if (/without any password configured|no password is set/i.test(msg)) return "none";
     if (/WRONGPASS|invalid password|invalid username-password/i.test(msg)) {
+      if (previous && (await client.auth(previous).then(() => true, () => false))) return "previous";
       throw new RedisAccessError(
         endpoint.host,
         "auth",
-        `authentication to Redis on ${where} failed: wrong password (redis_password)`,
+        `authentication to Redis on ${where} failed: wrong password (redis_password${previous ? ", and redis_password_previous" : ""})`,
       );
     }
     throw new RedisAccessError(

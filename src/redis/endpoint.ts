@@ -15,6 +15,8 @@ export interface RedisEndpoint {
   port: number;
   /** `redis_password`; undefined on a fresh, unsecured group. */
   password?: string;
+  /** `redis_password_previous`: the password being rotated away from, accepted until every node has the new one. */
+  previousPassword?: string;
   /** `redis_connect`: `forward` (through the host's SSH connection, default) or `direct` TCP. */
   connect: RedisConnectMode;
   /** `redis_replica_priority`, default 100. */
@@ -38,6 +40,8 @@ export function redisEndpoint(host: string, vars: Record<string, unknown>): Redi
   };
   const password = str(vars.redis_password);
   if (password !== undefined) endpoint.password = password;
+  const previous = str(vars.redis_password_previous);
+  if (previous !== undefined && previous !== password) endpoint.previousPassword = previous;
   return endpoint;
 }
 

@@ -201,4 +201,51 @@ describe("redis_config on systemd hosts (Debian 12, Redis 7.0)", () => {
     expect(again.code, again.stdout).toBe(0);
     expectNoChange(again.stdout);
   });
+
+  it("rotates the password with redis_password_previous at runtime: replicas reconnecting all the while always authenticate, nothing restarts", async () => {
+    const NEW = "lab-only-rotated-password";
+    const ids = await runIds();
+    const primary = await primaryOf();
+    const replicas = NODES.filter((n) => n !== primary);
+    // Cut every replica's link to the primary again and again while the run rotates the password.
+    let cutting = true;
+    const cuts = (async () => {
+      while (cutting) {
+        for (const n of replicas) await call(n, "CLIENT", "KILL", "TYPE", "master").catch(() => undefined);
+        await new Promise((res) => setTimeout(res, 50));
+      }
+    })();
+    // Redis logs a refused AUTH to its primary ("Unable to AUTH to MASTER: -WRONGPASS ...") in its log file.
+    const refusals = async (n: string) =>
+      Number((await sshRun(theLab(), n, "grep -ciE 'WRONGPASS|invalid password|AUTH to MASTER' /var/log/redis/redis-server.log || true")).stdout.trim());
+    const refusedBefore = Object.fromEntries(await Promise.all(replicas.map(async (n) => [n, await refusals(n)])));
+    const r = await playbook("setup.yaml", "-e", JSON.stringify({ redis_password: NEW, redis_password_previous: PASSWORD }));
+    cutting = false;
+    await cuts;
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    for (const secret of [NEW, PASSWORD]) expect(r.stdout + r.stderr).not.toContain(secret);
+    const rotated = (n: string) => new Redis({ host: addr(n), port: 6379, password: NEW, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    for (const n of NODES) {
+      const c = rotated(n);
+      await c.connect();
+      expect(await c.ping()).toBe("PONG");
+      c.disconnect();
+      // The old password no longer opens anything.
+      await expect(call(n, "PING")).rejects.toThrow(/WRONGPASS|invalid/);
+      expect((await sshRun(theLab(), n, `grep -c '^requirepass ' ${CONF}; grep -c '^masterauth ' ${CONF}`)).stdout.trim()).toBe("1\n1");
+    }
+    expect(await runIds()).toEqual(ids);
+    // No replica was ever refused by the primary while the links were cut.
+    for (const n of replicas) expect(await refusals(n), `${n} log`).toBe(refusedBefore[n]);
+    await until("replicas back in sync", async () => {
+      const c = rotated(primary);
+      await c.connect();
+      const info = String(await c.info("replication"));
+      c.disconnect();
+      return (info.match(/state=online/g) ?? []).length === 2;
+    });
+    const again = await playbook("setup.yaml", "-e", JSON.stringify({ redis_password: NEW }));
+    expect(again.code, again.stdout).toBe(0);
+    expectNoChange(again.stdout);
+  });
 });

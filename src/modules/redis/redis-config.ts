@@ -23,11 +23,12 @@ import { basename } from "node:path";
 import { errorText, failureText } from "../../errors.js";
 import type { ReplicationInfo } from "../../facts/redis-info.js";
 import { getRedisSession } from "../../redis/client.js";
+import { RedisAccessError } from "../../redis/errors.js";
 import { confCheckCommand, uncheckedCommand } from "../../redis/conf-check.js";
 import { parseConf } from "../../redis/conf-parse.js";
 import { redisEndpoint } from "../../redis/endpoint.js";
 import { runtimeDeltas, wantedConfig, type RuntimeDelta, type WantedConfig } from "../../redis/runtime-config.js";
-import type { ServerVersion } from "../../redis/server-version.js";
+import { atLeast, type ServerVersion } from "../../redis/server-version.js";
 import { readInfoSections } from "../../redis/session-commands.js";
 import { applyContent, destSchemaProps, planContent, validate, type ContentState, type DestArgs } from "../file-content.js";
 import { serviceModule } from "../service.js";
@@ -58,6 +59,12 @@ export interface RedisConfigArgs {
   switchover?: boolean;
   /** Seconds a node may take to answer (and a replica to be in sync) after a change. @default 60 */
   timeout?: number;
+  /**
+   * Restart a node that needs it. With false (right after a failover, when a restart can lose
+   * data) what the running server can take is set at runtime, the file is written, and the restart
+   * is left owed: the next run with restarts carries it out. @default true
+   */
+  restart?: boolean;
 }
 
 /** The `redis_topology` fact this module reads (set by redis_topology). */
@@ -88,6 +95,10 @@ interface NodePlan {
   restart?: string;
   /** A marker left by an interrupted run: the restart it owed. */
   pending: boolean;
+  /** The restart is left owed (restart: false): runtime changes and the file only. */
+  deferred?: boolean;
+  /** Directives changed by the group afterwards (a password rotation's requirepass): not set or verified per node. */
+  later?: Set<string>;
 }
 
 interface ConfigState {
@@ -117,6 +128,7 @@ export const redisConfigModule: GroupModule<RedisConfigArgs, ConfigState> = {
       backups: { type: "integer", minimum: 1 },
       switchover: { type: "boolean" },
       timeout: { type: "number", minimum: 1 },
+      restart: { type: "boolean" },
     },
     required: ["src"],
     additionalProperties: false,
@@ -146,7 +158,7 @@ export const redisConfigModule: GroupModule<RedisConfigArgs, ConfigState> = {
     // A primary that must restart hands over first; every node is then planned for the new primary.
     const primary = nodes[topology.primary];
     let finalNodes = nodes;
-    if (primary?.restart && !topology.fresh && (args.switchover ?? true) && topology.replicas.length > 0) {
+    if (primary?.restart && !primary.deferred && !topology.fresh && (args.switchover ?? true) && topology.replicas.length > 0) {
       const sw = await planSwitchover(g.ctx(topology.primary), [topology.primary, ...topology.replicas], undefined, 5000);
       if (sw.failed) {
         return everyHostFails(g, `${topology.primary} must restart (${primary.restart}), but cannot hand over first: ${sw.failed}`);
@@ -225,12 +237,27 @@ export const redisConfigModule: GroupModule<RedisConfigArgs, ConfigState> = {
     }
     if (stopped) return unreached();
 
+    // Password rotation: every node first accepts the new password beside the old one (ACL, 6.0+),
+    // so a replica that reconnects at any moment authenticates; the old one goes when all have it.
+    const rotating = g.hosts.filter((h) => rotates(st.nodes[h]!));
+    const rotated = await Promise.all(rotating.map((h) => addPassword(g.ctx(h), st.nodes[h]!)));
+    for (const [i, h] of rotating.entries()) {
+      if (rotated[i]) {
+        results[h] = { failed: `${h}: ${rotated[i]}` };
+        stopped ??= h;
+      }
+    }
+    if (stopped) {
+      await Promise.all(rotating.map((h) => dropPassword(g.ctx(h), st.nodes[h]!, "new")));
+      return unreached();
+    }
+
     if (topology.fresh) {
       // The primary first: its replicas log in with the password it gets now, then all at once.
       if (g.hosts.includes(topology.primary)) await run([topology.primary], false, st.nodes, topology);
       await run(replicas.filter((h) => work(h, st.nodes)), true, st.nodes, topology);
     } else {
-      const [restarting, runtimeOnly] = partition(replicas.filter((h) => work(h, st.nodes)), (h) => Boolean(st.nodes[h]!.restart || st.nodes[h]!.start));
+      const [restarting, runtimeOnly] = partition(replicas.filter((h) => work(h, st.nodes)), (h) => Boolean((st.nodes[h]!.restart && !st.nodes[h]!.deferred) || st.nodes[h]!.start));
       await run(runtimeOnly, true, st.nodes, topology);
       await run(restarting, false, st.nodes, topology);
       const p = topology.primary;
@@ -266,9 +293,46 @@ export const redisConfigModule: GroupModule<RedisConfigArgs, ConfigState> = {
         }
       }
     }
+    if (rotating.length > 0) {
+      // Every node has the new password (and masterauth): the old one is dropped, or, when the run
+      // stopped, the new one is removed again so each node keeps only the password it had.
+      const finished = await Promise.all(rotating.map((h) => dropPassword(g.ctx(h), st.nodes[h]!, stopped ? "new" : "old")));
+      for (const [i, h] of rotating.entries()) if (finished[i]) results[h] = mergeApplied(results[h], { failed: `${h}: ${finished[i]}` });
+    }
     return unreached();
   },
 };
+
+/** A node whose requirepass changes and that can hold two passwords at once (ACL users, 6.0+). */
+function rotates(n: NodePlan): boolean {
+  return !n.start && atLeast(n.version, "6.0.0") && n.deltas.some((d) => d.name === "requirepass" && d.running !== "");
+}
+
+/** Adds the new password to the default user beside the old one; a failure message, or undefined. */
+async function addPassword(ctx: TaskContext, n: NodePlan): Promise<string | undefined> {
+  const d = n.deltas.find((x) => x.name === "requirepass")!;
+  try {
+    const session = await getRedisSession(ctx, ctx.host);
+    await session.client.call("ACL", "SETUSER", "default", `>${d.wanted}`);
+    n.later = new Set(["requirepass"]);
+    return undefined;
+  } catch (e) {
+    return `adding the new password beside the old one failed: ${errorText(e)}; nothing was changed on any node`;
+  }
+}
+
+/** Ends a rotation on one node: drops the old password (CONFIG SET requirepass), or the new one again. */
+async function dropPassword(ctx: TaskContext, n: NodePlan, which: "old" | "new"): Promise<string | undefined> {
+  const d = n.deltas.find((x) => x.name === "requirepass")!;
+  try {
+    const session = await getRedisSession(ctx, ctx.host);
+    if (which === "old") await session.client.call("CONFIG", "SET", "requirepass", d.wanted);
+    else await session.client.call("ACL", "SETUSER", "default", `<${d.wanted}`);
+    return undefined;
+  } catch (e) {
+    return which === "old" ? `dropping the previous password failed: ${errorText(e)}` : `removing the new password again failed: ${errorText(e)}`;
+  }
+}
 
 /** Runs the file's validate command on its new content; a failure message, or undefined. */
 async function checkFile(ctx: TaskContext, n: NodePlan): Promise<string | undefined> {
@@ -293,6 +357,7 @@ async function planNode(ctx: TaskContext, args: RedisConfigArgs, topology: Topol
     dest,
     mode: args.mode ?? "0640",
     validate,
+    backup: true,
     backup_keep: args.backups ?? 5,
   };
   const owner = args.owner ?? server?.user;
@@ -311,24 +376,46 @@ async function planNode(ctx: TaskContext, args: RedisConfigArgs, topology: Topol
   let version: ServerVersion;
   try {
     const start = server?.new === true;
-    const session = start ? undefined : await getRedisSession(ctx, ctx.host);
-    version = session?.version ?? { flavor: server!.flavor, version: server!.version, redisCompat: server!.redis_compat };
-    wanted = wantedConfig(parseConf(rendered), version);
     const conn = await ctx.conn();
     const pending = (await conn.stat(markerOf(dest), { become: ctx.become })).exists;
+    let session: Awaited<ReturnType<typeof getRedisSession>> | undefined;
+    try {
+      session = start ? undefined : await getRedisSession(ctx, ctx.host);
+    } catch (e) {
+      // Down, with a restart owed by an interrupted run (killed between stopping and starting the
+      // server): restarted now, and rolled back to the file the marker names if it fails.
+      if (!(pending && server && e instanceof RedisAccessError && e.reason === "unreachable")) throw e;
+    }
+    version = session?.version ?? { flavor: server!.flavor, version: server!.version, redisCompat: server!.redis_compat };
+    wanted = wantedConfig(parseConf(rendered), version);
     const node: NodePlan = { host: ctx.host, dest: destArgs, service, content, wanted, start, version, deltas: [], pending };
     if (start) return node;
+    if (!session) {
+      node.restart = `${service} is down, left so by an interrupted run (${markerOf(dest)})`;
+      return node;
+    }
     const running = pairs((await session!.client.call("CONFIG", "GET", "*")) as string[]);
     const role = (await readInfoSections(session!, ["replication"])).replication;
     node.running = running;
     node.role = role;
-    node.deltas = runtimeDeltas(wanted, running, version);
+    // A directive the running server does not report (CONFIG GET *) cannot be compared: the file
+    // was accepted by the installed binary's own check, and a server that hides a deprecated
+    // directive (Valkey 8.1's dynamic-hz) would otherwise be restarted on every run. A binary
+    // upgraded under the running server is what needs a restart: its version says so.
+    node.deltas = runtimeDeltas(wanted, running, version).filter((d) => d.running !== "" || d.name in running);
+    const installed = server && !start ? server.version : undefined;
+    if (installed && installed !== version.version) {
+      node.restart = `the running server is ${version.version}, the installed binary ${installed}`;
+    }
     node.replicaof = replicaofNeeded(wanted, role);
     const restartFor = node.deltas.filter((d) => d.via === "restart");
     const unverifiableChanged = fileOnlyChanges(before?.content.state?.old ?? content.state?.old ?? null, wanted, content.state?.contentChanged ?? false, version);
-    if (restartFor.length > 0) node.restart = restartFor.map((d) => `${d.name}: ${d.reason ?? "cannot change at runtime"}`).join("; ");
-    else if (unverifiableChanged) node.restart = `${unverifiableChanged} changed (read only at start)`;
-    else if (pending) node.restart = `a restart left over from an interrupted run (${markerOf(dest)})`;
+    if (!node.restart) {
+      if (restartFor.length > 0) node.restart = restartFor.map((d) => `${d.name}: ${d.reason ?? "cannot change at runtime"}`).join("; ");
+      else if (unverifiableChanged) node.restart = `${unverifiableChanged} changed (read only at start)`;
+      else if (pending) node.restart = `a restart left over from an interrupted run (${markerOf(dest)})`;
+    }
+    if (node.restart && args.restart === false) node.deferred = true;
     return node;
   } catch (e) {
     return { failed: failureText(e) };
@@ -346,23 +433,24 @@ function describeNode(n: NodePlan): Change[] {
     const shown = SECRET.has(d.name) ? "(hidden)" : `${d.running === "" ? '""' : d.running} -> ${d.wanted}`;
     changes.push({ summary: `${d.name} ${shown} (${d.via === "set" ? "CONFIG SET" : "restart"})` });
   }
-  if (n.replicaof && !n.restart) {
+  if (n.replicaof && (!n.restart || n.deferred)) {
     changes.push({ summary: n.replicaof === "no one" ? "REPLICAOF NO ONE" : `REPLICAOF ${n.replicaof.address} ${n.replicaof.port}` });
   }
-  if (n.restart) changes.push({ summary: `restart ${n.service}: ${n.restart}` });
+  if (n.restart && !n.deferred) changes.push({ summary: `restart ${n.service}: ${n.restart}` });
   return changes;
 }
 
 /** Carries out one node's plan; rolls it back when it fails. */
 async function convergeNode(ctx: TaskContext, n: NodePlan, topology: Topology, timeoutMs: number): Promise<Applied> {
   const data: Record<string, unknown> = { dest: n.dest.dest };
-  const restarting = Boolean(n.restart || n.start);
+  const restarting = Boolean((n.restart && !n.deferred) || n.start);
   const marker = markerOf(n.dest.dest);
   // The file first (checked by the server binary before it replaces the old one).
   if (n.content.changes.length > 0) {
     // Already checked by the server binary before any node was touched.
     const { validate: _checked, ...unchecked } = n.dest;
-    const destArgs: DestArgs = restarting ? { ...unchecked, backup_marker: marker } : unchecked;
+    // The marker names the file the node runs with until the restart is done (now, or owed).
+    const destArgs: DestArgs = restarting || n.deferred ? { ...unchecked, backup_marker: marker } : unchecked;
     const wrote = await applyContent(ctx, destArgs, n.content);
     if (wrote.failed) return { failed: `${ctx.host}: ${wrote.failed}; nothing was changed on it`, data };
     Object.assign(data, wrote.data);
@@ -382,9 +470,12 @@ async function convergeNode(ctx: TaskContext, n: NodePlan, topology: Topology, t
   const done: RuntimeDelta[] = [];
   try {
     const session = await getRedisSession(ctx, ctx.host);
-    for (const d of setOrder(n.deltas)) {
+    for (const d of setOrder(n.deltas.filter((x) => !n.later?.has(x.name)))) {
       await session.client.call("CONFIG", "SET", d.name, d.wanted);
       done.push(d);
+      // Redis 5.0 asks a connection opened before the password existed to log in (6.0+ keeps it
+      // logged in as the default user): log in with the new password, on every version.
+      if (d.name === "requirepass" && d.wanted !== "") await session.client.call("AUTH", d.wanted);
     }
     if (n.replicaof) {
       if (n.replicaof === "no one") await session.client.call("REPLICAOF", "NO", "ONE");
@@ -392,6 +483,10 @@ async function convergeNode(ctx: TaskContext, n: NodePlan, topology: Topology, t
     }
     const waited = replica && n.replicaof ? await waitServing(ctx, topology, timeoutMs) : undefined;
     if (waited) throw new Error(waited);
+    if (n.deferred) {
+      const owed = `restart owed (${n.restart}): ${marker} is left for the next run with restarts (setup.yaml) to carry out`;
+      return { data: { ...data, config_set: done.map((d) => d.name), restart_owed: true }, msg: owed };
+    }
     const left = await verifyRunning(ctx, n);
     if (left) throw new Error(left);
     return { data: { ...data, config_set: done.map((d) => d.name) } };
@@ -407,8 +502,9 @@ async function convergeNode(ctx: TaskContext, n: NodePlan, topology: Topology, t
  * fails after the rest is set, and is undone with it.
  */
 function setOrder(deltas: RuntimeDelta[]): RuntimeDelta[] {
-  const last = new Set(["bind", "port", "tls-port"]);
-  return [...deltas.filter((d) => !last.has(d.name) && d.via === "set"), ...deltas.filter((d) => last.has(d.name) && d.via === "set")];
+  const set = deltas.filter((d) => d.via === "set");
+  const rank = (d: RuntimeDelta) => (d.name === "requirepass" ? 1 : ["bind", "port", "tls-port"].includes(d.name) ? 2 : 0);
+  return [...set].sort((a, b) => rank(a) - rank(b));
 }
 
 /** Restarts (or first starts) the service, then waits until the node serves again. A failure message, or undefined. */
@@ -460,7 +556,7 @@ async function waitServing(ctx: TaskContext, topology: Topology, timeoutMs: numb
 async function verifyRunning(ctx: TaskContext, n: NodePlan): Promise<string | undefined> {
   const session = await getRedisSession(ctx, ctx.host);
   const running = pairs((await session.client.call("CONFIG", "GET", "*")) as string[]);
-  const left = runtimeDeltas(n.wanted, running, session.version ?? n.version);
+  const left = runtimeDeltas(n.wanted, running, session.version ?? n.version).filter((d) => !n.later?.has(d.name) && (d.running !== "" || d.name in running));
   if (left.length === 0) return undefined;
   const shown = left.map((d) => (SECRET.has(d.name) ? `${d.name} (value hidden)` : `${d.name} is ${d.running || '""'}, the file says ${d.wanted}`));
   return `the running server does not match the file: ${shown.join("; ")} (is it overridden on the server's command line?)`;
