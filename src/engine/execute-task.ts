@@ -40,6 +40,8 @@ export interface ExecDeps {
   resources: RunResourcePool;
   playbookDir: string;
   playHosts: string[];
+  /** Every host the play's pattern matches, before --limit and serial batches. */
+  groupHosts?: string[];
 }
 
 /** A host's outcome for one task (loops aggregated). */
@@ -332,6 +334,7 @@ export async function executeGroupTask(
   const g: GroupContext<Vars> = {
     hosts: running,
     playHosts: deps.playHosts,
+    groupHosts: deps.groupHosts ?? deps.playHosts,
     check,
     diff: task.diff === false ? false : deps.options.diff,
     loc: task.loc,

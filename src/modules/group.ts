@@ -12,6 +12,6 @@ export function forEveryHost<S>(g: Pick<GroupContext<any>, "hosts">, plan: Plan,
 
 /** A failure for every host when a rendered host argument is not an inventory host. */
 export function unknownHostPlan<S = never>(g: GroupContext<any>, mod: Pick<ModuleInfo, "name" | "hostArgs">, args: Record<string, unknown>): GroupPlan<S> | undefined {
-  const failed = unknownHostFailure(g.ctx(g.hosts[0]!), mod, args);
+  const failed = unknownHostFailure(g.ctx(g.hosts[0] ?? g.playHosts[0]!), mod, args);
   return failed ? forEveryHost<S>(g, { changes: [], failed }) : undefined;
 }

@@ -132,6 +132,11 @@ export interface GroupContext<A = Record<string, unknown>> {
   readonly hosts: string[];
   /** Hosts of the current play batch. */
   readonly playHosts: string[];
+  /**
+   * Every host the play's pattern matches, before --limit and serial batches: the whole group,
+   * for decisions that need it (who is the primary, how many nodes make a majority).
+   */
+  readonly groupHosts: string[];
   readonly check: boolean;
   readonly diff: boolean;
   /** Where the task is written, for messages. */

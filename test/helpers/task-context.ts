@@ -121,6 +121,7 @@ export function makeGroupContext<A>(hosts: string[], on: (host: string) => TaskC
   return {
     hosts,
     playHosts: hosts,
+    groupHosts: hosts,
     check,
     diff: true,
     loc: { file: "test.yaml", line: 1, col: 1 },

@@ -171,15 +171,16 @@ describe.each(VERSIONS.map((v, i) => ({ ...v, index: i })))("$label", (v) => {
   });
 
   it("a switchover whose target cannot catch up leaves the old primary primary and writable", async () => {
-    const ctx = g.on("node-1");
-    const plan = await redisSwitchoverModule.plan(ctx, { new_primary: "node-3", timeout_ms: 800 });
-    expect(plan.failed).toBeUndefined();
+    const args = { new_primary: "node-3", timeout_ms: 800 };
+    const all = g.all(args);
+    const plan = await redisSwitchoverModule.plan(all, args);
+    expect(plan.hosts["node-1"]!.failed).toBeUndefined();
     const node3 = servers.get("node-3")!;
     process.kill(node3.pid, "SIGSTOP");
     let applied;
     try {
       for (let i = 0; i < 20; i++) expect(await probe("node-1").set(`behind:${i}`, "x")).toBe("OK");
-      applied = await redisSwitchoverModule.apply(ctx, { new_primary: "node-3", timeout_ms: 800 }, plan);
+      applied = (await redisSwitchoverModule.apply(all, args, plan)).hosts["node-1"]!;
       seen.push(applied);
     } finally {
       process.kill(node3.pid, "SIGCONT");
@@ -310,7 +311,8 @@ describe("Redis 5.0.7: manual switchover under 20 writers, half of them EVAL (wh
       let r: ModuleRun;
       try {
         await until("the writers to get going", async () => acked.length >= 500);
-        r = await runModule(redisSwitchoverModule, g.on(primary), { new_primary: other, timeout_ms: 10_000 });
+        const args = { new_primary: other, timeout_ms: 10_000 };
+        r = (await runGroupModule(redisSwitchoverModule, g.all(args), args)).hosts[primary]!;
         seen.push(r);
         await sleep(100);
       } finally {

@@ -175,6 +175,22 @@ describe("setup.yaml after a run interrupted between writing a bad redis.conf an
     await expectInSync();
   });
 
+  it("a node left down by a run killed between stopping and starting it is started again by the next run", async () => {
+    const node = badNode!;
+    const good = await conf(node);
+    await leaveInterruptedRun(node, good);
+    const stopped = await sshRun(theLab(), node, "service redis-server stop");
+    expect(stopped.code, stopped.stderr).toBe(0);
+    await expect(redisCli(node, ["ping"])).rejects.toThrow();
+
+    const r = await setup();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await redisCli(node, ["ping"])).toBe("PONG");
+    expect(existsSync(markerPath(node))).toBe(false);
+    expect(await conf(node)).toBe(good);
+    await expectInSync();
+  });
+
   it("after more changes than redis_conf_backups, each node keeps only that many backups, mode 0640 or stricter", async () => {
     for (const hz of [11, 12, 13]) {
       const r = await setup(["-e", JSON.stringify({ redis_conf_backups: 2, redis_extra_config: [`hz ${hz}`] })]);

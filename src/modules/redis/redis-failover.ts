@@ -41,7 +41,7 @@ export const redisFailoverModule: GroupModule<RedisFailoverArgs> = {
     const unknownHost = unknownHostPlan(g, redisFailoverModule, args as unknown as Record<string, unknown>);
     if (unknownHost) return unknownHost;
     const ctx = g.ctx(g.hosts[0]!);
-    const hosts = args.hosts ?? g.playHosts;
+    const hosts = args.hosts ?? g.groupHosts;
     const requested = nonEmpty(args.new_primary);
     const force = asBoolean(args.force) === true;
     const nodes = await Promise.all(hosts.map((h) => probe(ctx, h)));

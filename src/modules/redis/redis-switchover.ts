@@ -68,7 +68,7 @@ export const redisSwitchoverModule: GroupModule<RedisSwitchoverArgs, SwitchoverS
     const unknownHost = unknownHostPlan<SwitchoverState>(g, redisSwitchoverModule, args as unknown as Record<string, unknown>);
     if (unknownHost) return unknownHost;
     const ctx = g.ctx(g.hosts[0]!);
-    const plan = await planSwitchover(ctx, args.hosts ?? g.playHosts, nonEmpty(args.new_primary), args.timeout_ms ?? 5000);
+    const plan = await planSwitchover(ctx, args.hosts ?? g.groupHosts, nonEmpty(args.new_primary), args.timeout_ms ?? 5000);
     // Each host's line says what happens to it: the primary hands over, the target takes over.
     const out: GroupPlan<SwitchoverState> = { hosts: {} };
     if (plan.state) out.state = plan.state;

@@ -38,12 +38,20 @@ export const redisTopologyModule: GroupModule<RedisTopologyArgs> = {
     const unknownHost = unknownHostPlan(g, redisTopologyModule, args as unknown as Record<string, unknown>);
     if (unknownHost) return unknownHost;
     const ctx = g.ctx(g.hosts[0]!);
-    const hosts = args.hosts ?? g.playHosts;
+    const hosts = args.hosts ?? g.groupHosts;
     const preferred = nonEmpty(args.preferred) ?? nonEmpty(ctx.vars.redis_primary);
     // `-e redis_primary=NODE` is the operator's explicit choice; the inventory's redis_primary only
     // names the primary of a fresh group. Only -e can tell the two apart.
     const override = nonEmpty(args.override) ?? nonEmpty(ctx.extraVars.redis_primary);
-    const observed = await Promise.all(hosts.map((h) => (isNewServer(ctx, h) ? newServerNode(ctx, h) : observeNode(ctx, h))));
+    const observed = await Promise.all(
+      hosts.map(async (h) => {
+        if (isNewServer(ctx, h)) return newServerNode(ctx, h);
+        const seen = await observeNode(ctx, h);
+        // Down with a restart owed by an interrupted run: redis_config restarts it; it counts as
+        // what it will be once restarted, a node without replicas of its own.
+        return !seen.reachable && (await restartOwed(ctx, h)) ? newServerNode(ctx, h) : seen;
+      }),
+    );
     const opts: { preferred?: string; override?: string } = {};
     if (preferred !== undefined) opts.preferred = preferred;
     if (override !== undefined) opts.override = override;
@@ -63,7 +71,11 @@ export const redisTopologyModule: GroupModule<RedisTopologyArgs> = {
     for (const host of g.hosts) {
       const seen = observed.find((n) => n.host === host);
       if (seen && !seen.reachable) {
-        out.down![host] = { msg: `${host}: ${seen.error ?? "Redis did not answer"}` };
+        // SSH down: the host is unreachable. SSH up but Redis not answering: a failed task that
+        // names the Redis (any_errors_fatal stops the run before anything changes).
+        const why = seen.error ?? "Redis did not answer";
+        if (await sshAnswers(ctx, host)) out.hosts[host] = { changes: [], failed: why.startsWith(host) ? why : `${host}: ${why}` };
+        else out.down![host] = { msg: `${host}: ${why}` };
         continue;
       }
       const role = host === d.primary ? "primary" : d.replicas.includes(host) ? "replica" : "not in the group";
@@ -86,6 +98,29 @@ export const redisTopologyModule: GroupModule<RedisTopologyArgs> = {
     return { hosts: {} };
   },
 };
+
+/** Whether the host's own SSH connection works. */
+async function sshAnswers(ctx: TaskContext, host: string): Promise<boolean> {
+  try {
+    await ctx.connFor(host);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A restart-pending marker beside the node's config: a run was interrupted between stopping and starting it. */
+async function restartOwed(ctx: TaskContext, host: string): Promise<boolean> {
+  const vars = host === ctx.host ? ctx.vars : ctx.varsFor(host);
+  const conf = (vars.redis_server as { config_file?: unknown } | undefined)?.config_file;
+  if (typeof conf !== "string") return false;
+  try {
+    const conn = await ctx.connFor(host);
+    return (await conn.stat(`${conf}.restart-pending`, { become: ctx.become })).exists;
+  } catch {
+    return false;
+  }
+}
 
 /** The keys a primary holds (INFO keyspace), or undefined when it holds none or cannot say. */
 async function keyspaceOf(ctx: TaskContext, host: string): Promise<Record<string, unknown> | undefined> {
