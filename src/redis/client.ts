@@ -21,7 +21,7 @@ import { forwardConnector } from "./forward-connector.js";
 import { describeVersion, unsupportedReason, versionFromInfo, type ServerVersion } from "./server-version.js";
 
 /** Whether the node required our password (`password`) or has none configured yet (`none`). */
-export type RedisAuthState = "password" | "previous" | "none";
+export type RedisAuthState = "password" | "previous" | "default" | "none";
 
 /** A ready client and what was learnt while logging in. */
 export interface RedisSession {
@@ -70,6 +70,7 @@ export async function getRedisSession(
   const password = opts?.password === undefined ? endpoint.password : (opts.password ?? undefined);
   if (password) ctx.addSecret(password);
   if (endpoint.previousPassword) ctx.addSecret(endpoint.previousPassword);
+  if (endpoint.defaultPassword) ctx.addSecret(endpoint.defaultPassword);
   const holder = ctx.resources.get<Holder>(
     `redis:${host}:${passwordKey(password)}`,
     () => ({}),
@@ -90,6 +91,20 @@ export async function getRedisSession(
   } catch (e) {
     if (holder.current === pending) delete holder.current;
     throw e;
+  }
+}
+
+/**
+ * Closes the run's session to `host` (every password it was opened with), so that the next
+ * getRedisSession logs in again: after ACL LOAD, which may disconnect a client whose user changed.
+ */
+export async function dropRedisSessions(ctx: TaskContext, host: string): Promise<void> {
+  const endpoint = redisEndpoint(host, host === ctx.host ? ctx.vars : ctx.varsFor(host));
+  for (const password of new Set([endpoint.password, endpoint.previousPassword, endpoint.defaultPassword, undefined])) {
+    const holder = ctx.resources.get<Holder>(`redis:${host}:${passwordKey(password)}`, () => ({}));
+    const session = await holder.current?.catch(() => undefined);
+    delete holder.current;
+    if (session) session.client.disconnect();
   }
 }
 
@@ -132,7 +147,7 @@ async function openSession(
     options.port = endpoint.port;
   }
   const client = new ioredis.Redis(options);
-  decorateCommandErrors(client, endpoint, () => [password, previous]);
+  decorateCommandErrors(client, endpoint, () => [password, previous, endpoint.defaultPassword]);
   // Without a listener ioredis prints unhandled errors itself; ours go to the verbose log.
   client.on("error", (e: Error) => ctx.log(`redis ${where}: ${scrub(e.message, [password])}`, 2));
   try {
@@ -145,7 +160,7 @@ async function openSession(
     throw new RedisAccessError(endpoint.host, "unreachable", scrub(connectFailure(endpoint, e), [password]), { cause: e });
   }
   try {
-    const auth = await login(client, endpoint, password, previous);
+    const auth = endpoint.username && password ? await loginAsUser(client, endpoint, endpoint.username, password) : await login(client, endpoint, password, previous);
     await nameConnection(ctx, client, endpoint, password);
     const version = await serverVersion(client, endpoint);
     return { client, endpoint, auth, version };
@@ -219,6 +234,35 @@ async function login(client: Redis, endpoint: RedisEndpoint, password: string | 
       "auth",
       `authentication to Redis on ${where} failed: ${scrub(msg, [password])}`,
     );
+  }
+}
+
+/**
+ * AUTH as redplay's own ACL user; a node whose users are not in place yet (ACLs being turned on)
+ * is logged in as the default user with redis_password, or without one on a fresh node.
+ */
+async function loginAsUser(client: Redis, endpoint: RedisEndpoint, username: string, password: string): Promise<RedisAuthState> {
+  try {
+    await client.call("AUTH", username, password);
+    return "password";
+  } catch (e) {
+    const msg = serverWords(e);
+    if (!/WRONGPASS|invalid password|invalid username-password|without any password configured|no password is set/i.test(msg)) {
+      throw new RedisAccessError(endpoint.host, "auth", `authentication to Redis on ${describeEndpoint(endpoint)} as ${username} failed: ${scrub(msg, [password, endpoint.defaultPassword])}`);
+    }
+  }
+  try {
+    const state = await login(client, endpoint, endpoint.defaultPassword, undefined);
+    return state === "password" ? "default" : state;
+  } catch (e) {
+    if (e instanceof RedisAccessError && e.reason === "auth") {
+      throw new RedisAccessError(
+        endpoint.host,
+        "auth",
+        `authentication to Redis on ${describeEndpoint(endpoint)} failed: wrong password for ${username} (redis_admin_password), and for the default user (redis_password)`,
+      );
+    }
+    throw e;
   }
 }
 

@@ -1,5 +1,6 @@
 // Handlebars helpers a Redis config author needs. They are plain functions over values so the
 // native-value path (a string that is one mustache) can call them too and keep their result's type.
+import { createHash } from "node:crypto";
 import { confCheckCommand, uncheckedCommand } from "../redis/conf-check.js";
 import { directiveFor, serverSeries } from "../redis/conf-directives.js";
 import { majorityFence } from "../redis/fence.js";
@@ -102,6 +103,16 @@ export const helpers: Record<string, Helper> = {
     requireDefined("join", [list]);
     if (!Array.isArray(list)) throw new HelperFailure(`"join" expects a list, got ${typeof list}`);
     return list.join(sep === undefined ? "," : String(sep));
+  },
+  /**
+   * `{{sha256 password}}`: the hex SHA-256 of a string, as an ACL file stores a password
+   * (`#<hash>`), so the file never holds the password itself.
+   */
+  sha256: (...raw) => {
+    const [v] = args(raw);
+    requireDefined("sha256", [v]);
+    if (typeof v !== "string" || v === "") throw new HelperFailure(`"sha256" expects a non-empty string (a password), got ${typeof v}`);
+    return createHash("sha256").update(v, "utf8").digest("hex");
   },
   /** Number of items of a list (or keys of a mapping, characters of a string), as Ansible's `length`. */
   length: (...raw) => {
