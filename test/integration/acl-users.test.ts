@@ -8,7 +8,7 @@ import { labKill, labStart } from "../../src/lab/lab.js";
 import { recap } from "../helpers/cli.js";
 import { sshRun } from "../helpers/lab.js";
 import { until } from "../helpers/lab-redis.js";
-import { useSystemdLab } from "../helpers/systemd-lab.js";
+import { useLab } from "../helpers/use-lab.js";
 
 const PASSWORD = "lab-only-password";
 const ADMIN = "acl-admin-pw-71";
@@ -22,7 +22,7 @@ const reports = { name: "reports", password: REPORTS, keys: ["report:*"], comman
 const vars = (users: object[]) => ["-e", JSON.stringify({ redis_acl: true, redis_admin_password: ADMIN, redis_replication_password: REPL, redis_users: users })];
 
 describe("ACL users on systemd hosts (Debian 12, Redis 7.0)", () => {
-  const { theLab, playbook } = useSystemdLab({ base: "127.0.0.135", os: "bookworm", server: "redis" }, PASSWORD);
+  const { theLab, playbook } = useLab({ base: "127.0.0.135", os: "bookworm", server: "redis" }, PASSWORD);
   const addr = (n: string) => theLab().address[n]!;
   const outputs: string[] = [];
   const run = async (name: string, ...extra: string[]) => {

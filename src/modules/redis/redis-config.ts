@@ -248,37 +248,28 @@ export const redisConfigModule: GroupModule<RedisConfigArgs, ConfigState> = {
 
     // Every new file is checked by its server binary before any node is touched: a setting the
     // server refuses reaches no disk and changes nothing anywhere.
-    const refused = await Promise.all(g.hosts.map((h) => checkFile(g.ctx(h), st.nodes[h]!)));
-    for (const [i, h] of g.hosts.entries()) {
-      if (refused[i]) {
-        results[h] = { failed: `${h}: ${refused[i]}; nothing was changed on any node` };
-        stopped ??= h;
+    /** Runs `step` on `hosts` at once; a host whose step fails is failed, and stops the run. */
+    const onEach = async (hosts: string[], step: (h: string) => Promise<string | undefined>, suffix = ""): Promise<void> => {
+      const failed = await Promise.all(hosts.map(step));
+      for (const [i, h] of hosts.entries()) {
+        if (failed[i]) {
+          results[h] = { failed: `${h}: ${failed[i]}${suffix}` };
+          stopped ??= h;
+        }
       }
-    }
+    };
+    await onEach(g.hosts, (h) => checkFile(g.ctx(h), st.nodes[h]!), "; nothing was changed on any node");
     if (stopped) return unreached();
 
     // ACL users first, on every node: the users exist before anything logs in as them (a replica's
     // masteruser, redplay's own user), whether the server already loads the file or not yet.
-    const aclNodes = g.hosts.filter((h) => aclWork(st.nodes[h]!));
-    const aclFailed = await Promise.all(aclNodes.map((h) => convergeAcl(g.ctx(h), st.nodes[h]!)));
-    for (const [i, h] of aclNodes.entries()) {
-      if (aclFailed[i]) {
-        results[h] = { failed: `${h}: ${aclFailed[i]}` };
-        stopped ??= h;
-      }
-    }
+    await onEach(g.hosts.filter((h) => aclWork(st.nodes[h]!)), (h) => convergeAcl(g.ctx(h), st.nodes[h]!));
     if (stopped) return unreached();
 
     // Password rotation: every node first accepts the new password beside the old one (ACL, 6.0+),
     // so a replica that reconnects at any moment authenticates; the old one goes when all have it.
     const rotating = g.hosts.filter((h) => rotates(st.nodes[h]!));
-    const rotated = await Promise.all(rotating.map((h) => addPassword(g.ctx(h), st.nodes[h]!)));
-    for (const [i, h] of rotating.entries()) {
-      if (rotated[i]) {
-        results[h] = { failed: `${h}: ${rotated[i]}` };
-        stopped ??= h;
-      }
-    }
+    await onEach(rotating, (h) => addPassword(g.ctx(h), st.nodes[h]!));
     if (stopped) {
       await Promise.all(rotating.map((h) => dropPassword(g.ctx(h), st.nodes[h]!, "new")));
       return unreached();
