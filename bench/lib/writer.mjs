@@ -9,14 +9,14 @@ import Redis from "ioredis";
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const KEY = "__bench_writes";
 
-function makeClient(address, password) {
+function makeClient(address, password, commandTimeout = 200) {
   const c = new Redis({
     host: address,
     port: 6379,
     password,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
-    commandTimeout: 200,
+    commandTimeout,
     connectTimeout: 500,
     retryStrategy: () => 20,
     reconnectOnError: () => false,
@@ -155,7 +155,8 @@ export function longestGap(ackTimes, from, to = Infinity) {
  * Returns { primary, acked, missing, missingSample }.
  */
 export async function checkAcked(lab, password, result) {
-  const clients = lab.nodes.map((n) => ({ n, c: makeClient(n.address, password) }));
+  // Not the writer's 200 ms: SMEMBERS of thousands of members on a loaded machine may take longer.
+  const clients = lab.nodes.map((n) => ({ n, c: makeClient(n.address, password, 10_000) }));
   try {
     const deadline = Date.now() + 5000;
     while (clients.some(({ c }) => c.status !== "ready") && Date.now() < deadline) await sleep(10);
