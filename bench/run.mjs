@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describeEnvironment } from "./lib/environment.mjs";
-import { connectionsPerHost, freshLab, labCli, labCpuS, labDownIfAny, machineCpu, readLab, sshLogins, waitIdle } from "./lib/lab.mjs";
+import { connectionsPerHost, freshLab, labCli, labCpuS, labDownIfAny, machineCpu, readLab, removeLabHome, sshLogins, waitIdle } from "./lib/lab.mjs";
 import { cgroupAccounting, removeCgroupParent } from "./lib/proc.mjs";
 import { judge, markdown } from "./lib/report.mjs";
 import { summary } from "./lib/stats.mjs";
@@ -140,6 +140,7 @@ async function main() {
     await closeControlMasters(controlDir);
     await rm(dir, { recursive: true, force: true });
     await removeCgroupParent();
+    await removeLabHome();
   }
   judge(ctx.rows);
   const finishedAt = new Date().toISOString();

@@ -3,7 +3,8 @@
 // stock config, sshd), plus what the bench reads from it: node addresses, the SSH connections
 // each node's sshd accepted (from the node's journal), and when the machine is idle again.
 import { existsSync } from "node:fs";
-import { readFile, readdir } from "node:fs/promises";
+import { mkdir, readFile, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { run } from "./proc.mjs";
@@ -11,9 +12,20 @@ import { installPython } from "./python-layer.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// The lab's helper commands run in bash, and Debian's bash reads ~/.bashrc when its stdin is a
+// socket (as a pipe from Node is). A machine's ~/.bashrc may do slow work (a version manager's
+// init); the lab CLI gets an empty HOME so none of it runs inside the bench.
+const LAB_HOME = join(tmpdir(), `redplay-bench-home-${process.pid}`);
+
+/** Removes the lab CLI's empty HOME. */
+export async function removeLabHome() {
+  await rm(LAB_HOME, { recursive: true, force: true });
+}
+
 /** Runs `redplay lab ...`; throws with its output when it fails. */
 export async function labCli(repo, args) {
-  const r = await run(process.execPath, [join(repo, "bin/redplay.js"), "lab", ...args], { cwd: repo });
+  await mkdir(LAB_HOME, { recursive: true });
+  const r = await run(process.execPath, [join(repo, "bin/redplay.js"), "lab", ...args], { cwd: repo, env: { HOME: LAB_HOME } });
   if (r.code !== 0) throw new Error(`redplay lab ${args.join(" ")} exited ${r.code}:\n${r.stdout}${r.stderr}`);
   return r;
 }
