@@ -89,14 +89,18 @@ export interface InventoryGroupDoc {
   loc: Location;
 }
 
-/** A loaded inventory file plus group_vars/ and host_vars/ found beside it. */
-export interface InventoryDoc {
+/** Variables from a group_vars/ and a host_vars/ directory (beside an inventory or a playbook). */
+export interface VarsDirs {
+  /** group_vars/<group>.yaml (or .yml, .json, no extension, or a directory of them), by group name. */
+  groupVars: Record<string, Record<string, unknown>>;
+  /** host_vars/<host>.yaml (same forms), by host name. */
+  hostVars: Record<string, Record<string, unknown>>;
+}
+
+/** A loaded inventory file (YAML or INI) plus group_vars/ and host_vars/ found beside it. */
+export interface InventoryDoc extends VarsDirs {
   file: string;
   dir: string;
-  /** Top-level groups (normally just `all`); any other top-level group is a child of `all`. */
+  /** Top-level groups (normally just `all`); a group nobody lists as a child is a child of `all`. */
   groups: InventoryGroupDoc[];
-  /** group_vars/<group>.yaml (or .yml, or a directory of them), by group name. */
-  groupVars: Record<string, Record<string, unknown>>;
-  /** host_vars/<host>.yaml, by host name. */
-  hostVars: Record<string, Record<string, unknown>>;
 }
