@@ -6,7 +6,7 @@ import { dirname, extname, join, relative, resolve } from "node:path";
 import { LoadError, LoadErrors } from "../errors.js";
 import { toIssues } from "../schema/issues.js";
 import { inventoryValidator } from "../schema/inventory.js";
-import { expandHostKey, HostPatternError } from "./host-pattern.js";
+import { expandHostKey, HostPatternError, splitPort } from "./host-pattern.js";
 import { parseIniInventory } from "./ini-inventory.js";
 import { didYouMean, issueToError, sortErrors } from "./issue-errors.js";
 import type { InventoryDoc, InventoryGroupDoc, VarsDirs } from "./types.js";
@@ -46,6 +46,10 @@ export async function loadInventorySources(paths: string[]): Promise<InventoryDo
     try {
       isDir = (await stat(abs)).isDirectory();
     } catch (err) {
+      if (path.includes(",")) {
+        docs.push(hostListDoc(path));
+        continue;
+      }
       errors.push(new LoadError(`inventory ${path}: not found`, undefined, "check the path given with -i (or inventory= in ansible.cfg)", { cause: err }));
       continue;
     }
@@ -64,6 +68,23 @@ export async function loadInventorySources(paths: string[]): Promise<InventoryDo
   }
   if (errors.length > 0) throw new LoadErrors(sortErrors(errors));
   return docs;
+}
+
+/**
+ * `-i node-1,node-2,` (Ansible's host_list source): a comma-separated list of hosts, each
+ * with an optional :port, all ungrouped.
+ */
+function hostListDoc(list: string): InventoryDoc {
+  const loc = { file: "-i", line: 1, col: 1 };
+  const hosts = list
+    .split(",")
+    .map((h) => h.trim())
+    .filter(Boolean)
+    .map((h) => {
+      const { pattern, port } = splitPort(h);
+      return { name: pattern, vars: port !== undefined ? { ansible_port: port } : {}, loc };
+    });
+  return { file: list, dir: process.cwd(), groups: [{ name: "ungrouped", hosts, vars: {}, children: [], loc }], groupVars: {}, hostVars: {} };
 }
 
 /** The inventory files of a directory, recursively, in name order. */
