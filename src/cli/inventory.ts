@@ -27,7 +27,8 @@ export async function inventoryCommand(opts: InventoryCliOptions): Promise<numbe
     const chosen = [opts.list, opts.host !== undefined, opts.graph !== undefined && opts.graph !== false].filter(Boolean).length;
     if (chosen !== 1) throw new UsageError("choose one of --list, --host HOST or --graph [GROUP]");
     if (settings.inventory.length === 0) throw new UsageError("no inventory: give -i FILE (or set inventory in ansible.cfg)");
-    const inventory = await loadInventory(settings.inventory, opts.playbookDir ? path.resolve(opts.playbookDir) : undefined);
+    // As ansible-inventory: group_vars/ and host_vars/ of the playbook directory (default: here) join.
+    const inventory = await loadInventory(settings.inventory, path.resolve(opts.playbookDir ?? "."));
     // Secrets stay masked here as everywhere: ansible-inventory would print them.
     for (const h of inventory.hosts()) secrets.addFromVars(inventory.hostVars(h));
     let text: string;

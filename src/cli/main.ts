@@ -78,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--list", "every group and host with its variables, as JSON", false)
     .option("--host <host>", "one host's variables, as JSON")
     .option("--graph [group]", "the group tree with its hosts")
-    .option("--playbook-dir <dir>", "also load group_vars/ and host_vars/ beside this playbook directory")
+    .option("--playbook-dir <dir>", "the playbook directory whose group_vars/ and host_vars/ also apply (default: the current directory, as ansible-inventory)")
     .option("-v, --verbose", "more output", increase, 0)
     .action(async (opts: InventoryCliOptions) => {
       code = await inventoryCommand(opts);
