@@ -1,36 +1,81 @@
 // `redplay run`: load and check everything first (exit 4 / 5 before any host is touched), then
-// run the playbook and map the outcome to an exit code.
+// run the playbook and map the outcome to an exit code. The listing options (--list-hosts,
+// --list-tasks, --list-tags) and --syntax-check stop after loading, as in ansible-playbook.
 import path from "node:path";
-import { LoadErrors } from "../errors.js";
-import { runPlaybook } from "../engine/runner.js";
+import { LoadErrors, UsageError } from "../errors.js";
+import { playHosts, runPlaybook } from "../engine/runner.js";
 import type { Reporter } from "../engine/events.js";
 import { HumanReporter, JsonReporter, Secrets, shouldUseColor } from "../output/index.js";
 import { EXIT, exitCodeForError, exitCodeForOutcome } from "./exit-codes.js";
+import { listHosts, listTags, listTasks } from "./listing.js";
 import { loadEverything, printError, splitList } from "./load-all.js";
+import { ask, stepper } from "./prompt.js";
+import { resolveSettings } from "./settings.js";
+import { validateCommand } from "./validate.js";
 
 export interface RunCliOptions {
-  inventory: string;
+  inventory: string[];
   check: boolean;
   diff: boolean;
   limit?: string;
   extraVars: string[];
   tags: string[];
   skipTags: string[];
-  forks: number;
+  forks?: number;
   forceHandlers: boolean;
   acceptNew: boolean;
   detailedExitcode: boolean;
   json: boolean;
   verbose: number;
+  user?: string;
+  become?: boolean;
+  becomeUser?: string;
+  askBecomePass?: boolean;
+  privateKey?: string;
+  keyFile?: string;
+  connection?: string;
+  timeout?: number;
+  listHosts?: boolean;
+  listTasks?: boolean;
+  listTags?: boolean;
+  startAtTask?: string;
+  step?: boolean;
+  syntaxCheck?: boolean;
 }
 
 export async function runCommand(playbookPath: string, opts: RunCliOptions): Promise<number> {
+  if (opts.syntaxCheck) return validateCommand(playbookPath, { inventory: opts.inventory, extraVars: opts.extraVars, verbose: opts.verbose });
   const secrets = new Secrets();
   const verbosity = Math.min(2, opts.verbose) as 0 | 1 | 2;
   let reporter: Reporter | undefined;
   try {
-    const loaded = await loadEverything(playbookPath, opts.inventory, opts.extraVars, secrets);
+    const settings = resolveSettings({ ...opts, privateKey: opts.privateKey ?? opts.keyFile });
+    for (const w of settings.config.warnings) process.stderr.write(`warning: ${w}\n`);
+    if (settings.inventory.length === 0) {
+      throw new UsageError("no inventory: give -i FILE (repeatable), or set inventory in ansible.cfg ([defaults] inventory = ...)");
+    }
+    const hostDefaults = { ...settings.hostDefaults };
+    if (opts.askBecomePass) {
+      const pw = await ask("BECOME password: ", { secret: true });
+      secrets.add(pw);
+      hostDefaults.ansible_become_password = pw;
+    }
+    const loaded = await loadEverything(playbookPath, settings.inventory, opts.extraVars, secrets, {
+      rolesPath: settings.rolesPath,
+      hostDefaults,
+    });
     if (loaded.errors.length > 0) throw new LoadErrors(loaded.errors);
+    const tags = splitList(opts.tags);
+    const skipTags = splitList(opts.skipTags);
+    if (opts.listHosts || opts.listTasks || opts.listTags) {
+      const hosts = playHosts(loaded.playbook, loaded.inventory!, opts.limit);
+      const parts: string[] = [];
+      if (opts.listHosts) parts.push(listHosts(loaded.playbook, hosts));
+      if (opts.listTasks) parts.push(listTasks(loaded.playbook, tags, skipTags));
+      if (opts.listTags) parts.push(listTags(loaded.playbook, tags, skipTags));
+      process.stdout.write(`${secrets.redact(parts.join("\n"))}\n`);
+      return EXIT.OK;
+    }
     reporter = opts.json
       ? new JsonReporter(process.stdout, { secrets })
       : new HumanReporter(process.stdout, {
@@ -50,17 +95,25 @@ export async function runCommand(playbookPath: string, opts: RunCliOptions): Pro
       interrupt.abort();
     };
     process.on("SIGINT", onSigint);
+    const firstSource = settings.inventory[0]!;
     const outcome = await runPlaybook(loaded.playbook, loaded.inventory!, {
       signal: interrupt.signal,
       check: opts.check,
       diff: opts.diff,
       limit: opts.limit,
       extraVars: loaded.extraVars,
-      tags: splitList(opts.tags),
-      skipTags: splitList(opts.skipTags),
-      forks: opts.forks,
+      tags,
+      skipTags,
+      forks: settings.forks,
       forceHandlers: opts.forceHandlers,
-      ssh: { acceptNew: opts.acceptNew, inventoryDir: path.dirname(path.resolve(opts.inventory)) },
+      ssh: {
+        acceptNew: opts.acceptNew || !settings.hostKeyChecking,
+        inventoryDir: path.dirname(path.resolve(firstSource)),
+        connectTimeoutMs: settings.connectTimeoutMs,
+      },
+      remoteUser: settings.remoteUser,
+      startAtTask: opts.startAtTask !== undefined ? { pattern: opts.startAtTask, reached: false } : undefined,
+      confirmTask: opts.step ? stepper() : undefined,
       reporter,
       secrets,
       log: (message, level) => {

@@ -10,11 +10,20 @@ export class ConnectionPool {
     private readonly varsOf: (host: string) => Record<string, unknown>,
   ) {}
 
-  get(host: string): Connection {
-    let conn = this.conns.get(host);
+  /**
+   * The connection to `host`. `user` (remote_user of the task or play, -u, ansible.cfg) is the
+   * SSH user only when the host's own variables name none (ansible_user wins, as in Ansible);
+   * a different user is a different connection.
+   */
+  get(host: string, user?: string): Connection {
+    const vars = this.varsOf(host);
+    const hostUser = vars.ansible_user ?? vars.ansible_ssh_user;
+    const asUser = user !== undefined && (hostUser === undefined || hostUser === null || hostUser === "") ? user : undefined;
+    const key = asUser === undefined ? host : `${host}\u0000${asUser}`;
+    let conn = this.conns.get(key);
     if (!conn) {
-      conn = createConnection(host, this.varsOf(host), this.ssh);
-      this.conns.set(host, conn);
+      conn = createConnection(host, asUser === undefined ? vars : { ...vars, ansible_user: asUser }, this.ssh);
+      this.conns.set(key, conn);
     }
     return conn;
   }

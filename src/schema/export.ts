@@ -3,6 +3,7 @@
 import { getModule, moduleNames } from "../modules/registry.js";
 import { inventorySchema } from "./inventory.js";
 import { playbookStructureSchema } from "./playbook.js";
+import { INCLUDE_ACTION_SCHEMAS } from "./keywords.js";
 import { templatedSchema } from "./templated.js";
 
 const DRAFT = "http://json-schema.org/draft-07/schema#";
@@ -19,21 +20,31 @@ function moduleValueSchema(name: string): Record<string, unknown> {
 /** The playbook JSON Schema with the modules registered right now. */
 export function buildPlaybookSchema(): Record<string, unknown> {
   const names = moduleNames();
-  const modules = Object.fromEntries(names.map((n) => [n, moduleValueSchema(n)]));
+  // Each action under its own name and Ansible's ansible.builtin./ansible.legacy. names, sharing one definition.
+  const actions: Record<string, Record<string, unknown>> = {
+    ...Object.fromEntries(names.map((n) => [n, moduleValueSchema(n)])),
+    ...INCLUDE_ACTION_SCHEMAS,
+  };
+  const spellings = (n: string) => [n, `ansible.builtin.${n}`, `ansible.legacy.${n}`];
+  const properties = Object.fromEntries(
+    Object.keys(actions).flatMap((n) => spellings(n).map((s) => [s, { $ref: `#/definitions/actions/${n}` }])),
+  );
   // The loader's structural schema, with the tasks closed over the known modules.
-  const base = playbookStructureSchema() as { definitions: { play: unknown; task: { properties: Record<string, unknown> } } };
+  const base = playbookStructureSchema() as { definitions: { play: unknown; import_playbook: unknown; task: { properties: Record<string, unknown> } } };
   return {
     $schema: DRAFT,
     title: "redplay playbook",
     ...base,
     definitions: {
       play: base.definitions.play,
+      import_playbook: base.definitions.import_playbook,
+      actions,
       task: {
         ...base.definitions.task,
-        properties: { ...base.definitions.task.properties, ...modules },
+        properties: { ...base.definitions.task.properties, ...properties },
         additionalProperties: false,
-        // Exactly one module, or a block.
-        oneOf: [...names.map((n) => ({ required: [n] })), { required: ["block"] }],
+        // Exactly one module (or include/import), or a block.
+        oneOf: [...Object.keys(properties).map((n) => ({ required: [n] })), { required: ["block"] }],
       },
     },
   };

@@ -72,6 +72,10 @@ function definedNames(play: PlaySpec, known: KnownVars, facts: Set<string>): Set
   for (const h of known.inventory?.hosts() ?? []) add(known.inventory!.hostVars(h));
   add(play.vars);
   add(play.varsFilesData);
+  for (const r of play.roles ?? []) {
+    add(r.defaults);
+    add(r.vars);
+  }
   for (const t of allTasks(play)) {
     add(t.vars);
     if (t.register) names.add(t.register);
@@ -164,6 +168,7 @@ export function checkPlaybookTemplates(pb: Playbook, known: KnownVars): LoadErro
       }
       for (const s of strings(t.vars)) template(s, t.loc);
       for (const s of strings(t.loop)) template(s, t.loc);
+      for (const s of [t.delegateTo, t.remoteUser]) if (s !== undefined) template(s, t.loc);
       for (const list of [t.when, t.until, t.changedWhen, t.failedWhen]) {
         for (const e of list ?? []) condition(e, t.loc);
       }
