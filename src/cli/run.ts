@@ -1,6 +1,7 @@
 // `redplay run`: load and check everything first (exit 4 / 5 before any host is touched), then
 // run the playbook and map the outcome to an exit code. The listing options (--list-hosts,
 // --list-tasks, --list-tags) and --syntax-check stop after loading, as in ansible-playbook.
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { LoadErrors, UsageError } from "../errors.js";
 import { playHosts, runPlaybook } from "../engine/runner.js";
@@ -95,7 +96,9 @@ export async function runCommand(playbookPath: string, opts: RunCliOptions): Pro
       interrupt.abort();
     };
     process.on("SIGINT", onSigint);
-    const firstSource = settings.inventory[0]!;
+    // Relative key and known_hosts paths start at the first inventory source's directory.
+    const firstSource = path.resolve(settings.inventory[0]!);
+    const inventoryDir = existsSync(firstSource) && statSync(firstSource).isDirectory() ? firstSource : path.dirname(firstSource);
     const outcome = await runPlaybook(loaded.playbook, loaded.inventory!, {
       signal: interrupt.signal,
       check: opts.check,
@@ -108,7 +111,7 @@ export async function runCommand(playbookPath: string, opts: RunCliOptions): Pro
       forceHandlers: opts.forceHandlers,
       ssh: {
         acceptNew: opts.acceptNew || !settings.hostKeyChecking,
-        inventoryDir: path.dirname(path.resolve(firstSource)),
+        inventoryDir,
         connectTimeoutMs: settings.connectTimeoutMs,
       },
       remoteUser: settings.remoteUser,
