@@ -15,6 +15,7 @@ import { getModule, moduleNames } from "../modules/registry.js";
 import type { Secrets } from "../output/redact.js";
 import { TEMPLATE_MARKER } from "../schema/templated.js";
 import { checkPlaybookTemplates } from "../template/static-check.js";
+import { checkTemplateFiles } from "../template/template-files-check.js";
 
 export interface Loaded {
   playbook: Playbook;
@@ -67,6 +68,7 @@ export async function loadEverything(
     if (inventory) errors.push(...checkHostArgs(playbook, inventory));
     const moduleFacts = moduleNames().flatMap((n) => getModule(n)?.setsFacts ?? []);
     errors.push(...checkPlaybookTemplates(playbook, { inventory, extraVars, moduleFacts }));
+    errors.push(...checkTemplateFiles(playbook));
   }
   if (!playbook) throw new LoadErrors(errors);
   return { playbook, inventory, extraVars, errors };

@@ -9,7 +9,8 @@ import type { Playbook, PlaySpec, TaskSpec } from "../load/types.js";
 import { handlebarsEnv } from "./handlebars.js";
 import { expressionAst, type Ast } from "./expressions.js";
 import { templateRefs } from "./template-refs.js";
-import { toTemplateError } from "./template-error.js";
+import { findJinja } from "./jinja-detect.js";
+import { jinjaText, toTemplateError } from "./template-error.js";
 
 /** What is known to exist besides the playbook itself. */
 export interface KnownVars {
@@ -129,6 +130,14 @@ export function checkPlaybookTemplates(pb: Playbook, known: KnownVars): LoadErro
     };
 
     const template = (source: string, loc: Location): void => {
+      const jinja = findJinja(source);
+      if (jinja.length > 0) {
+        for (const f of jinja) {
+          const { message, hint } = jinjaText(f);
+          errors.push(new LoadError(f.line > 1 ? `${message} (line ${f.line} of the string)` : message, loc, hint));
+        }
+        return;
+      }
       if (!source.includes("{{")) return;
       let program: hbs.AST.Program;
       try {
@@ -157,6 +166,7 @@ export function checkPlaybookTemplates(pb: Playbook, known: KnownVars): LoadErro
     };
 
     for (const s of strings(play.vars)) template(s, play.loc);
+    for (const s of strings(play.varsFilesData)) template(s, play.loc);
     for (const t of allTasks(play)) {
       if (t.name) template(t.name, t.loc);
       for (const [key, value] of Object.entries(t.args ?? {})) {

@@ -4,6 +4,7 @@
 // parser excerpts) are parsed here and never shown raw: excerpts may hold literal secrets.
 import { formatLocation, TemplateError, type Location } from "../errors.js";
 import { HelperFailure } from "./helpers.js";
+import type { JinjaFinding } from "./jinja-detect.js";
 
 /** Where a template comes from, for messages: a task location, a template file, a host. */
 export interface TemplateWhere {
@@ -57,8 +58,37 @@ export function undefinedVariable(name: string, where: TemplateWhere, line?: num
   );
 }
 
+/** Thrown by the compile step when the text holds Jinja2: turned into a located TemplateError. */
+export class JinjaInTemplate extends Error {
+  constructor(readonly findings: JinjaFinding[]) {
+    super(`Jinja2 syntax ${findings[0]?.text ?? ""}`);
+  }
+}
+
+/** What to say about one Jinja2 construct: the message and what to write instead. */
+export function jinjaText(f: JinjaFinding): { message: string; hint: string } {
+  return {
+    message: `Jinja2 syntax ${f.text}: redplay templates are Handlebars`,
+    hint: f.handlebars ? `write ${f.handlebars}` : (f.why ?? "it has no Handlebars equivalent"),
+  };
+}
+
+/** The TemplateError for Jinja2 found in a template: the first construct, located, and how many more. */
+export function jinjaError(findings: JinjaFinding[], where: TemplateWhere): TemplateError {
+  const f = findings[0]!;
+  const { message, hint } = jinjaText(f);
+  const more =
+    findings.length > 1
+      ? ` (${findings.length - 1} more Jinja2 construct(s)${where.file ? `; \`redplay convert ${where.file}\` translates a whole template` : ""})`
+      : where.file
+        ? ` (\`redplay convert ${where.file}\` translates a whole template)`
+        : "";
+  return new TemplateError(`${prefix(where, f.line)}${message}${suffix(where, f.line)}; ${hint}${more}`, locate(where, f.line, f.col - 1));
+}
+
 export function toTemplateError(err: unknown, source: string, where: TemplateWhere): TemplateError {
   if (err instanceof TemplateError) return err;
+  if (err instanceof JinjaInTemplate) return jinjaError(err.findings, where);
   if (err instanceof HelperFailure) {
     const line = (err as HelperFailure & { line?: number }).line;
     return new TemplateError(`${prefix(where, line)}${err.message}${suffix(where, line)}`, locate(where, line), err.variable);
