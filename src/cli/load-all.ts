@@ -9,6 +9,7 @@ import { loadInventoryDoc } from "../load/inventory.js";
 import { loadPlaybook } from "../load/playbook.js";
 import type { Playbook, TaskSpec } from "../load/types.js";
 import { parseExtraVars } from "../load/vars.js";
+import { keyringFor, setVaultKeyring, type VaultOptions } from "../load/vault.js";
 import { registerBuiltinModules } from "../modules/index.js";
 import { hostArgNames, unknownHostHint } from "../modules/host-args.js";
 import { getModule, moduleNames } from "../modules/registry.js";
@@ -29,8 +30,21 @@ export async function loadEverything(
   inventoryPath: string | undefined,
   extraVarArgs: string[],
   secrets: Secrets,
+  vault: VaultOptions = {},
 ): Promise<Loaded> {
   registerBuiltinModules();
+  // Vault passwords first: every file read below may hold vaulted values.
+  const keyring = await keyringFor(vault);
+  for (const s of keyring.secrets) secrets.add(s.password.toString("utf8"));
+  setVaultKeyring(keyring);
+  try {
+    return await loadAll(playbookPath, inventoryPath, extraVarArgs, secrets);
+  } finally {
+    for (const v of keyring.decrypted) secrets.add(v);
+  }
+}
+
+async function loadAll(playbookPath: string, inventoryPath: string | undefined, extraVarArgs: string[], secrets: Secrets): Promise<Loaded> {
   const errors: LoadError[] = [];
   const collect = (err: unknown) => {
     if (err instanceof LoadErrors) errors.push(...err.errors);

@@ -7,8 +7,9 @@ import type { Reporter } from "../engine/events.js";
 import { HumanReporter, JsonReporter, Secrets, shouldUseColor } from "../output/index.js";
 import { EXIT, exitCodeForError, exitCodeForOutcome } from "./exit-codes.js";
 import { loadEverything, printError, splitList } from "./load-all.js";
+import type { VaultOptions } from "../load/vault.js";
 
-export interface RunCliOptions {
+export interface RunCliOptions extends VaultOptions {
   inventory: string;
   check: boolean;
   diff: boolean;
@@ -29,7 +30,7 @@ export async function runCommand(playbookPath: string, opts: RunCliOptions): Pro
   const verbosity = Math.min(2, opts.verbose) as 0 | 1 | 2;
   let reporter: Reporter | undefined;
   try {
-    const loaded = await loadEverything(playbookPath, opts.inventory, opts.extraVars, secrets);
+    const loaded = await loadEverything(playbookPath, opts.inventory, opts.extraVars, secrets, opts);
     if (loaded.errors.length > 0) throw new LoadErrors(loaded.errors);
     reporter = opts.json
       ? new JsonReporter(process.stdout, { secrets })
