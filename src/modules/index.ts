@@ -8,11 +8,13 @@ import { copyModule } from "./copy.js";
 import { debugModule } from "./debug.js";
 import { failModule } from "./fail.js";
 import { fileModule } from "./file.js";
+import { lineinfileModule } from "./lineinfile.js";
 import { metaModule } from "./meta.js";
 import { pauseModule } from "./pause.js";
 import { redisModules } from "./redis/index.js";
 import { serviceModule } from "./service.js";
 import { setFactModule } from "./set-fact.js";
+import { systemdModule, systemdServiceModule } from "./systemd.js";
 import { templateModule } from "./template.js";
 import { waitForModule } from "./wait-for.js";
 import type { AnyModule } from "./types.js";
@@ -25,6 +27,9 @@ export const builtinModules: readonly AnyModule[] = [
   templateModule,
   fileModule,
   serviceModule,
+  systemdModule,
+  systemdServiceModule,
+  lineinfileModule,
   aptModule,
   packageModule,
   waitForModule,
