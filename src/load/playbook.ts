@@ -117,6 +117,7 @@ function buildPlay(play: Record<string, unknown>, i: number, src: YamlSource, va
     handlers: normaliseTaskList(play.handlers, [i, "handlers"], src, tags),
     loc: locate(src, [i], { root: "plays" }),
   };
+  if (play.gather_facts === true) spec.gatherFacts = true;
   if (typeof play.become === "boolean" || typeof play.become === "string") spec.become = play.become;
   if (typeof play.become_user === "string") spec.becomeUser = play.become_user;
   if (play.serial !== undefined) spec.serial = (Array.isArray(play.serial) ? play.serial : [play.serial]) as Array<number | string>;

@@ -65,6 +65,8 @@ export interface PlaySpec {
   serial?: Array<number | string>;
   maxFailPercentage?: number;
   anyErrorsFatal: boolean;
+  /** `gather_facts: true`: the `setup` module runs on every host before the first task. */
+  gatherFacts?: boolean;
   tags: string[];
   tasks: TaskSpec[];
   handlers: TaskSpec[];

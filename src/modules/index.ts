@@ -14,6 +14,7 @@ import { pauseModule } from "./pause.js";
 import { redisModules } from "./redis/index.js";
 import { serviceModule } from "./service.js";
 import { setFactModule } from "./set-fact.js";
+import { setupModule } from "./setup.js";
 import { systemdModule, systemdServiceModule } from "./systemd.js";
 import { templateModule } from "./template.js";
 import { waitForModule } from "./wait-for.js";
@@ -37,6 +38,7 @@ export const builtinModules: readonly AnyModule[] = [
   failModule,
   debugModule,
   setFactModule,
+  setupModule,
   pauseModule,
   metaModule,
   ...redisModules,

@@ -9,6 +9,7 @@ import type { Playbook, PlaySpec, TaskSpec } from "../load/types.js";
 import { handlebarsEnv } from "./handlebars.js";
 import { expressionAst, type Ast } from "./expressions.js";
 import { templateRefs } from "./template-refs.js";
+import { factError, looksLikeFact } from "../facts/host-facts.js";
 import { findJinja } from "./jinja-detect.js";
 import { jinjaText, toTemplateError } from "./template-error.js";
 
@@ -119,10 +120,20 @@ export function checkPlaybookTemplates(pb: Playbook, known: KnownVars): LoadErro
   for (const play of pb.plays) {
     const defined = definedNames(play, known, facts);
     const checkUndefined = known.inventory !== undefined;
+    const gathers = play.gatherFacts === true || allTasks(play).some((t) => t.module === "setup" || t.module === "ansible.builtin.setup");
     const reported = new Set<string>();
 
     const undefinedName = (name: string, loc: Location): void => {
-      if (!checkUndefined || defined.has(name) || name.startsWith("ansible_")) return;
+      if (!checkUndefined || defined.has(name)) return;
+      if (name.startsWith("ansible_")) {
+        // A fact: there when the play gathers it (or runs setup), else an error that says so.
+        if (!looksLikeFact(name) || (gathers && factError(name, true).endsWith("was not found on this host"))) return;
+        const key = `${loc.file}:${loc.line}:${loc.col}:${name}`;
+        if (reported.has(key)) return;
+        reported.add(key);
+        errors.push(new LoadError(factError(name, gathers), loc));
+        return;
+      }
       const key = `${loc.file}:${loc.line}:${loc.col}:${name}`;
       if (reported.has(key)) return;
       reported.add(key);

@@ -3,6 +3,7 @@
 // location), and on which host. Handlebars' own texts ("x" not defined in [object Object],
 // parser excerpts) are parsed here and never shown raw: excerpts may hold literal secrets.
 import { formatLocation, TemplateError, type Location } from "../errors.js";
+import { factError, looksLikeFact } from "../facts/host-facts.js";
 import { HelperFailure } from "./helpers.js";
 import type { JinjaFinding } from "./jinja-detect.js";
 
@@ -51,6 +52,9 @@ function sliceSource(source: string, line: number, col: number, endLine?: number
 /** An undefined variable, reported the same way by every path (rendering and native values). */
 export function undefinedVariable(name: string, where: TemplateWhere, line?: number, col?: number): TemplateError {
   const root = name.split(/[.[]/)[0] ?? name;
+  if (looksLikeFact(root)) {
+    return new TemplateError(`${prefix(where, line)}undefined variable "${name}"${suffix(where, line)}: ${factError(root, false)}`, locate(where, line, col), name);
+  }
   return new TemplateError(
     `${prefix(where, line)}undefined variable "${name}"${suffix(where, line)}; define it in the inventory, play or task vars, or with -e, or write {{default ${root} <value>}}`,
     locate(where, line, col),
