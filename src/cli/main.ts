@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { EXIT } from "./exit-codes.js";
+import { convertCommand, type ConvertOptions } from "./convert.js";
 import { registerLabCommand } from "./lab.js";
 import { runCommand, type RunCliOptions } from "./run.js";
 import { validateCommand } from "./validate.js";
@@ -61,6 +62,15 @@ export async function main(argv: string[]): Promise<number> {
     .option("-J, --ask-vault-pass", "ask for the vault password", false)
     .action(async (playbook: string, opts: { inventory?: string; extraVars: string[]; verbose: number } & VaultOptions) => {
       code = await validateCommand(playbook, opts);
+    });
+
+  program
+    .command("convert")
+    .description("translate a Jinja2 template to Handlebars, listing what it cannot translate")
+    .argument("<template>", "Jinja2 template (.j2)")
+    .option("-o, --output <file>", "write the Handlebars template here (default: stdout)")
+    .action(async (template: string, opts: ConvertOptions) => {
+      code = await convertCommand(template, opts);
     });
 
   registerLabCommand(program);

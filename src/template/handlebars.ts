@@ -50,6 +50,15 @@ for (const [name, fn] of Object.entries(helpers)) {
 // `{{{{raw}}}}...{{{{/raw}}}}` writes its body as it is: the way to put a literal `{{` or `{%` in a file.
 handlebarsEnv.registerHelper("raw", (options: { fn: () => string }) => options.fn());
 
+// `{{#trailing_newlines 1}}...{{/trailing_newlines}}`: the body, with newlines added until it ends
+// with at least N (what Ansible's template module does to Jinja2's output; `redplay convert` uses it).
+handlebarsEnv.registerHelper("trailing_newlines", function (this: unknown, n: unknown, options: { fn: (ctx: unknown) => string }) {
+  const body = options.fn(this);
+  const has = /\n*$/.exec(body)![0].length;
+  const want = typeof n === "number" ? n : Number(n);
+  return has >= want ? body : body + "\n".repeat(want - has);
+});
+
 const stringCache = new Map<string, Compiled>();
 const STRING_CACHE_MAX = 1000;
 

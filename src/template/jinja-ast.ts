@@ -53,6 +53,7 @@ interface Tokenizer {
   back(): void;
   /** Offset of the next character. */
   index: number;
+  _extractRegex(re: RegExp): RegExpMatchArray | null;
 }
 interface NunjucksParser {
   parseAsRoot(): JNode;
@@ -87,7 +88,13 @@ export function parseJinja(source: string): JinjaTemplate {
     if (m === "+%}") keepNewline.add(offset + 1);
     return m === "+%}" ? " %}" : "{% ";
   });
-  const tokens = nj.lexer.lex(text, { trimBlocks: false });
+  // Jinja2 lets a test take one argument without parentheses (`x is sameas false`); nunjucks only
+  // reads `x is sameas(false)`. Same line, so positions stay right for everything before it.
+  const tests = text.replace(
+    /\bis(\s+not)?\s+(\w+)\s+(true|false|none|True|False|None|-?\d+(?:\.\d+)?|'[^'\n]*'|"[^"\n]*")(?=\s*(?:[-+]?%\}|-?\}\}|\)|and\b|or\b|else\b|if\b))/g,
+    (_m, not: string | undefined, test: string, arg: string) => `is${not ?? ""} ${test}(${arg})`,
+  );
+  const tokens = nj.lexer.lex(tests, { trimBlocks: false });
   const comments: JComment[] = [];
   const next = tokens.nextToken.bind(tokens);
   const trimNewline = () => {
@@ -107,6 +114,14 @@ export function parseJinja(source: string): JinjaTemplate {
       trimNewline();
     }
     return tok;
+  };
+  // {% raw %} is read by a regular expression over the text, past the tokenizer: trim after its
+  // {% endraw %} here.
+  const extractRegex = tokens._extractRegex.bind(tokens);
+  tokens._extractRegex = (re: RegExp) => {
+    const m = extractRegex(re);
+    if (m && m[2] === "endraw" && m[1] === "" && !keepNewline.has(tokens.index - 2)) trimNewline();
+    return m;
   };
   try {
     return { root: new nj.Parser(tokens).parseAsRoot(), comments };

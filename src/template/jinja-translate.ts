@@ -236,7 +236,12 @@ export function expr(n: JNode, scope: Scope, condition = false): string {
 
 function isTest(n: JNode, scope: Scope, negate: boolean): string {
   const right = n.right as JNode;
-  const test = right.typename === "Symbol" || right.typename === "Literal" ? String(right.value ?? "none") : undefined;
+  const test =
+    right.typename === "Symbol" || right.typename === "Literal"
+      ? String(right.value ?? "none")
+      : right.typename === "FunCall"
+        ? `${String((right.name as JNode).value ?? "...")}(...)`
+        : undefined;
   const value = expr(n.left as JNode, scope);
   let out: string;
   switch (test) {
