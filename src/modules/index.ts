@@ -17,6 +17,7 @@ import { setFactModule } from "./set-fact.js";
 import { setupModule } from "./setup.js";
 import { systemdModule, systemdServiceModule } from "./systemd.js";
 import { templateModule } from "./template.js";
+import { groupModule, userModule } from "./user-group.js";
 import { waitForModule } from "./wait-for.js";
 import type { AnyModule } from "./types.js";
 
@@ -31,6 +32,8 @@ export const builtinModules: readonly AnyModule[] = [
   systemdModule,
   systemdServiceModule,
   lineinfileModule,
+  userModule,
+  groupModule,
   aptModule,
   packageModule,
   waitForModule,
