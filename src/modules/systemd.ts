@@ -88,7 +88,11 @@ export function createSystemdModule(
         if (args.masked === true && !masked) step("mask", false);
         if (args.masked !== undefined && changes.length === 0) noops.push(`${unit} is ${masked ? "masked" : "not masked"}`);
         if (status.run === "missing" && args.masked !== true && (args.state !== undefined || args.enabled !== undefined)) {
-          return { changes: [], failed: `unit ${unit} is not found on ${ctx.host}` };
+          // Under --check an earlier task may only have planned the unit file: predict its changes.
+          if (!ctx.check) return { changes: [], failed: `unit ${unit} is not found on ${ctx.host}` };
+          if (args.enabled) changes.push({ summary: `enable ${unit} (not found now: an earlier task is expected to install it)` });
+          if (args.state && args.state !== "stopped") changes.push({ summary: `${args.state === "reloaded" ? "start" : args.state.replace(/ed$/, "")} ${unit}` });
+          return { changes, probes: probes.length > 0 ? probes : undefined, noop: changes.length === 0 ? `${unit} is not installed` : undefined, state: { steps: [] } };
         }
         const running = status.run === "running";
         if (args.enabled !== undefined) {

@@ -71,9 +71,12 @@ export class JinjaInTemplate extends Error {
 
 /** What to say about one Jinja2 construct: the message and what to write instead. */
 export function jinjaText(f: JinjaFinding): { message: string; hint: string } {
+  // `{{ redis_password | default('hunter2') }}`: a literal next to a secret's name is not shown.
+  const secretish = /pass|secret|token|auth|private|credential/i.test(f.text);
+  const safe = (t: string) => (secretish ? t.replace(/(["'])(?:(?!\1)[^\\]|\\.)*\1/g, '"********"') : t);
   return {
-    message: `Jinja2 syntax ${f.text}: redplay templates are Handlebars`,
-    hint: f.handlebars ? `write ${f.handlebars}` : (f.why ?? "it has no Handlebars equivalent"),
+    message: `Jinja2 syntax ${safe(f.text)}: redplay templates are Handlebars`,
+    hint: f.handlebars ? `write ${safe(f.handlebars)}` : (f.why ?? "it has no Handlebars equivalent"),
   };
 }
 

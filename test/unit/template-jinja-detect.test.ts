@@ -136,3 +136,11 @@ describe("validate opens every template a playbook names", () => {
     expect(r.code).toBe(0);
   });
 });
+
+describe("Jinja2 errors and secrets", () => {
+  it("a literal beside a secret's name is never shown", () => {
+    expect(() => renderString("requirepass {{ redis_password | default('hunter2') }}", {}, where)).toThrow(
+      'pb.yaml:3:7: Jinja2 syntax {{ redis_password | default("********") }}: redplay templates are Handlebars (host node-1); write {{default redis_password "********"}}',
+    );
+  });
+});
