@@ -108,6 +108,12 @@ describe("systemd", () => {
     expect([host.active, host.fileState]).toEqual([true, "disabled"]);
   });
 
+  it("under --check, a unit an earlier task would install is predicted, not failed", async () => {
+    const r = await runModule(systemd, ctx(new FakeSystemd(), true), { name: "new-unit", daemon_reload: true, enabled: true, state: "started" });
+    expect(r.status).toBe("changed");
+    expect(r.plan.changes.map((c) => c.summary)).toEqual(["enable new-unit (not found now: an earlier task is expected to install it)", "start new-unit"]);
+  });
+
   it("an unknown unit and a host without systemd fail, naming them", async () => {
     const missing = await runModule(systemd, ctx(new FakeSystemd()), { name: "nope", state: "started" });
     expect(missing.plan.failed).toBe("unit nope is not found on localhost");
