@@ -118,6 +118,9 @@ function buildPlay(play: Record<string, unknown>, i: number, src: YamlSource, va
     loc: locate(src, [i], { root: "plays" }),
   };
   if (play.gather_facts === true) spec.gatherFacts = true;
+  if (play.vars && typeof play.vars === "object") {
+    spec.varLocs = Object.fromEntries(Object.keys(play.vars).map((k) => [k, locate(src, [i, "vars", k], { root: "plays" })]));
+  }
   if (typeof play.become === "boolean" || typeof play.become === "string") spec.become = play.become;
   if (typeof play.become_user === "string") spec.becomeUser = play.become_user;
   if (play.serial !== undefined) spec.serial = (Array.isArray(play.serial) ? play.serial : [play.serial]) as Array<number | string>;

@@ -56,6 +56,8 @@ export interface PlaySpec {
   name: string;
   hosts: string;
   vars: Record<string, unknown>;
+  /** Where each play variable's value is written, for errors about it. */
+  varLocs?: Record<string, Location>;
   /** Already loaded and merged in order (later files win). */
   varsFilesData: Record<string, unknown>;
   /** A boolean, or a template rendered per host when each task runs. */

@@ -176,7 +176,7 @@ export function checkPlaybookTemplates(pb: Playbook, known: KnownVars): LoadErro
       for (const r of expressionRoots(ast)) undefinedName(r, loc);
     };
 
-    for (const s of strings(play.vars)) template(s, play.loc);
+    for (const [k, v] of Object.entries(play.vars)) for (const s of strings(v)) template(s, play.varLocs?.[k] ?? play.loc);
     for (const s of strings(play.varsFilesData)) template(s, play.loc);
     for (const t of allTasks(play)) {
       if (t.name) template(t.name, t.loc);

@@ -114,6 +114,7 @@ describe("validate opens every template a playbook names", () => {
     const t = `${dir}/templates`;
     expect(lines).toEqual(
       expect.arrayContaining([
+        `error: ${pb}:3:13: Jinja2 syntax {{ redis_maxmemory | default('0') }}: redplay templates are Handlebars; write {{default redis_maxmemory "0"}}`,
         `error: ${pb}:11:14: Jinja2 syntax {{ redis_port | default(6379) }}: redplay templates are Handlebars; write {{default redis_port 6379}}`,
         `error: ${pb}:15:18: Jinja2 syntax {% if redis_requirepass %}: redplay templates are Handlebars (line 2 of the string); write {{#if redis_requirepass}}`,
         `error: ${t}/redis.conf.j2:3:1: Jinja2 syntax {% if redis_requirepass %}: redplay templates are Handlebars; write {{#if redis_requirepass}}`,
