@@ -9,12 +9,14 @@ import { loadInventorySources, loadVarsDirs } from "../load/inventory.js";
 import { loadPlaybook } from "../load/playbook.js";
 import type { Playbook, TaskSpec } from "../load/types.js";
 import { parseExtraVars } from "../load/vars.js";
+import { keyringFor, setVaultKeyring, type VaultOptions } from "../load/vault.js";
 import { registerBuiltinModules } from "../modules/index.js";
 import { hostArgNames, unknownHostHint } from "../modules/host-args.js";
 import { getModule, moduleNames } from "../modules/registry.js";
 import type { Secrets } from "../output/redact.js";
 import { TEMPLATE_MARKER } from "../schema/templated.js";
 import { checkPlaybookTemplates } from "../template/static-check.js";
+import { checkTemplateFiles } from "../template/template-files-check.js";
 
 export interface Loaded {
   playbook: Playbook;
@@ -24,7 +26,7 @@ export interface Loaded {
 }
 
 /** What else loading takes from ansible.cfg and the command line. */
-export interface LoadOptions {
+export interface LoadOptions extends VaultOptions {
   /** Role directories searched after the playbook's roles/ (ansible.cfg roles_path). */
   rolesPath?: string[];
   /** Host variables below the inventory's own (-c, -b, --become-user, ...). */
@@ -62,6 +64,24 @@ export async function loadEverything(
   options: LoadOptions = {},
 ): Promise<Loaded> {
   registerBuiltinModules();
+  // Vault passwords first: every file read below may hold vaulted values.
+  const keyring = await keyringFor(options);
+  for (const s of keyring.secrets) secrets.add(s.password.toString("utf8"));
+  setVaultKeyring(keyring);
+  try {
+    return await loadAll(playbookPath, inventoryPaths, extraVarArgs, secrets, options);
+  } finally {
+    for (const v of keyring.decrypted) secrets.add(v);
+  }
+}
+
+async function loadAll(
+  playbookPath: string,
+  inventoryPaths: string | string[] | undefined,
+  extraVarArgs: string[],
+  secrets: Secrets,
+  options: LoadOptions,
+): Promise<Loaded> {
   const errors: LoadError[] = [];
   const collect = (err: unknown) => {
     if (err instanceof LoadErrors) errors.push(...err.errors);
@@ -100,6 +120,7 @@ export async function loadEverything(
     if (inventory) errors.push(...checkHostArgs(playbook, inventory), ...checkDelegates(playbook, inventory));
     const moduleFacts = moduleNames().flatMap((n) => getModule(n)?.setsFacts ?? []);
     errors.push(...checkPlaybookTemplates(playbook, { inventory, extraVars, moduleFacts }));
+    errors.push(...checkTemplateFiles(playbook));
   }
   if (!playbook) throw new LoadErrors(errors);
   return { playbook, inventory, extraVars, errors };

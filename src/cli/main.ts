@@ -4,9 +4,11 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { EXIT } from "./exit-codes.js";
 import { inventoryCommand, type InventoryCliOptions } from "./inventory.js";
+import { convertCommand, type ConvertOptions } from "./convert.js";
 import { registerLabCommand } from "./lab.js";
 import { runCommand, type RunCliOptions } from "./run.js";
 import { validateCommand } from "./validate.js";
+import type { VaultOptions } from "../load/vault.js";
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -56,6 +58,9 @@ export async function main(argv: string[]): Promise<number> {
     .option("--detailed-exitcode", `exit ${EXIT.CHANGED} when the run succeeded and something changed (or would change)`, false)
     .option("--json", "one JSON event per line on stdout", false)
     .option("-v, --verbose", "more output: -v reasons and durations, -vv registered data", increase, 0)
+    .option("--vault-password-file <file>", "a file holding the vault password (an executable one is run) (repeatable)", collect, [])
+    .option("--vault-id <id>", "[label@]file or [label@]prompt: a vault password for a vault id (repeatable)", collect, [])
+    .option("-J, --ask-vault-pass", "ask for the vault password", false)
     .action(async (playbook: string, opts: RunCliOptions) => {
       code = await runCommand(playbook, opts);
     });
@@ -67,7 +72,10 @@ export async function main(argv: string[]): Promise<number> {
     .option("-i, --inventory <source>", "inventory, to also check variables and host patterns (repeatable; default: ansible.cfg's)", collect, [])
     .option("-e, --extra-vars <vars>", "variables as for run (repeatable)", collect, [])
     .option("-v, --verbose", "more output", increase, 0)
-    .action(async (playbook: string, opts: { inventory: string[]; extraVars: string[]; verbose: number }) => {
+    .option("--vault-password-file <file>", "a file holding the vault password (repeatable)", collect, [])
+    .option("--vault-id <id>", "[label@]file or [label@]prompt (repeatable)", collect, [])
+    .option("-J, --ask-vault-pass", "ask for the vault password", false)
+    .action(async (playbook: string, opts: { inventory: string[]; extraVars: string[]; verbose: number } & VaultOptions) => {
       code = await validateCommand(playbook, opts);
     });
 
@@ -82,6 +90,15 @@ export async function main(argv: string[]): Promise<number> {
     .option("-v, --verbose", "more output", increase, 0)
     .action(async (opts: InventoryCliOptions) => {
       code = await inventoryCommand(opts);
+    });
+
+  program
+    .command("convert")
+    .description("translate a Jinja2 template to Handlebars, listing what it cannot translate")
+    .argument("<template>", "Jinja2 template (.j2)")
+    .option("-o, --output <file>", "write the Handlebars template here (default: stdout)")
+    .action(async (template: string, opts: ConvertOptions) => {
+      code = await convertCommand(template, opts);
     });
 
   registerLabCommand(program);

@@ -13,8 +13,9 @@ import { loadEverything, printError, splitList } from "./load-all.js";
 import { ask, stepper } from "./prompt.js";
 import { resolveSettings } from "./settings.js";
 import { validateCommand } from "./validate.js";
+import type { VaultOptions } from "../load/vault.js";
 
-export interface RunCliOptions {
+export interface RunCliOptions extends VaultOptions {
   inventory: string[];
   check: boolean;
   diff: boolean;
@@ -64,6 +65,9 @@ export async function runCommand(playbookPath: string, opts: RunCliOptions): Pro
     const loaded = await loadEverything(playbookPath, settings.inventory, opts.extraVars, secrets, {
       rolesPath: settings.rolesPath,
       hostDefaults,
+      vaultPasswordFile: opts.vaultPasswordFile,
+      vaultId: opts.vaultId,
+      askVaultPass: opts.askVaultPass,
     });
     if (loaded.errors.length > 0) throw new LoadErrors(loaded.errors);
     const tags = splitList(opts.tags);

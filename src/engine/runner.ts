@@ -119,7 +119,8 @@ class PlayRunner {
   async run(batch: string[]): Promise<string | undefined> {
     this.failedInBatch.clear();
     const inherited: Inherited = { vars: {}, when: [], become: this.play.become, becomeUser: this.play.becomeUser, remoteUser: this.play.remoteUser };
-    await this.runTasks(this.play.tasks, batch, inherited);
+    const tasks = this.play.gatherFacts ? [gatherFactsTask(this.play), ...this.play.tasks] : this.play.tasks;
+    await this.runTasks(tasks, batch, inherited);
     await this.flushHandlers(batch, true);
     return this.abortReason;
   }
@@ -452,6 +453,27 @@ class PlayRunner {
       left.clear();
     }
   }
+}
+
+/** What `gather_facts: true` runs first (tagged always, as Ansible's fact gathering). */
+function gatherFactsTask(play: PlaySpec): TaskSpec {
+  return {
+    name: "Gathering Facts",
+    module: "setup",
+    args: {},
+    loopVar: "item",
+    notify: [],
+    listen: [],
+    retries: 0,
+    delay: 0,
+    ignoreErrors: false,
+    tags: ["always"],
+    runOnce: false,
+    noLog: false,
+    checkMode: false,
+    vars: {},
+    loc: play.loc,
+  };
 }
 
 function handlerKey(h: TaskSpec): string {

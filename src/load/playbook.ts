@@ -261,6 +261,10 @@ function buildPlay(
     dir: path.dirname(file),
     loc,
   };
+  if (play.gather_facts === true) spec.gatherFacts = true;
+  if (play.vars && typeof play.vars === "object") {
+    spec.varLocs = Object.fromEntries(Object.keys(play.vars).map((k) => [k, locate(src, [i, "vars", k], { root: "plays" })]));
+  }
   if (typeof play.become === "boolean" || typeof play.become === "string") spec.become = play.become;
   if (typeof play.become_user === "string") spec.becomeUser = play.become_user;
   if (typeof play.remote_user === "string") spec.remoteUser = play.remote_user;

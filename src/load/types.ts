@@ -78,6 +78,8 @@ export interface PlaySpec {
   name: string;
   hosts: string;
   vars: Record<string, unknown>;
+  /** Where each play variable's value is written, for errors about it. */
+  varLocs?: Record<string, Location>;
   /** Already loaded and merged in order (later files win). */
   varsFilesData: Record<string, unknown>;
   /** A boolean, or a template rendered per host when each task runs. */
@@ -89,6 +91,8 @@ export interface PlaySpec {
   serial?: Array<number | string>;
   maxFailPercentage?: number;
   anyErrorsFatal: boolean;
+  /** `gather_facts: true`: the `setup` module runs on every host before the first task. */
+  gatherFacts?: boolean;
   tags: string[];
   /** pre_tasks, roles, tasks and post_tasks in the order they run (with the handler flushes between them). */
   tasks: TaskSpec[];

@@ -180,7 +180,10 @@ export function playKeywordSchemas(taskRef: string): Record<string, Record<strin
     tasks: taskList,
     post_tasks: taskList,
     handlers: taskList,
-    gather_facts: { type: "boolean", description: "Accepted for compatibility; redplay gathers facts through modules." },
+    gather_facts: {
+      type: "boolean",
+      description: "true: gather the host facts (ansible_hostname, ansible_distribution, ansible_default_ipv4, ...) before the first task; default false",
+    },
   };
 }
 

@@ -133,6 +133,7 @@ export const redisConfigModule: GroupModule<RedisConfigArgs, ConfigState> = {
   name: "redis_config",
   scope: "group",
   check: "full",
+  templateArgs: ["src"],
   schema: {
     type: "object",
     properties: {
