@@ -9,6 +9,7 @@ import { loadInventoryDoc } from "../load/inventory.js";
 import { loadPlaybook } from "../load/playbook.js";
 import type { Playbook, TaskSpec } from "../load/types.js";
 import { parseExtraVars } from "../load/vars.js";
+import { checkSentinelVars } from "../load/sentinel-vars.js";
 import { registerBuiltinModules } from "../modules/index.js";
 import { hostArgNames, unknownHostHint } from "../modules/host-args.js";
 import { getModule, moduleNames } from "../modules/registry.js";
@@ -57,6 +58,7 @@ export async function loadEverything(
     try {
       inventory = buildInventory(await loadInventoryDoc(inventoryPath));
       errors.push(...duplicateEndpointErrors(inventory));
+      errors.push(...checkSentinelVars(inventory, extraVars));
     } catch (err) {
       collect(err);
     }
