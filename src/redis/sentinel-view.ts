@@ -6,6 +6,7 @@
 // pure and table-tested, in decideSentinelPrimary.
 import { errorText } from "../errors.js";
 import type { TaskContext } from "../modules/types.js";
+import { redisEndpoint } from "./endpoint.js";
 import { describeSentinel, flagsOf, getSentinel, sentinelEndpoint, sentinelMaster } from "./sentinel-client.js";
 
 /** The master name Sentinel monitors the group under: `sentinel_master_name`, default "redis". */
@@ -116,4 +117,19 @@ export function describeView(v: SentinelMasterView): string {
     `${v.where}: primary ${v.address}:${v.port}, config-epoch ${v.configEpoch ?? 0}, ` +
     `${v.otherSentinels ?? 0} other Sentinel(s), ${v.replicas ?? 0} replica(s)${flags.length > 0 ? `, flags ${flags.join(",")}` : ""}`
   );
+}
+
+/**
+ * What the Sentinels of the group `groupHosts` say about it (`sentinel_master_name`, the hosts of
+ * the inventory group `sentinels` or else the group's own): the decision, with the group's nodes
+ * as Sentinel names them (their Redis addresses).
+ */
+export async function sentinelDecision(ctx: TaskContext, groupHosts: string[]): Promise<SentinelDecision> {
+  const name = sentinelMasterName(ctx.vars);
+  const nodes = groupHosts.map((h) => {
+    const e = redisEndpoint(h, h === ctx.host ? ctx.vars : ctx.varsFor(h));
+    return { host: h, address: e.address, port: e.port };
+  });
+  const views = await readSentinels(ctx, sentinelHostsOf(ctx.vars, groupHosts), name);
+  return decideSentinelPrimary(views, nodes, name);
 }
