@@ -126,8 +126,10 @@ async function open(ctx: TaskContext, endpoint: SentinelEndpoint): Promise<Senti
     }
     await client.call("CLIENT", "SETNAME", REDPLAY_CLIENT_NAME).catch(() => undefined);
     const info = parseInfoSections(String(await client.call("INFO", "server"))).server ?? {};
-    if (String(info.redis_mode ?? "") !== "sentinel") {
-      throw new RedisAccessError(endpoint.host, "config", `${where} is not a Sentinel (redis_mode:${String(info.redis_mode ?? "?")}); check sentinel_port`);
+    // Valkey may name the field server_mode; either says "sentinel" on a Sentinel.
+    const mode = String(info.redis_mode ?? info.server_mode ?? "sentinel");
+    if (mode !== "sentinel") {
+      throw new RedisAccessError(endpoint.host, "config", `${where} is not a Sentinel (mode ${mode}); check sentinel_port`);
     }
     return { client, endpoint, auth, version: versionFromInfo(info) };
   } catch (e) {

@@ -173,6 +173,7 @@ export function mergeSentinelConf(current: string | null, w: SentinelWanted): st
   const oldPass = lastOf(conf, (d) => d.name === "requirepass")?.args[0];
   const passwordChanges = w.password !== undefined && w.requirepassSupported && oldPass !== w.password;
 
+  const examples = new Set(conf.filter((d) => d.name === "sentinel" && sub(d) === "monitor" && d.args[1] !== undefined).map((d) => d.args[1]!));
   const directiveAt = new Map(conf.map((d) => [d.line, d]));
   const written = new Set<string>();
   const out: string[] = [];
@@ -183,8 +184,9 @@ export function mergeSentinelConf(current: string | null, w: SentinelWanted): st
       out.push(raw);
       continue;
     }
-    // The example master of a file Sentinel never ran with, and its stray state.
-    if (fresh && d.name === "sentinel" && (PER_MASTER.has(sub(d)) || sub(d) === "current-epoch")) continue;
+    // The example master of a file Sentinel never ran with (every line naming it, whatever the
+    // server calls the setting: Valkey 8 has `primary-reboot-down-after-period`), and stray state.
+    if (fresh && d.name === "sentinel" && (PER_MASTER.has(sub(d)) || sub(d) === "current-epoch" || examples.has(d.args[1] ?? ""))) continue;
     if (d.name === "user" && d.args[0] === "default" && passwordChanges) continue;
     // A master this Sentinel must not run with redplay's requirepass only (Sentinel < 5.0.1 refuses the directive).
     if (d.name === "requirepass" && !w.requirepassSupported) continue;

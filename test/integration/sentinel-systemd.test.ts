@@ -1,10 +1,11 @@
-// Redis Sentinel deployed, verified and respected, on real systemd hosts (Debian 12, its
-// redis-server 7.0 package; redis-sentinel not installed: the playbook installs it). Every check
+// Redis Sentinel (and Valkey Sentinel) deployed, verified and respected, on real systemd hosts:
+// Debian 12 with its redis-server 7.0 package, Debian 13 with its valkey-server 8.1 package; the
+// Sentinel package is not installed: the playbook installs it. Every check
 // reads the Sentinels (SENTINEL MASTER / REPLICAS / SENTINELS / CKQUORUM / GET-MASTER-ADDR-BY-NAME),
 // the servers (INFO, keys, run_id) or the hosts (dpkg, journal, files, ps), not redplay's report.
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
-import { labKill, labStart } from "../../src/lab/lab.js";
+import { labKill, labStart, type LabServer, type LabSuite } from "../../src/lab/lab.js";
 import { recap } from "../helpers/cli.js";
 import { sshRun } from "../helpers/lab.js";
 import { until } from "../helpers/lab-redis.js";
@@ -12,12 +13,52 @@ import { useSystemdLab } from "../helpers/systemd-lab.js";
 
 const PASSWORD = "lab-only-password";
 const NODES = ["node-1", "node-2", "node-3"];
-const CONF = "/etc/redis/sentinel.conf";
 /** Sentinel declares a primary down after 1 s instead of 5 s: the crash test fails over sooner. */
 const FAST = ["-e", "sentinel_down_after_milliseconds=1000"];
 
-describe("Sentinel on systemd hosts (Debian 12, Redis 7.0, redis-sentinel installed by sentinel.yaml)", () => {
-  const { theLab, redis, call, role, playbook, startWriter } = useSystemdLab({ base: "127.0.0.224", os: "bookworm", server: "redis" }, PASSWORD);
+interface Target {
+  title: string;
+  os: LabSuite;
+  server: LabServer;
+  base: string;
+  /** The Sentinel package, its service and its config. */
+  pkg: string;
+  conf: string;
+  /** The server's own config (Sentinel rewrites it on failover). */
+  serverConf: string;
+  /** The version apt offers, as --check names it. */
+  candidate: RegExp;
+}
+
+const TARGETS: Target[] = [
+  {
+    title: "Debian 12, Redis 7.0, redis-sentinel",
+    os: "bookworm",
+    server: "redis",
+    base: "127.0.0.224",
+    pkg: "redis-sentinel",
+    conf: "/etc/redis/sentinel.conf",
+    serverConf: "/etc/redis/redis.conf",
+    candidate: /5:7\.0\.\d+-\S+/,
+  },
+  {
+    title: "Debian 13, Valkey 8.1, valkey-sentinel",
+    os: "trixie",
+    server: "valkey",
+    base: "127.0.0.227",
+    pkg: "valkey-sentinel",
+    conf: "/etc/valkey/sentinel.conf",
+    serverConf: "/etc/valkey/valkey.conf",
+    candidate: /8\.1\.\d+\S*/,
+  },
+];
+
+/** A replica or primary flag, whichever word the server uses for it. */
+const roleWord = (flags: string | undefined) => (flags ?? "").replace(/^slave$/, "replica").replace(/^master$/, "primary");
+
+describe.each(TARGETS)("Sentinel on systemd hosts ($title, installed by sentinel.yaml)", (t) => {
+  const CONF = t.conf;
+  const { theLab, redis, call, role, playbook, startWriter } = useSystemdLab({ base: t.base, os: t.os, server: t.server }, PASSWORD);
   const addr = (node: string) => theLab().address[node]!;
 
   /** One command on the node's Sentinel (port 26379, the group's password), over a fresh connection. */
@@ -59,12 +100,12 @@ describe("Sentinel on systemd hosts (Debian 12, Redis 7.0, redis-sentinel instal
     for (const n of NODES) {
       const m = await master(n);
       expect(`${m.ip}:${m.port}`, n).toBe(`${addr(primary)}:6379`);
-      expect(m.flags, n).toBe("master");
+      expect(roleWord(m.flags), n).toBe("primary");
       expect(m["num-other-sentinels"], n).toBe("2");
       expect(m.quorum, n).toBe("2");
       const replicas = await listOf(n, "REPLICAS");
-      expect(replicas.map((r) => `${r.ip}:${r.port} ${r.flags} ${r["master-link-status"]}`).sort(), n).toEqual(
-        NODES.filter((x) => x !== primary).map((x) => `${addr(x)}:6379 slave ok`).sort(),
+      expect(replicas.map((r) => `${r.ip}:${r.port} ${roleWord(r.flags)} ${r["master-link-status"]}`).sort(), n).toEqual(
+        NODES.filter((x) => x !== primary).map((x) => `${addr(x)}:6379 replica ok`).sort(),
       );
       const others = await listOf(n, "SENTINELS");
       expect(others.map((s) => `${s.ip}:${s.port}`).sort(), n).toEqual(NODES.filter((x) => x !== n).map((x) => `${addr(x)}:26379`).sort());
@@ -72,15 +113,15 @@ describe("Sentinel on systemd hosts (Debian 12, Redis 7.0, redis-sentinel instal
     }
   };
 
-  it("--check installs nothing; the real run installs redis-sentinel with its service held, starts each Sentinel once with redplay's config, and proves them healthy; a rerun changes nothing", async () => {
+  it("--check installs nothing; the real run installs the Sentinel package with its service held, starts each Sentinel once with redplay's config, and proves them healthy; a rerun changes nothing", async () => {
     const setup = await playbook("setup.yaml");
     expect(setup.code, setup.stdout + setup.stderr).toBe(0);
-    const installed = async () => Promise.all(NODES.map(async (n) => (await sshRun(theLab(), n, "dpkg-query -W -f='${Status}' redis-sentinel 2>/dev/null")).stdout));
+    const installed = async () => Promise.all(NODES.map(async (n) => (await sshRun(theLab(), n, `dpkg-query -W -f='\${Status}' ${t.pkg} 2>/dev/null`)).stdout));
     expect(await installed()).toEqual(["", "", ""]);
 
     const check = await playbook("sentinel.yaml", "--check", "--diff");
     expect(check.code, check.stdout + check.stderr).toBe(0);
-    expect(check.stdout).toMatch(/would: install redis-sentinel 5:7\.0\.\d+-\S+, its service held until redplay's config is in place/);
+    expect(check.stdout).toMatch(new RegExp(`would: install ${t.pkg} ${t.candidate.source}, its service held until redplay's config is in place`));
     expect(check.stdout).toContain(`+sentinel monitor redis ${addr("node-1")} 6379 2`);
     expect(check.stdout).toContain("+requirepass ********");
     expect(check.stdout + check.stderr).not.toContain(PASSWORD);
@@ -93,7 +134,7 @@ describe("Sentinel on systemd hosts (Debian 12, Redis 7.0, redis-sentinel instal
     expect(await installed()).toEqual(["install ok installed", "install ok installed", "install ok installed"]);
     for (const n of NODES) {
       // Started exactly once, by redplay, with its config: the package's own start was held.
-      const j = await sshRun(theLab(), n, "journalctl -u redis-sentinel --no-pager -o cat | grep -c '^Started '; systemctl is-enabled redis-sentinel");
+      const j = await sshRun(theLab(), n, `journalctl -u ${t.pkg} --no-pager -o cat | grep -c '^Started '; systemctl is-enabled ${t.pkg}`);
       expect(j.stdout.trim().split("\n"), n).toEqual(["1", "enabled"]);
       // The password is in no process's arguments.
       expect((await sshRun(theLab(), n, "ps -eo args")).stdout, n).not.toContain(PASSWORD);
@@ -213,12 +254,12 @@ describe("Sentinel on systemd hosts (Debian 12, Redis 7.0, redis-sentinel instal
     const events = setup.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
     const changes = events.filter((e) => e.event === "host_result" && e.changed === true).map((e) => `${String(e.host)}: ${String(e.task)}: ${JSON.stringify(e.changes)}`);
     // Only redis.conf, back in redplay's form after Sentinel's CONFIG REWRITE; no REPLICAOF, no restart.
-    for (const line of changes) expect(line).toMatch(/: redis\.conf from .*: \["content of \/etc\/redis\/redis\.conf"\]$/);
+    for (const line of changes) expect(line).toContain(`: ["content of ${t.serverConf}"]`);
     const topology = events.find((e) => e.event === "host_result" && e.task === "Topology");
     expect(String(topology?.msg)).toContain(`primary ${promoted} (${addr(promoted)}:6379)`);
     expect(await runIds()).toEqual(ids);
     expect(await role(promoted)).toBe("master");
-    const conf = (await sshRun(theLab(), "node-1", "grep -E '^(replicaof|# Generated by CONFIG REWRITE)' /etc/redis/redis.conf")).stdout;
+    const conf = (await sshRun(theLab(), "node-1", `grep -E '^(replicaof|# Generated by CONFIG REWRITE)' ${t.serverConf}`)).stdout;
     expect(conf.trim()).toBe(`replicaof ${addr(promoted)} 6379`);
     const again = await playbook("setup.yaml");
     expect(again.code, again.stdout).toBe(0);

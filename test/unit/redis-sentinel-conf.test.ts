@@ -13,6 +13,8 @@ import {
 } from "../../src/redis/sentinel-conf.js";
 
 const STOCK = readFileSync(new URL("../fixtures/sentinel/debian-7.0-stock.conf", import.meta.url), "utf8");
+/** What Debian 12's redis-sentinel 7.0 made of redplay's file on a lab node (its hash of the password zeroed). */
+const REWRITTEN = readFileSync(new URL("../fixtures/sentinel/debian-7.0-rewritten.conf", import.meta.url), "utf8");
 
 const wanted = (over: Partial<SentinelWanted> = {}, master: Partial<SentinelWanted["master"]> = {}): SentinelWanted => ({
   port: 26379,
@@ -77,6 +79,15 @@ describe("sentinel.conf: what redplay manages", () => {
     expect(mergeSentinelConf(theirs, wanted())).toContain("sentinel known-sentinel redis 10.0.0.2 26379 8c3a0b0e9f7d6c5b4a39281706f5e4d3c2b1a090");
   });
 
+  it("the file a real Sentinel 7.0 rewrote reads as exactly redplay's settings: nothing to do", () => {
+    const w = wanted({ address: "127.0.0.205", password: "lab-only-password", primary: { address: "127.0.0.204", port: 6379 } });
+    expect(sentinelHasRun(REWRITTEN)).toBe(true);
+    expect(managedView(REWRITTEN, "redis")).toBe(wantedView(w, REWRITTEN));
+    // Its quoting (`sentinel announce-ip "127.0.0.205"`) and left-out default (parallel-syncs) included.
+    expect(REWRITTEN).toContain('sentinel announce-ip "127.0.0.205"');
+    expect(REWRITTEN).not.toMatch(/^sentinel parallel-syncs/m);
+  });
+
   it("a changed setting is merged line by line, keeping every line of Sentinel's state and its primary", () => {
     const theirs = rewrittenBySentinel(mergeSentinelConf(STOCK, wanted()));
     const out = mergeSentinelConf(theirs, wanted({}, { quorum: 3, downAfterMs: 1000 }));
@@ -126,6 +137,13 @@ describe("sentinel.conf: what redplay manages", () => {
     const out = mergeSentinelConf(STOCK, wanted({ requirepassSupported: false }));
     expect(out).not.toMatch(/^requirepass/m);
     expect(out).toMatch(/^sentinel auth-pass redis/m);
+  });
+
+  it("every line of the package's example master goes, whatever the server calls the setting (Valkey 8)", () => {
+    const valkey = "port 26379\nsentinel monitor mymaster 127.0.0.1 6379 2\nSENTINEL primary-reboot-down-after-period mymaster 0\nsentinel deny-scripts-reconfig yes\n";
+    const out = mergeSentinelConf(valkey, wanted());
+    expect(out).not.toMatch(/mymaster/);
+    expect(out).toContain("sentinel deny-scripts-reconfig yes\n");
   });
 
   it("a missing file is written whole", () => {

@@ -95,7 +95,7 @@ async function assess(ctx: TaskContext, sentinels: string[], redisHosts: string[
         const m = await sentinelMaster(s, name);
         if (!m) return { host, problems: [`does not monitor ${name}`], line: "" };
         const primary = nodeAt(m.ip, m.port);
-        const flags = flagsOf(m).filter((f) => f !== "master");
+        const flags = flagsOf(m).filter((f) => f !== "master" && f !== "primary");
         if (!primary) problems.push(`names ${m.ip}:${m.port} the primary, which is not a node of the group`);
         else if (realPrimary && primary !== realPrimary) problems.push(`names ${primary} the primary, but the replicas follow ${realPrimary}`);
         if (flags.length > 0) problems.push(`flags the primary ${flags.join(",")}`);
