@@ -127,6 +127,12 @@ async function main() {
   const md = markdown(result);
   await writeFile(join(REPO, "bench/results/latest.md"), md);
   process.stdout.write(md);
+  // Automatic failover by Sentinel (systemd lab, down-after 1000 and 5000 ms): its own script and results.
+  if (!quick) {
+    log("Sentinel: automatic failover (bench/sentinel-failover.mjs)");
+    const r = spawnSync(process.execPath, [join(REPO, "bench/sentinel-failover.mjs"), "--runs", String(RUNS)], { cwd: REPO, stdio: "inherit" });
+    if (r.status !== 0) throw new Error("bench/sentinel-failover.mjs failed");
+  }
 }
 
 /** The playbook each tool runs for a piece of work (the Ansible peer names end in .yml). */

@@ -61,9 +61,10 @@ describe.each(TARGETS)("Sentinel on systemd hosts ($title, installed by sentinel
   const { theLab, redis, call, role, playbook, startWriter } = useSystemdLab({ base: t.base, os: t.os, server: t.server }, PASSWORD);
   const addr = (node: string) => theLab().address[node]!;
 
-  /** One command on the node's Sentinel (port 26379, the group's password), over a fresh connection. */
+  let sentinelPort = 26379;
+  /** One command on the node's Sentinel (its port, the group's password), over a fresh connection. */
   const sentinel = async (node: string, ...args: string[]): Promise<unknown> => {
-    const c = new Redis({ host: addr(node), port: 26379, password: PASSWORD, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, enableReadyCheck: false, connectTimeout: 3000 });
+    const c = new Redis({ host: addr(node), port: sentinelPort, password: PASSWORD, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, enableReadyCheck: false, connectTimeout: 3000 });
     c.on("error", () => undefined);
     try {
       await c.connect();
@@ -108,7 +109,7 @@ describe.each(TARGETS)("Sentinel on systemd hosts ($title, installed by sentinel
         NODES.filter((x) => x !== primary).map((x) => `${addr(x)}:6379 replica ok`).sort(),
       );
       const others = await listOf(n, "SENTINELS");
-      expect(others.map((s) => `${s.ip}:${s.port}`).sort(), n).toEqual(NODES.filter((x) => x !== n).map((x) => `${addr(x)}:26379`).sort());
+      expect(others.map((s) => `${s.ip}:${s.port}`).sort(), n).toEqual(NODES.filter((x) => x !== n).map((x) => `${addr(x)}:${sentinelPort}`).sort());
       expect(String(await sentinel(n, "SENTINEL", "CKQUORUM", "redis")), n).toMatch(/^OK 3 usable Sentinels/);
     }
   };
@@ -303,6 +304,39 @@ describe.each(TARGETS)("Sentinel on systemd hosts ($title, installed by sentinel
       return true;
     });
     const setup = await playbook("setup.yaml");
+    expect(setup.code, setup.stdout).toBe(0);
+    expectNoChange(setup.stdout);
+  });
+  it("a setting Sentinel reads only at start (its port) restarts each Sentinel once, one at a time, with its id, epochs and known replicas and Sentinels kept", async () => {
+    const primary = await primaryOf();
+    const before = await files();
+    const started = async () =>
+      Object.fromEntries(await Promise.all(NODES.map(async (n) => [n, Number((await sshRun(theLab(), n, `journalctl -u ${t.pkg} --no-pager -o cat | grep -c '^Started '`)).stdout.trim())])));
+    const startsBefore = await started();
+    const PORT = ["-e", "sentinel_port=26380"];
+    const check = await playbook("sentinel.yaml", "--check", "--diff", ...FAST, ...PORT);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect(check.stdout).toContain(`would: restart ${t.pkg} with redplay's settings merged into ${CONF}`);
+    expect(check.stdout.split("\n").filter((l) => /^[-+](?![-+])/.test(l))).toEqual(NODES.flatMap(() => ["-port 26379", "+port 26380"]));
+    expect(await files()).toEqual(before);
+
+    const r = await playbook("sentinel.yaml", ...FAST, ...PORT);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    sentinelPort = 26380;
+    const after = await files();
+    const startsAfter = await started();
+    for (const n of NODES) {
+      expect(startsAfter[n], n).toBe(startsBefore[n]! + 1);
+      const id = (text: string) => /^sentinel myid (\w+)$/m.exec(text)?.[1];
+      expect(id(after[n]!), n).toBe(id(before[n]!));
+      expect(after[n], n).toMatch(/^port 26380$/m);
+      const known = (text: string) => text.split("\n").filter((l) => /^sentinel (known-replica|config-epoch|current-epoch|monitor) /.test(l)).sort();
+      expect(known(after[n]!), n).toEqual(known(before[n]!));
+    }
+    await expectSentinelsAgree(primary);
+    const again = await playbook("sentinel.yaml", ...FAST, ...PORT);
+    expectNoChange(again.stdout);
+    const setup = await playbook("setup.yaml", ...PORT);
     expect(setup.code, setup.stdout).toBe(0);
     expectNoChange(setup.stdout);
   });

@@ -5,18 +5,23 @@
 // primary keeps acknowledging writes until Sentinel demotes it, writes its resync then discards.
 // So redplay wraps it with the safety checks of its own handover (switchover-manual.ts):
 //
-// 1. Fence the old primary: `min-replicas-to-write 2147483647`, every write refused (NOREPLICAS),
+// 1. Make the target the only candidate: `replica-priority 0` on the other replicas (saved), and
+//    wait until the Sentinel that will be asked reports it (it reads replicas' INFO only every
+//    10 s; asked earlier, it promotes whom it knew as best). Done before writes stop.
+// 2. Fence the old primary: `min-replicas-to-write 2147483647`, every write refused (NOREPLICAS),
 //    never acknowledged; replication keeps flowing.
-// 2. Wait until the target has the old primary's final offset (bounded by timeout_ms; not in
-//    time: the fence is lifted and nothing changed).
-// 3. Make the target the only candidate: `replica-priority 0` on the other replicas (saved).
-// 4. `SENTINEL FAILOVER <master>` on one Sentinel, and wait until the target is the primary and
-//    every Sentinel that answers names it.
+// 3. Wait until the target has the old primary's final offset (bounded by timeout_ms; not in
+//    time: the fence is lifted, the priorities put back, nothing changed).
+// 4. `SENTINEL FAILOVER <master>` on that Sentinel, and wait until the target is the primary and
+//    every Sentinel that answers names it. Sentinel's promotion kills the target's clients, so
+//    every read after it opens a fresh session.
 // 5. Point the old primary at the target (what Sentinel would do itself some seconds later:
 //    +convert-to-slave), with its min-replicas settings put back; the other replicas get their
 //    replica-priority back. Sentinel repoints them (parallel-syncs); switchover.yaml then checks.
-// If Sentinel refuses or does not finish in time, the priorities and the fence are put back and,
-// when the target was never promoted, the old primary is still the primary and writable.
+// If Sentinel refuses or does not finish in time while the target is still a replica, the
+// priorities and the fence are put back and the old primary is still the primary and writable.
+// Left behind only if redplay itself dies half way: a fenced primary (writes refused, none lost)
+// or replicas with replica-priority 0; setup.yaml puts both back from the template.
 import { errorText } from "../../errors.js";
 import type { ReplicationInfo } from "../../facts/redis-info.js";
 import { getRedisSession, type RedisSession } from "../../redis/client.js";
