@@ -24,14 +24,16 @@ export interface SentinelEndpoint {
   port: number;
   connect: "forward" | "direct";
   password?: string;
+  /** `redis_password_previous`, during a rotation: a Sentinel not converged yet still has it. */
+  previousPassword?: string;
 }
 
 /** A connected Sentinel. */
 export interface SentinelSession {
   client: Redis;
   endpoint: SentinelEndpoint;
-  /** `none`: the Sentinel has no password (yet). */
-  auth: "password" | "none";
+  /** `none`: the Sentinel has no password (yet); `previous`: it still has redis_password_previous. */
+  auth: "password" | "previous" | "none";
   version: ServerVersion;
 }
 
@@ -48,6 +50,7 @@ export function sentinelEndpoint(host: string, vars: Record<string, unknown>): S
   }
   const out: SentinelEndpoint = { host, address: e.address, port, connect: e.connect };
   if (e.password !== undefined) out.password = e.password;
+  if (e.previousPassword !== undefined) out.previousPassword = e.previousPassword;
   return out;
 }
 
@@ -63,6 +66,7 @@ interface Holder {
 export async function getSentinel(ctx: TaskContext, host: string): Promise<SentinelSession> {
   const endpoint = sentinelEndpoint(host, host === ctx.host ? ctx.vars : ctx.varsFor(host));
   if (endpoint.password) ctx.addSecret(endpoint.password);
+  if (endpoint.previousPassword) ctx.addSecret(endpoint.previousPassword);
   const key = `sentinel:${host}:${endpoint.port}:${endpoint.password ? createHash("sha256").update(endpoint.password).digest("hex").slice(0, 12) : "none"}`;
   const holder = ctx.resources.get<Holder>(key, () => ({}), async (h) => {
     const s = await h.current?.catch(() => undefined);
@@ -102,7 +106,7 @@ async function open(ctx: TaskContext, endpoint: SentinelEndpoint): Promise<Senti
     options.port = endpoint.port;
   }
   const client = new ioredis.Redis(options);
-  decorateCommandErrors(client, { host: endpoint.host, address: endpoint.address, port: endpoint.port }, () => [endpoint.password]);
+  decorateCommandErrors(client, { host: endpoint.host, address: endpoint.address, port: endpoint.port }, () => [endpoint.password, endpoint.previousPassword]);
   client.on("error", (e: Error) => ctx.log(`sentinel ${where}: ${scrub(e.message, [endpoint.password])}`, 2));
   try {
     await client.connect();
@@ -119,8 +123,11 @@ async function open(ctx: TaskContext, endpoint: SentinelEndpoint): Promise<Senti
         auth = "password";
       } catch (e) {
         const words = e instanceof RedisCommandError ? (e.reply ?? e.message) : String(e);
-        if (!/without any password configured|no password is set/i.test(words)) {
-          throw new RedisAccessError(endpoint.host, "auth", `authentication to ${where} failed: ${scrub(words, [endpoint.password])}`);
+        const previous = endpoint.previousPassword;
+        if (/WRONGPASS|invalid password/i.test(words) && previous && (await client.auth(previous).then(() => true, () => false))) {
+          auth = "previous";
+        } else if (!/without any password configured|no password is set/i.test(words)) {
+          throw new RedisAccessError(endpoint.host, "auth", `authentication to ${where} failed: ${scrub(words, [endpoint.password, previous])}`);
         }
       }
     }

@@ -62,9 +62,10 @@ describe.each(TARGETS)("Sentinel on systemd hosts ($title, installed by sentinel
   const addr = (node: string) => theLab().address[node]!;
 
   let sentinelPort = 26379;
+  let sentinelPassword = PASSWORD;
   /** One command on the node's Sentinel (its port, the group's password), over a fresh connection. */
   const sentinel = async (node: string, ...args: string[]): Promise<unknown> => {
-    const c = new Redis({ host: addr(node), port: sentinelPort, password: PASSWORD, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, enableReadyCheck: false, connectTimeout: 3000 });
+    const c = new Redis({ host: addr(node), port: sentinelPort, password: sentinelPassword, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, enableReadyCheck: false, connectTimeout: 3000 });
     c.on("error", () => undefined);
     try {
       await c.connect();
@@ -339,5 +340,41 @@ describe.each(TARGETS)("Sentinel on systemd hosts ($title, installed by sentinel
     const setup = await playbook("setup.yaml", ...PORT);
     expect(setup.code, setup.stdout).toBe(0);
     expectNoChange(setup.stdout);
+  });
+  it("a password rotation (redis_password_previous): setup gives the Sentinels the new password while every node accepts both, sentinel.yaml then restarts each Sentinel with it; no failover, reruns change nothing", async () => {
+    const NEW = "lab-only-rotated-password";
+    const PORT = ["-e", "sentinel_port=26380"];
+    const primary = await primaryOf();
+    const epochs = async () => Promise.all(NODES.map(async (n) => (await master(n))["config-epoch"]));
+    const epochsBefore = await epochs();
+    const rotate = JSON.stringify({ redis_password: NEW, redis_password_previous: PASSWORD });
+    const setup = await playbook("setup.yaml", ...PORT, "-e", rotate);
+    expect(setup.code, setup.stdout + setup.stderr).toBe(0);
+    for (const secret of [NEW, PASSWORD]) expect(setup.stdout + setup.stderr).not.toContain(secret);
+    // The Sentinels log in to the nodes with the new password already (their own password is still the old one).
+    for (const n of NODES) {
+      expect((await sshRun(theLab(), n, `grep -c '^sentinel auth-pass redis ${NEW}$' ${CONF}`)).stdout.trim(), n).toBe("1");
+      expect((await master(n)).flags, n).toMatch(/^(master|primary)$/);
+    }
+    const deploy = await playbook("sentinel.yaml", ...FAST, ...PORT, "-e", rotate);
+    expect(deploy.code, deploy.stdout + deploy.stderr).toBe(0);
+    for (const secret of [NEW, PASSWORD]) expect(deploy.stdout + deploy.stderr).not.toContain(secret);
+    sentinelPassword = NEW;
+    for (const n of NODES) {
+      const old = new Redis({ host: addr(n), port: sentinelPort, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableReadyCheck: false });
+      old.on("error", () => undefined);
+      await old.connect();
+      await expect(old.call("AUTH", PASSWORD)).rejects.toThrow(/WRONGPASS|invalid/);
+      old.disconnect();
+      expect((await sshRun(theLab(), n, `grep -c '^requirepass ' ${CONF}`)).stdout.trim(), n).toBe("1");
+    }
+    // Sentinel never lost the group: same primary, no new epoch (no failover).
+    expect(await epochs()).toEqual(epochsBefore);
+    for (const n of NODES) expect(await primaryNamedBy(n)).toBe(`${addr(primary)}:6379`);
+    const again = await playbook("sentinel.yaml", ...FAST, ...PORT, "-e", `redis_password=${NEW}`);
+    expectNoChange(again.stdout);
+    const setupAgain = await playbook("setup.yaml", ...PORT, "-e", `redis_password=${NEW}`);
+    expect(setupAgain.code, setupAgain.stdout).toBe(0);
+    expectNoChange(setupAgain.stdout);
   });
 });

@@ -36,6 +36,7 @@ import type { Applied, Change, GroupContext, GroupModule, GroupPlan, Plan, TaskC
 import { sleep } from "./node-read.js";
 import type { RedisServerFact } from "./redis-server.js";
 import { applySwitchover, planSwitchover, type SwitchoverState } from "./redis-switchover.js";
+import { sentinelsTakePassword } from "./sentinel-auth.js";
 
 /** Arguments of `redis_config`. */
 export interface RedisConfigArgs {
@@ -254,6 +255,12 @@ export const redisConfigModule: GroupModule<RedisConfigArgs, ConfigState> = {
     if (stopped) {
       await Promise.all(rotating.map((h) => dropPassword(g.ctx(h), st.nodes[h]!, "new")));
       return unreached();
+    }
+    if (rotating.length > 0 && (topology as { sentinel?: boolean }).sentinel) {
+      // Every node accepts both passwords: the Sentinels switch to the new one now (sentinel-auth.ts).
+      const wanted = st.nodes[rotating[0]!]!.deltas.find((d) => d.name === "requirepass")!.wanted;
+      const missed = await sentinelsTakePassword(g.ctx(g.hosts[0]!), g.groupHosts, wanted);
+      if (missed) g.log(missed);
     }
 
     if (topology.fresh) {

@@ -222,6 +222,7 @@ async function planSentinel(
     try {
       session = await getSentinel(ctx, ctx.host);
       if (wanted.password !== undefined && wanted.requirepassSupported && session.auth === "none") why = "requirepass is not set";
+      if (session.auth === "previous") why = "it still requires redis_password_previous";
     } catch (e) {
       why = `it does not answer at ${endpoint.address}:${endpoint.port} with the group's password (${errorText(e)})`;
     }
