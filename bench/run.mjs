@@ -162,6 +162,12 @@ async function main() {
   await writeFile(join(REPO, `bench/results/${name}.md`), md);
   process.stdout.write(md);
   log(`wrote bench/results/${name}.json and ${name}.md`);
+  // Automatic failover by Sentinel (systemd lab, down-after 1000 and 5000 ms): its own script and results.
+  if (!quick) {
+    log("Sentinel: automatic failover (bench/sentinel-failover.mjs)");
+    const r = spawnSync(process.execPath, [join(REPO, "bench/sentinel-failover.mjs"), "--runs", String(RUNS)], { cwd: REPO, stdio: "inherit" });
+    if (r.status !== 0) throw new Error("bench/sentinel-failover.mjs failed");
+  }
 }
 
 /** Runs one scenario; a failure becomes a note (and a failed row), and the bench goes on. */

@@ -10,6 +10,7 @@ import { loadPlaybook } from "../load/playbook.js";
 import type { Playbook, TaskSpec } from "../load/types.js";
 import { parseExtraVars } from "../load/vars.js";
 import { keyringFor, setVaultKeyring, type VaultOptions } from "../load/vault.js";
+import { checkSentinelVars } from "../load/sentinel-vars.js";
 import { registerBuiltinModules } from "../modules/index.js";
 import { hostArgNames, unknownHostHint } from "../modules/host-args.js";
 import { getModule, moduleNames } from "../modules/registry.js";
@@ -110,6 +111,7 @@ async function loadAll(
     try {
       inventory = await loadInventory(inventoryList, playbook?.dir ?? path.dirname(path.resolve(playbookPath)), options.hostDefaults);
       errors.push(...duplicateEndpointErrors(inventory));
+      errors.push(...checkSentinelVars(inventory, extraVars));
     } catch (err) {
       collect(err);
     }

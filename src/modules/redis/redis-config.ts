@@ -36,6 +36,7 @@ import type { Applied, Change, GroupContext, GroupModule, GroupPlan, Plan, TaskC
 import { sleep } from "./node-read.js";
 import type { RedisServerFact } from "./redis-server.js";
 import { applySwitchover, planSwitchover, type SwitchoverState } from "./redis-switchover.js";
+import { sentinelsTakePassword } from "./sentinel-auth.js";
 
 /** Arguments of `redis_config`. */
 export interface RedisConfigArgs {
@@ -180,6 +181,10 @@ export const redisConfigModule: GroupModule<RedisConfigArgs, ConfigState> = {
     const primary = nodes[topology.primary];
     let finalNodes = nodes;
     if (primary?.restart && !primary.deferred && !topology.fresh && (args.switchover ?? true) && topology.replicas.length > 0) {
+      if ((topology as { sentinel?: boolean }).sentinel) {
+        // A handover behind Sentinel's back would be undone by it; the move goes through Sentinel.
+        return everyHostFails(g, `${topology.primary} must restart (${primary.restart}) and Sentinel manages this group: move the primary first with switchover.yaml (it asks Sentinel), then run this again`);
+      }
       const sw = await planSwitchover(g.ctx(topology.primary), [topology.primary, ...topology.replicas], undefined, 5000);
       if (sw.failed) {
         return everyHostFails(g, `${topology.primary} must restart (${primary.restart}), but cannot hand over first: ${sw.failed}`);
@@ -274,6 +279,12 @@ export const redisConfigModule: GroupModule<RedisConfigArgs, ConfigState> = {
     if (stopped) {
       await Promise.all(rotating.map((h) => dropPassword(g.ctx(h), st.nodes[h]!, "new")));
       return unreached();
+    }
+    if (rotating.length > 0 && (topology as { sentinel?: boolean }).sentinel) {
+      // Every node accepts both passwords: the Sentinels switch to the new one now (sentinel-auth.ts).
+      const wanted = st.nodes[rotating[0]!]!.deltas.find((d) => d.name === "requirepass")!.wanted;
+      const missed = await sentinelsTakePassword(g.ctx(g.hosts[0]!), g.groupHosts, wanted);
+      if (missed) g.log(missed);
     }
 
     if (topology.fresh) {
