@@ -12,8 +12,8 @@
 //
 // Exit code: 0 every schedule held; 1 an invariant was violated (the seeds are printed);
 // 2 the harness or the lab itself failed. Needs root (the lab) and a built dist/.
-import { mkdir, writeFile } from "node:fs/promises";
-import { loadavg, cpus, tmpdir } from "node:os";
+import { mkdir, stat, writeFile } from "node:fs/promises";
+import { cpus, homedir, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { HarnessError, prepare, rebuild, runSchedule } from "./lib/execute.mjs";
 import { downLab, inventoryOf, labNodes } from "./lib/lab.mjs";
@@ -97,6 +97,19 @@ function stepKinds(seedList) {
   return kinds;
 }
 
+// The lab's nodes share /root with this machine, so root's shell start-up runs on every SSH login
+// to a node. One that takes a lock there (pyenv's rehash) and dies with a killed node or
+// controller leaves the lock behind, and every later login on the machine waits for it to time
+// out. Said once, so the person running the harness can clear it.
+let lockWarned = false;
+async function warnStaleShellLock() {
+  const lock = join(homedir(), ".pyenv", "shims", ".pyenv-shim");
+  const st = await stat(lock).catch(() => null);
+  if (!st || lockWarned || Date.now() - st.mtimeMs < 90_000) return;
+  lockWarned = true;
+  print(`[chaos] WARNING: ${lock} is ${Math.round((Date.now() - st.mtimeMs) / 1000)} s old: a pyenv rehash killed with a node left its lock, and every root login here (SSH to the lab included) now waits 60 s for it; remove it if no rehash is running`);
+}
+
 function printFailure(rec) {
   print(`\n[chaos] schedule ${rec.seed} FAILED; replay with: npm run chaos -- --seed ${rec.seed}`);
   print("schedule:");
@@ -134,9 +147,11 @@ async function main() {
         // one (prepare rebuilds the lab when needed); the run still ends with exit code 2.
         harnessErrors.push({ seed, error: e.message.split("\n")[0] });
         print(`[chaos] ${i + 1}/${seeds.length} seed ${seed}: HARNESS ERROR: ${e instanceof HarnessError ? e.message : e.stack}`);
+        await warnStaleShellLock();
         continue;
       }
       records.push(rec);
+      await warnStaleShellLock();
       print(
         `[chaos] ${i + 1}/${seeds.length} seed ${seed}: ${rec.held ? "held" : "FAILED"} (${rec.steps.length} steps, ${rec.acked} acknowledged writes, ${(rec.ms / 1000).toFixed(1)} s)`,
       );

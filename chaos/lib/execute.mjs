@@ -147,6 +147,9 @@ export async function runSchedule(ctx, seed) {
     const r = await runPlaybook(inventory, s.playbook, extra, s.killAtMs === undefined ? {} : { killAtMs: s.killAtMs });
     const failedEvent = (await Promise.all(events)).find((err) => err !== null);
     if (failedEvent) throw failedEvent;
+    // A run that never ends says more about the machine than about the invariants (a login
+    // shell stuck on a lock, say): the schedule is not judged.
+    if (r.killed === "timeout") throw new HarnessError(`${s.playbook}.yaml ${extra.join(" ")} did not finish within ${r.ms / 1000} s:\n${tail(r.out)}`);
     const ended = Date.now();
     const how = r.killed ? `SIGKILL (${r.killed}) after ${r.ms} ms` : `exit ${r.code} in ${(r.ms / 1000).toFixed(1)} s`;
     say(`step ${stepNo}${label}: ${s.playbook}.yaml ${extra.join(" ")} -> ${how}`);
