@@ -2,7 +2,9 @@
 // (127.0.0.221-223): two failovers at once leave exactly one primary, a run finding the group
 // locked by a live run changes nothing (also under --check), a lock whose run was killed expires,
 // and no lock is left behind by a run that ends. Roles are read from the servers directly.
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { hostname } from "node:os";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -47,6 +49,15 @@ describe("redis_lock", () => {
 
   it("a lock whose run was killed long ago expires, and the run proceeds", async () => {
     await holdLock("node-2", Math.floor(Date.now() / 1000) - 3600);
+    const r = await playbook("setup.yaml");
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(noLocks()).toBe(true);
+  });
+
+  it("a lock left by a killed run of this controller (its process gone) is taken over at once", async () => {
+    const gone = spawnSync("true").pid;
+    await mkdir(lockDir("node-2"), { recursive: true, mode: 0o700 });
+    await writeFile(join(lockDir("node-2"), "owner"), `killed-run-token ${hostname()} ${gone} ${Math.floor(Date.now() / 1000)}`, { mode: 0o600 });
     const r = await playbook("setup.yaml");
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(noLocks()).toBe(true);

@@ -9,7 +9,7 @@ import { labKill, labStart, type LabServer, type LabSuite } from "../../src/lab/
 import { recap } from "../helpers/cli.js";
 import { sshRun } from "../helpers/lab.js";
 import { until } from "../helpers/lab-redis.js";
-import { useSystemdLab } from "../helpers/systemd-lab.js";
+import { useLab } from "../helpers/use-lab.js";
 
 const PASSWORD = "lab-only-password";
 const NODES = ["node-1", "node-2", "node-3"];
@@ -58,7 +58,7 @@ const roleWord = (flags: string | undefined) => (flags ?? "").replace(/^slave$/,
 
 describe.each(TARGETS)("Sentinel on systemd hosts ($title, installed by sentinel.yaml)", (t) => {
   const CONF = t.conf;
-  const { theLab, redis, call, role, playbook, startWriter } = useSystemdLab({ base: t.base, os: t.os, server: t.server }, PASSWORD);
+  const { theLab, redis, call, role, playbook, startWriter } = useLab({ base: t.base, os: t.os, server: t.server }, PASSWORD);
   const addr = (node: string) => theLab().address[node]!;
 
   let sentinelPort = 26379;
