@@ -11,7 +11,8 @@
 //   ... --run-seed R   repeat a whole run; --nodes 3; --base 127.0.0.211; --dir DIR; -v
 //
 // Exit code: 0 every schedule held; 1 an invariant was violated (the seeds are printed);
-// 2 the harness or the lab itself failed. Needs root (the lab) and a built dist/.
+// 2 the harness or the lab itself failed (and nothing was violated). Needs root (the lab) and a
+// built dist/ (`npm run chaos` builds it first).
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { cpus, homedir, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -202,8 +203,8 @@ async function main() {
   print(
     `[chaos] ${result.run} schedule(s) run, ${result.held} held, ${failed.length} failed${failed.length ? ` (seeds ${failed.map((r) => r.seed).join(", ")})` : ""}${harnessErrors.length ? `, ${harnessErrors.length} broken by a harness error` : ""}; ${result.wallS} s; results in bench/results/chaos.md`,
   );
-  if (harnessFailure || harnessErrors.length) return 2;
   if (failed.length) return 1;
+  if (harnessFailure || harnessErrors.length) return 2;
   if (records.length < seeds.length) return interrupted ? 130 : 2;
   return 0;
 }
