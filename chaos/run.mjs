@@ -11,10 +11,12 @@
 //   ... --run-seed R   repeat a whole run; --nodes 3; --base 127.0.0.211; --dir DIR; -v
 //
 // Exit code: 0 every schedule held; 1 an invariant was violated (the seeds are printed);
-// 2 the harness or the lab itself failed. Needs root (the lab) and a built dist/.
+// 2 the harness or the lab itself failed (and nothing was violated). Needs root (the lab) and a
+// built dist/ (`npm run chaos` builds it first).
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { cpus, homedir, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { sweepTempDirs } from "./lib/debris.mjs";
 import { HarnessError, prepare, rebuild, runSchedule } from "./lib/execute.mjs";
 import { downLab, inventoryOf, labNodes } from "./lib/lab.mjs";
 import { freshSeed, scheduleSeeds } from "./lib/prng.mjs";
@@ -132,6 +134,7 @@ async function main() {
   print(`[chaos] ${form} form: ${count} schedule(s) on ${nodeCount} nodes at ${base} (lab dir ${dir})${runSeed !== null ? `, run seed ${runSeed} (repeat with --run-seed ${runSeed})` : ""}`);
   const records = [];
   const harnessErrors = [];
+  let leftovers = 0;
   let harnessFailure = null;
   try {
     await rebuild(ctx);
@@ -151,6 +154,7 @@ async function main() {
         continue;
       }
       records.push(rec);
+      leftovers += await sweepTempDirs(t0);
       await warnStaleShellLock();
       print(
         `[chaos] ${i + 1}/${seeds.length} seed ${seed}: ${rec.held ? "held" : "FAILED"} (${rec.steps.length} steps, ${rec.acked} acknowledged writes, ${(rec.ms / 1000).toFixed(1)} s)`,
@@ -162,6 +166,7 @@ async function main() {
     print(`[chaos] the harness failed${e instanceof HarnessError ? "" : " unexpectedly"}: ${e instanceof HarnessError ? e.message : e.stack}`);
   } finally {
     await downLab(dir).catch((e) => print(`[chaos] lab down failed: ${e.message}`));
+    leftovers += await sweepTempDirs(t0, { wait: true });
   }
 
   const failed = records.filter((r) => !r.held);
@@ -184,6 +189,7 @@ async function main() {
     ackedWrites: records.reduce((s, r) => s + r.acked, 0),
     excusedWrites: records.reduce((s, r) => s + r.excused, 0),
     stepKinds: stepKinds(records.map((r) => r.seed)),
+    tempDirsLeft: leftovers,
   };
   const resultsDir = join(REPO, "bench", "results");
   await mkdir(resultsDir, { recursive: true });
@@ -193,11 +199,12 @@ async function main() {
   await mkdir(recordDir, { recursive: true });
   for (const r of records) await writeFile(join(recordDir, `seed-${r.seed}.json`), `${JSON.stringify(r, null, 2)}\n`);
   print(`[chaos] full record of each schedule: ${recordDir}/seed-<seed>.json`);
+  if (leftovers) print(`[chaos] interrupted runs left ${leftovers} temp dir(s) of the config check (/tmp/.redplay-validate-*, /tmp/redplay-conf-check.*) on the nodes; removed`);
   print(
     `[chaos] ${result.run} schedule(s) run, ${result.held} held, ${failed.length} failed${failed.length ? ` (seeds ${failed.map((r) => r.seed).join(", ")})` : ""}${harnessErrors.length ? `, ${harnessErrors.length} broken by a harness error` : ""}; ${result.wallS} s; results in bench/results/chaos.md`,
   );
-  if (harnessFailure || harnessErrors.length) return 2;
   if (failed.length) return 1;
+  if (harnessFailure || harnessErrors.length) return 2;
   if (records.length < seeds.length) return interrupted ? 130 : 2;
   return 0;
 }

@@ -64,7 +64,7 @@ export async function converged(nodes, password, dir, tag) {
   const seen = await replicationOf(nodes, password);
   const roles = rolesLine(seen);
   const down = seen.filter((n) => !n.up);
-  if (down.length) return { violations: [v(`${down.map((n) => n.name).join(", ")} do not answer`, { roles })] };
+  if (down.length) return { violations: [v(`${down.map((n) => n.name).join(", ")} ${down.length > 1 ? "do" : "does"} not answer`, { roles })] };
   const masters = seen.filter((n) => n.info.role === "master");
   if (masters.length !== 1) return { violations: [v(`${masters.length} masters`, { roles })] };
   const p = masters[0];

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
-const TITLES = { short: "Short form (CI: `npm run chaos -- --short`)", long: "Long form (`npm run chaos`)", replay: "Last replay (`--seed`)" };
+const TITLES = { short: "Short form (CI: `npm run chaos -- --short`)", long: "Long form (`npm run chaos`, or `-- --schedules N`)", replay: "Last replay (`--seed`)" };
 
 function markdown(all) {
   const lines = [
@@ -26,6 +26,7 @@ function markdown(all) {
     if (r.harnessErrors?.length) lines.push(`- not judged (the harness or the lab broke): ${r.harnessErrors.map((h) => `${h.seed} (${h.error})`).join("; ")}`);
     if (r.harnessFailure) lines.push(`- the run stopped early: ${r.harnessFailure}`);
     lines.push(`- acknowledged writes checked: ${r.ackedWrites}; discarded as the README allows: ${r.excusedWrites}`);
+    if (r.tempDirsLeft !== undefined) lines.push(`- config-check temp dirs left in the nodes' /tmp by interrupted runs (then removed): ${r.tempDirsLeft}`);
     lines.push(`- steps by kind: ${Object.entries(r.stepKinds).map(([k, v]) => `${k} ${v}`).join(", ")}`);
     if (r.failed.length) {
       lines.push("", "| seed | violations | replay |", "|---|---|---|");
