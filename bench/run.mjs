@@ -163,7 +163,8 @@ async function main() {
   process.stdout.write(md);
   log(`wrote bench/results/${name}.json and ${name}.md`);
   // Automatic failover by Sentinel (systemd lab, down-after 1000 and 5000 ms): its own script and results.
-  if (!quick) {
+  // --no-sentinel: only the scenarios above (for example a run that must stay on 127.0.0.151-180).
+  if (!quick && !argv.includes("--no-sentinel")) {
     log("Sentinel: automatic failover (bench/sentinel-failover.mjs)");
     const r = spawnSync(process.execPath, [join(REPO, "bench/sentinel-failover.mjs"), "--runs", String(RUNS)], { cwd: REPO, stdio: "inherit" });
     if (r.status !== 0) throw new Error("bench/sentinel-failover.mjs failed");
