@@ -6,13 +6,13 @@
 import { Redis } from "ioredis";
 import { describe, expect, it, vi } from "vitest";
 import { labKill, labStart, type LabServer, type LabSuite } from "../../src/lab/lab.js";
-import { recap } from "../helpers/cli.js";
+import { recap, runCli } from "../helpers/cli.js";
 import { sshRun } from "../helpers/lab.js";
 import { until } from "../helpers/lab-redis.js";
 import { useSystemdLab } from "../helpers/systemd-lab.js";
 
 // Installing a package and booting hosts on a loaded machine: more than the default 120 s per test.
-vi.setConfig({ testTimeout: 300_000 });
+vi.setConfig({ testTimeout: 600_000 });
 
 const PASSWORD = "lab-only-password";
 const NODES = ["node-1", "node-2", "node-3"];
@@ -322,7 +322,8 @@ describe.each(TARGETS)("Sentinel on systemd hosts ($title, installed by sentinel
       const primary = await primaryOf();
       const writer = startWriter(primary, `sentinel-rolling-${databases}`);
       await until("acknowledged writes", async () => writer.acked.length >= 20 || writer.error !== undefined);
-      const r = await playbook("setup.yaml", "-e", `redis_databases=${databases}`);
+      // A rolling restart waits for each node's resync and for Sentinel's view: slow on a loaded machine.
+      const r = await runCli(["run", "playbooks/setup.yaml", "-i", theLab().paths.inventory, "-e", `redis_databases=${databases}`], { timeoutMs: 290_000 });
       await writer.stop();
       expect(r.code, r.stdout + r.stderr).toBe(0);
       const after = await starts();
