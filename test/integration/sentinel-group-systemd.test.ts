@@ -5,11 +5,14 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse, stringify } from "yaml";
 import { readFileSync } from "node:fs";
 import { recap, runCli } from "../helpers/cli.js";
 import { sshRun, startLab, stopLab, type TestLab } from "../helpers/lab.js";
+
+// Installing a package and booting hosts on a loaded machine: more than the default 120 s per test.
+vi.setConfig({ testTimeout: 300_000 });
 
 const PASSWORD = "lab-only-password";
 const REDIS = ["node-1", "node-2", "node-3"];

@@ -181,10 +181,7 @@ export const redisConfigModule: GroupModule<RedisConfigArgs, ConfigState> = {
     const primary = nodes[topology.primary];
     let finalNodes = nodes;
     if (primary?.restart && !primary.deferred && !topology.fresh && (args.switchover ?? true) && topology.replicas.length > 0) {
-      if ((topology as { sentinel?: boolean }).sentinel) {
-        // A handover behind Sentinel's back would be undone by it; the move goes through Sentinel.
-        return everyHostFails(g, `${topology.primary} must restart (${primary.restart}) and Sentinel manages this group: move the primary first with switchover.yaml (it asks Sentinel), then run this again`);
-      }
+      // Where Sentinel manages the group, planSwitchover hands over through Sentinel (SENTINEL FAILOVER).
       const sw = await planSwitchover(g.ctx(topology.primary), [topology.primary, ...topology.replicas], undefined, 5000);
       if (sw.failed) {
         return everyHostFails(g, `${topology.primary} must restart (${primary.restart}), but cannot hand over first: ${sw.failed}`);

@@ -53,6 +53,8 @@ const POLL_MS = 50;
 const SENTINEL_GRACE_MS = 30_000;
 /** Sentinel reads a replica's INFO every 10 s: how long it may take to see a new replica-priority. */
 const SENTINEL_INFO_MS = 25_000;
+/** Tries of one command on a node whose connection Sentinel may just have closed. */
+const RETRIES = 5;
 
 export async function sentinelHandover(ctx: TaskContext, h: SentinelHandover): Promise<Applied> {
   const primary = await getRedisSession(ctx, h.primary);
@@ -65,8 +67,7 @@ export async function sentinelHandover(ctx: TaskContext, h: SentinelHandover): P
   const lag = saved["min-replicas-max-lag"] && saved["min-replicas-max-lag"] !== "0" ? saved["min-replicas-max-lag"] : "10";
   // A fresh session each time: Sentinel's reconfiguration kills the clients of the nodes it changes.
   const unfence = async () =>
-    getRedisSession(ctx, h.primary)
-      .then((s) => transaction(s, restore))
+    onNode(ctx, h.primary, (s) => transaction(s, restore))
       .then(() => "", (e: unknown) => `; lifting the fence failed (${errorText(e)}): CONFIG SET min-replicas-to-write ${saved["min-replicas-to-write"]} on ${h.primary}`);
 
   // 1. Only the target may be chosen, and the Sentinel that is asked must know it: it reads the
@@ -75,8 +76,7 @@ export async function sentinelHandover(ctx: TaskContext, h: SentinelHandover): P
   const putBack = async () => {
     const notes: string[] = [];
     for (const [host, value] of Object.entries(priorities)) {
-      await getRedisSession(ctx, host)
-        .then((s) => s.client.call("CONFIG", "SET", "replica-priority", value))
+      await onNode(ctx, host, (s) => s.client.call("CONFIG", "SET", "replica-priority", value))
         .catch((e: unknown) => notes.push(`replica-priority of ${host} not put back to ${value} (${errorText(e)})`));
     }
     return notes.length > 0 ? `; ${notes.join("; ")}` : "";
@@ -135,8 +135,7 @@ export async function sentinelHandover(ctx: TaskContext, h: SentinelHandover): P
   }
   const fencedMs = Date.now() - fencedAt;
   // 5. The old primary follows the target, unfenced; the other replicas get their priority back.
-  const followed = await getRedisSession(ctx, h.primary)
-    .then((s) => transaction(s, [["REPLICAOF", h.address, String(h.port)], ...restore]))
+  const followed = await onNode(ctx, h.primary, (s) => transaction(s, [["REPLICAOF", h.address, String(h.port)], ...restore]))
     .then(
       () => "",
       (e: unknown) => `; ${h.primary} could not be pointed at ${h.target} (${errorText(e)}): Sentinel does it itself shortly, then set its min-replicas-to-write back`,
@@ -223,6 +222,21 @@ async function catchUp(primary: RedisSession, target: RedisSession, h: SentinelH
       last = errorText(e);
     }
     await sleep(POLL_MS);
+  }
+}
+
+/**
+ * Runs `fn` on the node, again on a fresh session if the connection was closed under it: Sentinel
+ * ends every normal client of a node it reconfigures (CLIENT KILL TYPE normal), ours included.
+ */
+async function onNode<T>(ctx: TaskContext, host: string, fn: (s: RedisSession) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(await getRedisSession(ctx, host));
+    } catch (e) {
+      if (attempt >= RETRIES || !/Connection is closed|ECONNRESET|Stream isn't writeable|did not answer/i.test(errorText(e))) throw e;
+      await sleep(100 * attempt);
+    }
   }
 }
 
