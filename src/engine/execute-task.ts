@@ -46,6 +46,8 @@ export interface ExecDeps {
   playHosts: string[];
   /** Every host the play's pattern matches, before --limit and serial batches. */
   groupHosts?: string[];
+  /** Hosts that failed or became unreachable earlier in this run. */
+  left?: () => string[];
 }
 
 /** A host's outcome for one task (loops aggregated). */
@@ -339,6 +341,7 @@ export async function executeGroupTask(
     hosts: running,
     playHosts: deps.playHosts,
     groupHosts: deps.groupHosts ?? deps.playHosts,
+    left: deps.left?.() ?? [],
     check,
     diff: task.diff === false ? false : deps.options.diff,
     loc: task.loc,

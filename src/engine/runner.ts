@@ -71,7 +71,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
       }
       for (const batch of batchesOf(hosts, play.serial)) {
         vars.setPlay(play, batch);
-        const deps: ExecDeps = { options, vars, conns, resources, playbookDir: play.dir ?? playbook.dir, playHosts: batch, groupHosts: inventory.match(play.hosts) };
+        const deps: ExecDeps = { options, vars, conns, resources, playbookDir: play.dir ?? playbook.dir, playHosts: batch, groupHosts: inventory.match(play.hosts), left: () => [...states.unreachable, ...states.failed] };
         const runner = new PlayRunner(deps, play, states, emit);
         aborted = await runner.run(batch);
         if (aborted) break;

@@ -139,6 +139,8 @@ export interface GroupContext<A = Record<string, unknown>> {
    * for decisions that need it (who is the primary, how many nodes make a majority).
    */
   readonly groupHosts: string[];
+  /** Hosts that failed or became unreachable earlier in this run: they have left the play. */
+  readonly left: string[];
   readonly check: boolean;
   readonly diff: boolean;
   /** Where the task is written, for messages. */

@@ -122,6 +122,7 @@ export function makeGroupContext<A>(hosts: string[], on: (host: string) => TaskC
     hosts,
     playHosts: hosts,
     groupHosts: hosts,
+    left: [],
     check,
     diff: true,
     loc: { file: "test.yaml", line: 1, col: 1 },

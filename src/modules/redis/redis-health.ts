@@ -51,7 +51,7 @@ export const redisHealthModule: GroupModule<RedisHealthArgs, HealthState> = {
   async plan(g, args) {
     const unknownHost = unknownHostPlan(g, redisHealthModule, args as unknown as Record<string, unknown>);
     if (unknownHost) return unknownHost;
-    const replicas = args.replicas ?? [];
+    const { replicas, skipped } = judged(g, args);
     if (replicas.includes(args.primary)) {
       return forEveryHost<HealthState>(g, { changes: [], failed: `${args.primary} is listed both as primary and as a replica` });
     }
@@ -62,7 +62,9 @@ export const redisHealthModule: GroupModule<RedisHealthArgs, HealthState> = {
     if (!last.healthy) return forEveryHost<HealthState>(g, failedPlan(timeoutMs, last.problems));
     const canary = args.canary ?? true;
     const n = replicas.length;
-    const summary = `healthy: ${args.primary} primary, ${n} replica${n === 1 ? "" : "s"} in sync`;
+    const summary =
+      `healthy: ${args.primary} primary, ${n} replica${n === 1 ? "" : "s"} in sync` +
+      (skipped.length > 0 ? ` (not checked, having left the play unreachable or failed: ${skipped.join(", ")})` : "");
     const out: GroupPlan<HealthState> = { hosts: {}, state: { deadline, timeoutMs } };
     for (const host of g.hosts) {
       const standing = last.replicas.find((r) => r.host === host);
@@ -83,7 +85,7 @@ export const redisHealthModule: GroupModule<RedisHealthArgs, HealthState> = {
   },
   async apply(g, args, plan) {
     const ctx = g.ctx(g.hosts[0]!);
-    const replicas = args.replicas ?? [];
+    const { replicas } = judged(g, args);
     const { deadline, timeoutMs } = plan.state!;
     for (;;) {
       const problem = await runCanary(ctx, args.primary, replicas, deadline);
@@ -101,6 +103,12 @@ export const redisHealthModule: GroupModule<RedisHealthArgs, HealthState> = {
     }
   },
 };
+
+/** The replicas to judge: those listed, except hosts that have left the play (unreachable or failed earlier in the run). */
+function judged(g: { left: string[] }, args: RedisHealthArgs): { replicas: string[]; skipped: string[] } {
+  const listed = args.replicas ?? [];
+  return { replicas: listed.filter((h) => !g.left.includes(h)), skipped: listed.filter((h) => g.left.includes(h)) };
+}
 
 function failedPlan(timeoutMs: number, problems: string[]): Plan {
   return { changes: [], failed: `not healthy after ${timeoutMs / 1000}s:\n${problems.join("\n")}`, data: { problems } };
