@@ -17,9 +17,12 @@ import { childPids, cmdlineOf, livePidsInNamespace, pidNamespaceOf, pollUntil, s
 const INIT_SCRIPT = String.raw`#!/bin/bash
 # pid 1 of a redplay lab node
 set -e
-name=$1 addr=$2 etc_redis=$3 var_lib_redis=$4 var_log=$5 run=$6 etc_ssh=$7
+name=$1 addr=$2 etc_redis=$3 var_lib_redis=$4 var_log=$5 run=$6 etc_ssh=$7 var_lib_redplay=$8
 mount --bind "$etc_redis" /etc/redis
 mount --bind "$var_lib_redis" /var/lib/redis
+# redplay's own state on a host (the primary record) is per node, as on separate machines.
+mkdir -p "$var_lib_redplay" /var/lib/redplay
+mount --bind "$var_lib_redplay" /var/lib/redplay
 mount --bind "$var_log" /var/log
 mount --bind "$run" /run
 mount --bind "$etc_ssh" /etc/ssh
@@ -58,7 +61,7 @@ export async function startNodeProcess(name: string, address: string, dirs: Node
       [
         "--mount", "--propagation", "private", "--uts", "--pid", "--fork", "--mount-proc",
         "/bin/bash", dirs.initScript,
-        name, address, dirs.etcRedis, dirs.varLibRedis, dirs.varLog, dirs.run, dirs.etcSsh,
+        name, address, dirs.etcRedis, dirs.varLibRedis, dirs.varLog, dirs.run, dirs.etcSsh, dirs.varLibRedplay,
       ],
       // detached: its own session, so the node outlives a `redplay lab up` that exits
       { detached: true, stdio: ["ignore", out, out] },

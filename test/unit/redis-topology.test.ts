@@ -13,11 +13,13 @@ function master(slaves = 0): ReplicationInfo {
 function replicaOf(target: string, port = 6379): ReplicationInfo {
   return { ...master(), role: "slave", master_host: target, master_port: port, master_link_status: "up", master_sync_in_progress: false };
 }
-function node(host: string, info?: ReplicationInfo): ObservedNode {
+function node(host: string, info?: ReplicationInfo, extra: Partial<ObservedNode> = {}): ObservedNode {
   return info
-    ? { host, address: addr(host), port: 6379, reachable: true, info }
-    : { host, address: addr(host), port: 6379, reachable: false, error: "connection refused" };
+    ? { host, address: addr(host), port: 6379, reachable: true, info, ...extra }
+    : { host, address: addr(host), port: 6379, reachable: false, error: "connection refused", ...extra };
 }
+/** A primary record naming `primary` at `generation`. */
+const rec = (generation: number, primary: string) => ({ record: { generation, primary } });
 
 type Case = [string, ObservedNode[], { preferred?: string; override?: string }, { primary?: string; fresh?: boolean; error?: RegExp }];
 const cases: Case[] = [
@@ -32,10 +34,33 @@ const cases: Case[] = [
   ["two masters each with replicas are ambiguous", [node("node-1", master(1)), node("node-2", replicaOf("10.0.0.1")), node("node-3", master(1))], {}, { error: /node-1 and node-3 are both primaries with replicas/ }],
   ["two masters with outside replicas and no group replica are ambiguous", [node("node-1", master(1)), node("node-2", master(2))], {}, { error: /node-1 and node-2 are all primaries/ }],
   ["one master with outside replicas is the primary", [node("node-1", master()), node("node-2", master(1))], { preferred: "node-1" }, { primary: "node-2", fresh: false }],
-  ["a chain is ambiguous", [node("node-1", master(1)), node("node-2", replicaOf("10.0.0.1")), node("node-3", replicaOf("10.0.0.2"))], {}, { error: /follow different nodes/ }],
-  ["replicas following a replica form a chain", [node("node-1", replicaOf("10.0.0.2")), node("node-2", replicaOf("10.0.0.3")), node("node-3", replicaOf("10.0.0.2"))], {}, { error: /follow different nodes/ }],
+  ["a chain's root is the primary", [node("node-1", master(1)), node("node-2", replicaOf("10.0.0.1")), node("node-3", replicaOf("10.0.0.2"))], {}, { primary: "node-1", fresh: false }],
+  // A switchover while node-2 was down: node-1 follows node-3 now, node-2's file still follows node-1.
+  ["a stale replica chained through the old primary names the new one", [node("node-1", replicaOf("10.0.0.3")), node("node-2", replicaOf("10.0.0.1")), node("node-3", master(1))], { preferred: "node-1" }, { primary: "node-3", fresh: false }],
+  ["a chain through an unread node ends there", [node("node-1"), node("node-2", replicaOf("10.0.0.1")), node("node-3", replicaOf("10.0.0.2"))], {}, { primary: "node-1" }],
+  ["a chain and a rival primary with replicas are ambiguous", [node("node-1", master(1)), node("node-2", replicaOf("10.0.0.1")), node("node-3", replicaOf("10.0.0.2")), node("node-4", master(1))], {}, { error: /node-1 and node-4 are both primaries/ }],
+  ["replicas following each other are a loop", [node("node-1", replicaOf("10.0.0.2")), node("node-2", replicaOf("10.0.0.3")), node("node-3", replicaOf("10.0.0.2"))], {}, { error: /follow each other in a loop \(node-1 -> node-2 -> node-3 -> node-2\)/ }],
   ["a replica following an address outside the group is ambiguous", [node("node-1", replicaOf("10.0.0.9")), node("node-2", replicaOf("10.0.0.1"))], {}, { error: /node-1 follows 10\.0\.0\.9:6379, which is not a node/ }],
-  ["a replica following itself is a chain", [node("node-1", master()), node("node-2", replicaOf("10.0.0.2"))], {}, { error: /node-2, which is itself a replica/ }],
+  ["a replica following itself is a loop", [node("node-1", master()), node("node-2", replicaOf("10.0.0.2"))], {}, { error: /loop \(node-2 -> node-2\)/ }],
+  // Primary records (a failover writes the next generation on every node it reaches).
+  // The old primary came back and a stale replica (killed before its file was rewritten) follows it:
+  // the promoted node keeps the role, the old one is known superseded.
+  ["the newest record beats an old primary a stale replica follows", [node("node-1", master(1), rec(1, "node-1")), node("node-2", master(), rec(2, "node-2")), node("node-3", replicaOf("10.0.0.1"), rec(2, "node-2"))], {}, { primary: "node-2", fresh: false }],
+  ["a leader without a record is superseded by one", [node("node-1", master(1)), node("node-2", master(), rec(1, "node-2")), node("node-3", replicaOf("10.0.0.1"))], {}, { primary: "node-2", fresh: false }],
+  // A primary made outside redplay after the last record (same generation everywhere): the replicas decide.
+  ["a leader as new as the record keeps the role (a hand-made failover)", [node("node-1", master(), rec(1, "node-1")), node("node-2", replicaOf("10.0.0.3"), rec(1, "node-1")), node("node-3", master(1), rec(1, "node-1"))], {}, { primary: "node-3", fresh: false }],
+  ["a record naming a replica does not decide", [node("node-1", replicaOf("10.0.0.3"), rec(2, "node-1")), node("node-2", replicaOf("10.0.0.3"), rec(1, "node-3")), node("node-3", master(2), rec(1, "node-3"))], {}, { primary: "node-3" }],
+  ["an unread leader is never taken for superseded", [node("node-1"), node("node-2", master(), rec(2, "node-2")), node("node-3", replicaOf("10.0.0.1"), rec(2, "node-2"))], {}, { primary: "node-1" }],
+  ["two primaries with replicas: the newest record decides when the other is superseded", [node("node-1", master(1), rec(1, "node-1")), node("node-2", replicaOf("10.0.0.1"), rec(1, "node-1")), node("node-3", master(1), rec(2, "node-3")), node("node-4", replicaOf("10.0.0.3"), rec(2, "node-3"))], {}, { primary: "node-3", fresh: false }],
+  ["two primaries with replicas and records of one generation stay ambiguous", [node("node-1", master(1), rec(2, "node-1")), node("node-2", replicaOf("10.0.0.1"), rec(2, "node-1")), node("node-3", master(1), rec(2, "node-1")), node("node-4", replicaOf("10.0.0.3"), rec(2, "node-1"))], {}, { error: /follow different nodes/ }],
+  ["two forks and a record newer than both leaders' decide", [node("node-1", master(1), rec(1, "node-1")), node("node-2", replicaOf("10.0.0.1"), rec(1, "node-1")), node("node-3", master(1), rec(1, "node-1")), node("node-4", replicaOf("10.0.0.3")), node("node-5", master(), rec(2, "node-5"))], {}, { primary: "node-5" }],
+  // Every node a lone master after a failover and a crash: not a fresh group.
+  ["lone masters with a record keep the recorded primary", [node("node-1", master(), rec(1, "node-1")), node("node-2", master(), rec(2, "node-2")), node("node-3", master(), rec(2, "node-2"))], { preferred: "node-1" }, { primary: "node-2", fresh: true }],
+  ["lone masters whose recorded primary is down are ambiguous", [node("node-1", master(), rec(1, "node-1")), node("node-2", undefined, rec(2, "node-2")), node("node-3", master(), rec(2, "node-2"))], {}, { error: /recorded primary node-2 \(generation 2\) is not reachable/ }],
+  ["records of one generation naming different primaries are ambiguous", [node("node-1", master(), rec(2, "node-1")), node("node-2", master(), rec(2, "node-2"))], {}, { error: /name different primaries/ }],
+  ["a fresh group never discards another node's keys", [node("node-1", master(), { keys: 0 }), node("node-2", master(), { keys: 12 })], { preferred: "node-1" }, { error: /node-2 holds 12 key\(s\); making node-1 the primary would discard them/ }],
+  ["a fresh group whose preferred node alone holds keys is fine", [node("node-1", master(), { keys: 5 }), node("node-2", master(), { keys: 0 })], { preferred: "node-1" }, { primary: "node-1", fresh: true }],
+  ["override wins over records", [node("node-1", master(1), rec(1, "node-1")), node("node-2", master(), rec(2, "node-2"))], { override: "node-1" }, { primary: "node-1" }],
   ["nothing readable is an error", [node("node-1"), node("node-2")], {}, { error: /no node could be read/ }],
   ["override settles an ambiguous group", [node("node-1", master(1)), node("node-2", replicaOf("10.0.0.1")), node("node-3", master(1))], { override: "node-3" }, { primary: "node-3", fresh: false }],
   ["override wins over agreeing replicas", [node("node-1", master(1)), node("node-2", replicaOf("10.0.0.1"))], { override: "node-2" }, { primary: "node-2" }],

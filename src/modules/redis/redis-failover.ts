@@ -7,6 +7,7 @@ import { errorText, UnreachableError } from "../../errors.js";
 import { redisEndpoint } from "../../redis/endpoint.js";
 import { decideFailover, type FailoverNode } from "../../redis/failover-decision.js";
 import { majorityFence } from "../../redis/fence.js";
+import { nextRecord, readRecord, recordPath, sameRecord, writeRecords, type PrimaryRecord } from "../../redis/primary-record.js";
 import { sentinelDecision } from "../../redis/sentinel-view.js";
 import { asBoolean } from "../../template/expressions.js";
 import type { GroupModule, GroupPlan, TaskContext } from "../types.js";
@@ -23,7 +24,13 @@ export interface RedisFailoverArgs {
   force?: boolean | string;
 }
 
-export const redisFailoverModule: GroupModule<RedisFailoverArgs> = {
+/** The primary record a failover writes before it acts, and on which nodes. */
+interface FailoverState {
+  record: PrimaryRecord;
+  write: string[];
+}
+
+export const redisFailoverModule: GroupModule<RedisFailoverArgs, FailoverState> = {
   name: "redis_failover",
   scope: "group",
   hostArgs: ["hosts", "new_primary"],
@@ -58,7 +65,8 @@ export const redisFailoverModule: GroupModule<RedisFailoverArgs> = {
         });
       }
     }
-    const nodes = await Promise.all(hosts.map((h) => probe(ctx, h)));
+    const probed = await Promise.all(hosts.map(async (h) => ({ node: await probe(ctx, h), record: await readRecord(ctx, h).catch(() => undefined) })));
+    const nodes = probed.map((p) => p.node);
     // The fence redis.conf.hbs renders for the node: the inventory's, else a majority of the group.
     const fenceOf = (h: string): number => configuredFence(ctx.varsFor(h).redis_min_replicas_to_write) ?? majorityFence(hosts.length);
     const d = decideFailover(nodes, { ...(requested !== undefined ? { requested } : {}), force, minReplicasToWrite: fenceOf });
@@ -97,15 +105,21 @@ export const redisFailoverModule: GroupModule<RedisFailoverArgs> = {
       replicas_missing: d.replicasMissing,
       writable: d.replicasMissing === 0,
     };
-    const out: GroupPlan = { hosts: {}, down: {} };
+    // The new primary is recorded on every node that answers before anything is promoted: a node
+    // down now keeps an older record, and setup knows it was superseded when it returns.
+    const record = nextRecord(probed.filter((p) => p.node.info).map((p) => p.record), d.newPrimary, "redis_failover");
+    const out: GroupPlan<FailoverState> = { hosts: {}, down: {}, state: { record, write: [] } };
     for (const host of g.hosts) {
       const node = nodes.find((n) => n.host === host);
+      const stale = d.reachable.includes(host) && !sameRecord(probed.find((p) => p.node.host === host)?.record, record);
+      if (stale) out.state!.write.push(host);
       out.hosts[host] = {
         changes: [],
         noop: d.reason,
         msg: `${summary}\n${report}`,
-        data: { ...failover, report },
-        facts: { redis_failover: failover, redis_topology: topology },
+        data: { ...failover, generation: record.generation, report },
+        facts: { redis_failover: failover, redis_topology: { ...topology, generation: record.generation } },
+        ...(stale ? { probes: [{ summary: `record ${d.newPrimary} as the primary (generation ${record.generation}) in ${recordPath(ctx, host)}` }] } : {}),
       };
       // A node that did not answer is left alone by the rest of the play: unreachable, as the
       // failover expects of its dead primary (and of any other dead node), so the run still succeeds.
@@ -115,8 +129,9 @@ export const redisFailoverModule: GroupModule<RedisFailoverArgs> = {
     }
     return out;
   },
-  async apply() {
-    return { hosts: {} };
+  async apply(g, _args, plan) {
+    const { record, write } = plan.state!;
+    return { hosts: await writeRecords((h) => g.ctx(h), record, write) };
   },
 };
 

@@ -15,6 +15,7 @@ import { chooseCandidate } from "../../redis/candidate.js";
 import { describeEndpoint, redisEndpoint, type RedisEndpoint } from "../../redis/endpoint.js";
 import { describeVersion, featuresOf, type ServerVersion } from "../../redis/server-version.js";
 import { decideTopology } from "../../redis/topology.js";
+import { nextRecord, readRecord, sameRecord, writeRecords, type PrimaryRecord } from "../../redis/primary-record.js";
 import type { Applied, GroupModule, GroupPlan, Plan, TaskContext } from "../types.js";
 import { unknownHostPlan } from "../group.js";
 import { observeNode, readInfo, sleep } from "./node-read.js";
@@ -47,6 +48,9 @@ export interface SwitchoverState {
   primaryPort: number;
   /** Set when Sentinel manages the group: the handover goes through SENTINEL FAILOVER. */
   sentinel?: { masterName: string; hosts: string[]; others: string[] };
+  /** The primary record naming the target, written before the handover on the nodes in `recordOn`. */
+  record?: PrimaryRecord;
+  recordOn?: string[];
 }
 
 const POLL_MS = 50;
@@ -94,7 +98,12 @@ export async function planSwitchover(ctx: TaskContext, hosts: string[], requeste
   if (requested !== undefined && !hosts.includes(requested)) {
     return { changes: [], failed: `new_primary "${requested}" is not one of the nodes (${hosts.join(", ")})` };
   }
-  const observed = await Promise.all(hosts.map((h) => observeNode(ctx, h)));
+  const observed = await Promise.all(
+    hosts.map(async (h) => {
+      const [n, record] = await Promise.all([observeNode(ctx, h), readRecord(ctx, h).catch(() => undefined)]);
+      return record ? { ...n, record } : n;
+    }),
+  );
   const t = decideTopology(observed);
   if ("error" in t) return { changes: [], failed: `${t.error}\n${t.report}` };
   if (t.fresh) return { changes: [], failed: "the group has no replicas yet; run setup.yaml first" };
@@ -151,6 +160,12 @@ export async function planSwitchover(ctx: TaskContext, hosts: string[], requeste
     primaryAddress: primary.address,
     primaryPort: primary.port,
   };
+  // The target is recorded as the primary on every node that answers before the handover (a node
+  // down meanwhile is then known superseded); a handover that fails leaves a record naming a
+  // replica, which decides nothing.
+  const reachable = observed.filter((n) => n.reachable);
+  state.record = nextRecord(reachable.map((n) => n.record), target, "redis_switchover");
+  state.recordOn = reachable.filter((n) => !sameRecord(n.record, state.record!)).map((n) => n.host);
   if (sentinel.managed) {
     const others = observed.filter((n) => n.host !== primary.host && n.host !== target).map((n) => n.host);
     state.sentinel = { masterName: sentinelMasterName(ctx.vars), hosts: sentinelHostsOf(ctx.vars, hosts), others };
@@ -160,6 +175,10 @@ export async function planSwitchover(ctx: TaskContext, hosts: string[], requeste
 
 /** Carries out a planned switchover: FAILOVER TO, or the manual handover on servers without it. */
 export async function applySwitchover(ctx: TaskContext, s: SwitchoverState): Promise<Applied> {
+  if (s.record && s.recordOn && s.recordOn.length > 0) {
+    const failed = Object.entries(await writeRecords(() => ctx, s.record, s.recordOn));
+    if (failed.length > 0) return { failed: `nothing was handed over: ${failed.map(([, f]) => f.failed).join("; ")}` };
+  }
   if (s.method === "sentinel" && s.sentinel) {
     try {
       return await sentinelHandover(ctx, { ...s, masterName: s.sentinel.masterName, sentinels: s.sentinel.hosts, others: s.sentinel.others });

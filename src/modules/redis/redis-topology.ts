@@ -6,6 +6,7 @@ import type { ReplicationInfo } from "../../facts/redis-info.js";
 import { redisEndpoint } from "../../redis/endpoint.js";
 import { sentinelDecision } from "../../redis/sentinel-view.js";
 import { decideTopology, type ObservedNode } from "../../redis/topology.js";
+import { nextRecord, readRecord, recordPath, sameRecord, writeRecords, type PrimaryRecord } from "../../redis/primary-record.js";
 import type { GroupModule, GroupPlan, TaskContext } from "../types.js";
 import { forEveryHost, unknownHostPlan } from "../group.js";
 import { observeNode, readInfo } from "./node-read.js";
@@ -20,7 +21,13 @@ export interface RedisTopologyArgs {
   override?: string;
 }
 
-export const redisTopologyModule: GroupModule<RedisTopologyArgs> = {
+/** The primary record to write, and on which hosts. */
+interface TopologyState {
+  record: PrimaryRecord;
+  write: string[];
+}
+
+export const redisTopologyModule: GroupModule<RedisTopologyArgs, TopologyState> = {
   name: "redis_topology",
   scope: "group",
   hostArgs: ["hosts", "preferred", "override"],
@@ -44,13 +51,18 @@ export const redisTopologyModule: GroupModule<RedisTopologyArgs> = {
     // `-e redis_primary=NODE` is the operator's explicit choice; the inventory's redis_primary only
     // names the primary of a fresh group. Only -e can tell the two apart.
     const override = nonEmpty(args.override) ?? nonEmpty(ctx.extraVars.redis_primary);
-    const observed = await Promise.all(
+    const keyspaces = new Map<string, Record<string, string>>();
+    const observed: ObservedNode[] = await Promise.all(
       hosts.map(async (h) => {
         if (isNewServer(ctx, h)) return newServerNode(ctx, h);
-        const seen = await observeNode(ctx, h);
+        const [seen, record] = await Promise.all([observeNode(ctx, h), readRecord(ctx, h).catch(() => undefined)]);
+        const withRecord = record ? { ...seen, record } : seen;
         // Down with a restart owed by an interrupted run: redis_config restarts it; it counts as
         // what it will be once restarted, a node without replicas of its own.
-        return !seen.reachable && (await restartOwed(ctx, h)) ? newServerNode(ctx, h) : seen;
+        if (!seen.reachable) return (await restartOwed(ctx, h)) ? { ...newServerNode(ctx, h), ...(record ? { record } : {}) } : withRecord;
+        const keyspace = await keyspaceOf(ctx, h);
+        if (keyspace) keyspaces.set(h, keyspace);
+        return keyspace ? { ...withRecord, keys: keyCount(keyspace) } : withRecord;
       }),
     );
     const opts: { preferred?: string; override?: string } = {};
@@ -86,7 +98,10 @@ export const redisTopologyModule: GroupModule<RedisTopologyArgs> = {
     };
     const replicas = d.replicas.length > 0 ? `replicas ${d.replicas.join(", ")}` : "no replicas";
     const summary = `primary ${d.primary} (${p.address}:${p.port}), ${replicas}${d.fresh ? " (fresh group)" : ""}${sentinel.managed ? " (as Sentinel says)" : ""}`;
-    const out: GroupPlan = { hosts: {}, down: {} };
+    // The decision is recorded on every node of the play that answers (before anything changes),
+    // so a node that is down now is known to be superseded when it comes back.
+    const record = nextRecord(observed.filter((n) => n.reachable).map((n) => n.record), d.primary, "redis_topology");
+    const out: GroupPlan<TopologyState> = { hosts: {}, down: {}, state: { record, write: [] } };
     for (const host of g.hosts) {
       const seen = observed.find((n) => n.host === host);
       if (seen && !seen.reachable) {
@@ -100,23 +115,33 @@ export const redisTopologyModule: GroupModule<RedisTopologyArgs> = {
       const role = host === d.primary ? "primary" : d.replicas.includes(host) ? "replica" : "not in the group";
       // A primary that is not the group's primary: an old one back after a failover. It becomes a
       // replica, and a full resync replaces what it accepted since.
-      const demoted = !d.fresh && role === "replica" && seen?.info?.role === "master";
-      const discards = demoted ? await keyspaceOf(ctx, host) : undefined;
+      const demoted = role === "replica" && seen?.info?.role === "master" && (seen.keys ?? 0) > 0;
+      const discards = demoted ? keyspaces.get(host) : undefined;
       const fact = discards ? { ...topology, role, discards } : { ...topology, role };
+      const stale = seen !== undefined && !isNewServer(ctx, host) && !sameRecord(seen.record, record);
+      if (stale) out.state!.write.push(host);
       out.hosts[host] = {
         changes: [],
         noop: `${role}: ${summary}`,
         msg: d.report,
-        data: { ...fact, report: d.report },
-        facts: { redis_topology: fact },
+        data: { ...fact, generation: record.generation, report: d.report },
+        facts: { redis_topology: { ...fact, generation: record.generation } },
+        // Bookkeeping, not a change a rerun would see: a probe, never under --check.
+        ...(stale ? { probes: [{ summary: `record ${d.primary} as the primary (generation ${record.generation}) in ${recordPath(ctx, host)}` }] } : {}),
       };
     }
     return out;
   },
-  async apply() {
-    return { hosts: {} };
+  async apply(g, _args, plan) {
+    const { record, write } = plan.state!;
+    return { hosts: await writeRecords((h) => g.ctx(h), record, write) };
   },
 };
+
+/** The keys of all databases of an INFO keyspace section (`db0: keys=3,expires=0,...`). */
+function keyCount(keyspace: Record<string, string>): number {
+  return Object.values(keyspace).reduce((sum, v) => sum + Number(/keys=(\d+)/.exec(v)?.[1] ?? 0), 0);
+}
 
 /** Whether the host's own SSH connection works. */
 async function sshAnswers(ctx: TaskContext, host: string): Promise<boolean> {
@@ -141,11 +166,10 @@ async function restartOwed(ctx: TaskContext, host: string): Promise<boolean> {
   }
 }
 
-/** The keys a primary holds (INFO keyspace), or undefined when it holds none or cannot say. */
-async function keyspaceOf(ctx: TaskContext, host: string): Promise<Record<string, unknown> | undefined> {
+/** A node's INFO keyspace (empty when it holds nothing), or undefined when it cannot say. */
+async function keyspaceOf(ctx: TaskContext, host: string): Promise<Record<string, string> | undefined> {
   try {
-    const keyspace = (await readInfo(ctx, host, ["keyspace"])).info.sections.keyspace;
-    return keyspace && Object.keys(keyspace).length > 0 ? keyspace : undefined;
+    return (await readInfo(ctx, host, ["keyspace"])).info.sections.keyspace ?? {};
   } catch {
     return undefined;
   }
