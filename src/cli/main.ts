@@ -1,13 +1,18 @@
 // The command line: argv -> options -> commands. Nothing else in redplay reads argv, and only
 // this file turns errors into exit codes (through exit-codes.ts).
+// Each command's code is imported when that command runs: `--version`, `--help` and a usage
+// error load commander and this file only, not the engine, the loader or the lab.
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { EXIT } from "./exit-codes.js";
 import { registerLabCommand } from "./lab.js";
-import { runCommand, type RunCliOptions } from "./run.js";
-import { validateCommand } from "./validate.js";
+import type { RunCliOptions } from "./run.js";
+
+/** Set by the bundler (scripts/build.mjs) from package.json; absent when running the tsc output or the sources. */
+declare const __REDPLAY_VERSION__: string | undefined;
 
 function version(): string {
+  if (typeof __REDPLAY_VERSION__ === "string") return __REDPLAY_VERSION__;
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
   return pkg.version;
 }
@@ -42,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--json", "one JSON event per line on stdout", false)
     .option("-v, --verbose", "more output: -v reasons and durations, -vv registered data", increase, 0)
     .action(async (playbook: string, opts: RunCliOptions) => {
+      const { runCommand } = await import("./run.js");
       code = await runCommand(playbook, opts);
     });
 
@@ -53,6 +59,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("-e, --extra-vars <vars>", "variables as for run (repeatable)", collect, [])
     .option("-v, --verbose", "more output", increase, 0)
     .action(async (playbook: string, opts: { inventory?: string; extraVars: string[]; verbose: number }) => {
+      const { validateCommand } = await import("./validate.js");
       code = await validateCommand(playbook, opts);
     });
 

@@ -51,6 +51,18 @@ export const REDIS_CONNECT_TIMEOUT_MS = 5000;
 /** A command without a reply for this long fails (a stopped node must not hang the run). */
 export const REDIS_COMMAND_TIMEOUT_MS = 10_000;
 
+type Ioredis = Pick<typeof import("ioredis"), "Redis" | "AbstractConnector">;
+let ioredisModule: Promise<Ioredis> | undefined;
+
+/**
+ * ioredis is loaded on first use: a run without Redis tasks does not pay for it (~25 MB). It is
+ * CommonJS; bundled, its exports come as the default export only.
+ */
+function loadIoredis(): Promise<Ioredis> {
+  ioredisModule ??= import("ioredis").then((m) => (m.AbstractConnector ? m : (m as unknown as { default: Ioredis }).default));
+  return ioredisModule;
+}
+
 interface Holder {
   current?: Promise<RedisSession>;
 }
@@ -120,8 +132,7 @@ async function openSession(
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     disableClientInfo: true,
   };
-  // ioredis is loaded on first use: a run without Redis tasks does not pay for it (~25 MB).
-  const ioredis = await import("ioredis");
+  const ioredis = await loadIoredis();
   if (endpoint.connect === "forward") {
     options.Connector = forwardConnector(ioredis.AbstractConnector, async () => {
       const conn = await ctx.connFor(endpoint.host);
