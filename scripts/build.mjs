@@ -6,6 +6,12 @@
 //
 //   node scripts/build.mjs          (npm run build runs tsc first, then this)
 //
+// Every JSON Schema redplay knows before it runs (the playbook and inventory structure, and each
+// builtin module's arguments, as written and with templates let through) is compiled here into
+// ajv's standalone code (dist/generated/), which the bundle uses in place of
+// src/schema/precompiled.ts: no schema compilation, and no ajv, when the CLI starts. The schemas
+// and their keys come from tsc's output, so they are the ones the bundle is built from.
+//
 // It also writes dist/bundle/help.txt: `redplay --help` as commander prints it to a pipe (80
 // columns), which bin/redplay.js prints without loading the CLI.
 //
@@ -13,13 +19,69 @@
 // crypto binding is found relative to its own files) and zx (the lab only).
 import { readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 const pkg = JSON.parse(readFileSync(new URL("package.json", new URL("..", import.meta.url)), "utf8"));
 const outdir = `${repo}dist/bundle`;
+const generated = `${repo}dist/generated`;
+
+/** Writes ajv standalone modules for every known schema, and the key -> validator table. */
+async function generateValidators() {
+  const dist = (rel) => import(new URL(`../dist/${rel}`, import.meta.url).href);
+  const { Ajv } = await import("ajv");
+  const { default: standaloneCode } = await import("ajv/dist/standalone/index.js");
+  const { STRICT_OPTIONS, MODULE_OPTIONS } = await dist("schema/ajv.js");
+  const { schemaKey } = await dist("schema/validators.js");
+  const { playbookStructureSchema } = await dist("schema/playbook.js");
+  const { inventorySchema } = await dist("schema/inventory.js");
+  const { templatedSchema } = await dist("schema/templated.js");
+  const { builtinModules } = await dist("modules/index.js");
+
+  /** kind -> key -> { schema, wrappers } */
+  const byKind = { strict: new Map(), module: new Map() };
+  for (const schema of [playbookStructureSchema(), inventorySchema()]) {
+    byKind.strict.set(schemaKey("strict", "plain", schema), { schema, wrappers: [] });
+  }
+  for (const mod of builtinModules) {
+    const { $schema: _ignored, ...schema } = mod.schema;
+    byKind.module.set(schemaKey("module", "plain", schema), { schema, wrappers: [] });
+    const t = templatedSchema(schema);
+    byKind.module.set(schemaKey("module", "templated", schema), { schema: t.schema, wrappers: [...t.wrappers] });
+  }
+
+  await rm(generated, { recursive: true, force: true });
+  await mkdir(generated, { recursive: true });
+  const table = [];
+  const imports = [];
+  for (const [kind, entries] of Object.entries(byKind)) {
+    const ajv = new Ajv({ ...(kind === "strict" ? STRICT_OPTIONS : MODULE_OPTIONS), code: { source: true, esm: true } });
+    const exports = {};
+    [...entries].forEach(([key, { schema, wrappers }], i) => {
+      ajv.addSchema(schema, key);
+      exports[`v${i}`] = key;
+      table.push(`  ${JSON.stringify(key)}: { validate: ${kind}Validators.v${i}, wrappers: ${JSON.stringify(wrappers)} },`);
+    });
+    await writeFile(`${generated}/validators-${kind}.mjs`, standaloneCode(ajv, exports));
+    imports.push(`import * as ${kind}Validators from "./validators-${kind}.mjs";`);
+  }
+  await writeFile(`${generated}/precompiled.mjs`, `${imports.join("\n")}\n\nexport const precompiled = {\n${table.join("\n")}\n};\n`);
+  return `${byKind.strict.size + byKind.module.size} validators`;
+}
+
+/** Points the sources' empty src/schema/precompiled.ts at the generated table. */
+const precompiledPlugin = {
+  name: "precompiled-validators",
+  setup(b) {
+    b.onResolve({ filter: /\/precompiled\.js$/ }, (args) =>
+      args.importer.endsWith("/src/schema/validators.ts") ? { path: `${generated}/precompiled.mjs` } : undefined,
+    );
+  },
+};
+
+await generateValidators();
 
 await rm(outdir, { recursive: true, force: true });
 await build({
@@ -36,6 +98,7 @@ await build({
   define: { __REDPLAY_VERSION__: JSON.stringify(pkg.version) },
   // CommonJS dependencies bundled into an ES module still call require() for Node's built-ins.
   banner: { js: 'import { createRequire as __redplayCreateRequire } from "node:module";\nconst require = __redplayCreateRequire(import.meta.url);' },
+  plugins: [precompiledPlugin],
   logLevel: "warning",
 });
 

@@ -2,7 +2,7 @@
 // here; they come from the module registry at load time (src/load/task-check.ts) and in the
 // editor schema (export.ts), so this schema lets unknown task keys through.
 import type { ValidateFunction } from "ajv";
-import { strictAjv } from "./ajv.js";
+import { validatorFor } from "./validators.js";
 import { playKeywordSchemas, taskKeywordSchemas } from "./keywords.js";
 
 /** The playbook schema the loader validates with: plays strict, tasks open to module keys. */
@@ -29,6 +29,6 @@ let compiled: ValidateFunction | undefined;
 
 /** Compiled once; the structure does not depend on registered modules. */
 export function playbookStructureValidator(): ValidateFunction {
-  compiled ??= strictAjv.compile(playbookStructureSchema());
+  compiled ??= validatorFor("strict", playbookStructureSchema());
   return compiled;
 }
