@@ -10,14 +10,16 @@
 // builtin module's arguments, as written and with templates let through) is compiled here into
 // ajv's standalone code (dist/generated/), which the bundle uses in place of
 // src/schema/precompiled.ts: no schema compilation, and no ajv, when the CLI starts. The schemas
-// and their keys come from tsc's output, so they are the ones the bundle is built from.
+// and their keys come from tsc's output, so they are the ones the bundle is built from. Likewise
+// the templates in templates/ are compiled by Handlebars here (dist/generated/template-*.mjs),
+// and a file with one of those exact texts is rendered with that code instead of compiling it.
 //
 // It also writes dist/bundle/help.txt: `redplay --help` as commander prints it to a pipe (80
 // columns), which bin/redplay.js prints without loading the CLI.
 //
 // Left out of the bundle and loaded from node_modules when needed: ssh2 (its optional native
 // crypto binding is found relative to its own files) and zx (the lab only).
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
@@ -71,17 +73,43 @@ async function generateValidators() {
   return `${byKind.strict.size + byKind.module.size} validators`;
 }
 
-/** Points the sources' empty src/schema/precompiled.ts at the generated table. */
+/**
+ * Compiles each template in templates/ with the CLI's own Handlebars environment and options,
+ * one module per template, and writes the key -> loader table.
+ */
+async function generateTemplates() {
+  const dist = (rel) => import(new URL(`../dist/${rel}`, import.meta.url).href);
+  const { handlebarsEnv, COMPILE_OPTIONS } = await dist("template/handlebars.js");
+  const { contentKey } = await dist("content-key.js");
+  const dir = `${repo}templates`;
+  const rows = [];
+  for (const name of readdirSync(dir).filter((n) => n.endsWith(".hbs")).sort()) {
+    const source = readFileSync(`${dir}/${name}`, "utf8");
+    const spec = handlebarsEnv.precompile(handlebarsEnv.parseWithoutProcessing(source), COMPILE_OPTIONS);
+    const file = `template-${name.replace(/[^A-Za-z0-9.-]/g, "_")}.mjs`;
+    await writeFile(`${generated}/${file}`, `// templates/${name}, compiled by scripts/build.mjs\nexport default ${spec};\n`);
+    rows.push(`  ${JSON.stringify(contentKey(source))}: () => import("./${file}"),`);
+  }
+  await writeFile(`${generated}/templates.mjs`, `export const precompiledTemplates = {\n${rows.join("\n")}\n};\n`);
+}
+
+/** Points the sources' empty precompiled.ts tables at the generated ones. */
 const precompiledPlugin = {
-  name: "precompiled-validators",
+  name: "precompiled",
   setup(b) {
-    b.onResolve({ filter: /\/precompiled\.js$/ }, (args) =>
-      args.importer.endsWith("/src/schema/validators.ts") ? { path: `${generated}/precompiled.mjs` } : undefined,
-    );
+    const generatedFor = {
+      "/src/schema/validators.ts": `${generated}/precompiled.mjs`,
+      "/src/template/handlebars.ts": `${generated}/templates.mjs`,
+    };
+    b.onResolve({ filter: /^\.\/precompiled\.js$/ }, (args) => {
+      const hit = Object.entries(generatedFor).find(([importer]) => args.importer.endsWith(importer));
+      return hit ? { path: hit[1] } : undefined;
+    });
   },
 };
 
 await generateValidators();
+await generateTemplates();
 
 await rm(outdir, { recursive: true, force: true });
 await build({

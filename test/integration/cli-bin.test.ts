@@ -1,7 +1,11 @@
 // bin/redplay.js as users run it: `--version` and `--help` answered without loading the CLI must
-// say exactly what the CLI itself says, and the bundle runs the same commands as tsc's output.
+// say exactly what the CLI itself says, and the bundle, with what the build compiled ahead of time
+// (schema validators, templates), must do exactly what the sources do.
 import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { contentKey } from "../../src/content-key.js";
+import { handlebarsEnv, renderFile } from "../../src/template/handlebars.js";
 import { REPO, runCli } from "../helpers/cli.js";
 import { runMain } from "../helpers/main.js";
 
@@ -52,5 +56,43 @@ describe("bin/redplay.js", () => {
     expect(bundled.code).toBe(4);
     expect(bundled.stderr).toMatch(/^error: /);
     expect(bundled).toEqual(sources);
+  });
+});
+
+describe("templates compiled at build time", () => {
+  const file = `${REPO}/templates/redis.conf.hbs`;
+  const topology = { primary: "node-1", primary_address: "127.0.0.11", primary_port: 6379, replicas: ["node-2", "node-3"] };
+  const cases: Array<[string, Record<string, unknown>]> = [
+    ["a primary", { inventory_hostname: "node-1", ansible_host: "127.0.0.11", redis_password: "pw", redis_topology: topology }],
+    ["a replica", { inventory_hostname: "node-2", ansible_host: "127.0.0.12", redis_password: "pw", redis_topology: topology }],
+    [
+      "a replica with every optional variable",
+      {
+        inventory_hostname: "node-3",
+        ansible_host: "127.0.0.13",
+        redis_password: "p w'\"",
+        redis_topology: topology,
+        redis_announce_port: 7000,
+        redis_bind_extra: ["10.0.0.3", "::1"],
+        redis_extra_config: { "hz": 20, "lua-time-limit": 5000 },
+        redis_appendonly: false,
+        redis_maxmemory: "100mb",
+        redis_server: { dir: "/data", logfile: "", pidfile: "/run/x.pid", flavor: "valkey", version: "8.1.1" },
+      },
+    ],
+  ];
+
+  it("the table has templates/redis.conf.hbs under the key of its text", async () => {
+    const { precompiledTemplates } = (await import(pathToFileURL(`${REPO}/dist/generated/templates.mjs`).href)) as {
+      precompiledTemplates: Record<string, unknown>;
+    };
+    expect(Object.keys(precompiledTemplates)).toContain(contentKey(readFileSync(file, "utf8")));
+  });
+
+  it.each(cases)("renders %s byte for byte as the run-time compile does", async (_name, vars) => {
+    const spec = (await import(pathToFileURL(`${REPO}/dist/generated/template-redis.conf.hbs.mjs`).href)).default;
+    const built = handlebarsEnv.template(spec)(vars);
+    expect(built).toBe(await renderFile(file, vars, { host: String(vars.inventory_hostname) }));
+    expect(built).toContain(`replica-announce-ip ${vars.ansible_host}`);
   });
 });
