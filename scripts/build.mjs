@@ -1,8 +1,10 @@
 // Build-time work, so the CLI does not do it at every start: after `tsc` has type-checked the
 // sources and written dist/ (which the tests' helpers and bench/ import), this bundles the CLI
-// with esbuild into dist/bundle/: one file for what every command needs (commander and the
-// command definitions) and one chunk per command, loaded when that command runs. Node then reads a
-// handful of files instead of resolving and compiling some 400 modules across node_modules.
+// with esbuild into one CommonJS file, dist/bundle/redplay.cjs. Node then reads one file instead
+// of resolving and compiling some 400 modules across node_modules, and bin/redplay.js can keep
+// V8's compiled code for it between runs (a code cache, which Node 20 offers for scripts, not for
+// ES modules). Each command's code is still only initialised when that command runs: esbuild
+// turns the CLI's dynamic imports into lazily initialised parts of the file.
 //
 //   node scripts/build.mjs          (npm run build runs tsc first, then this)
 //
@@ -17,7 +19,7 @@
 // It also writes dist/bundle/help.txt: `redplay --help` as commander prints it to a pipe (80
 // columns), which bin/redplay.js prints without loading the CLI.
 //
-// Left out of the bundle and loaded from node_modules when needed: ssh2 (its optional native
+// Left out of the bundle and required from node_modules when needed: ssh2 (its optional native
 // crypto binding is found relative to its own files) and zx (the lab only).
 import { readdirSync, readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -112,26 +114,32 @@ await generateValidators();
 await generateTemplates();
 
 await rm(outdir, { recursive: true, force: true });
-await build({
+const result = await build({
   absWorkingDir: repo,
   entryPoints: { redplay: "src/cli/main.ts" },
   outdir,
-  outExtension: { ".js": ".mjs" },
+  outExtension: { ".js": ".cjs" },
   bundle: true,
-  splitting: true,
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
   external: ["ssh2", "zx"],
-  define: { __REDPLAY_VERSION__: JSON.stringify(pkg.version) },
-  // CommonJS dependencies bundled into an ES module still call require() for Node's built-ins.
-  banner: { js: 'import { createRequire as __redplayCreateRequire } from "node:module";\nconst require = __redplayCreateRequire(import.meta.url);' },
+  define: { __REDPLAY_VERSION__: JSON.stringify(pkg.version), "import.meta.url": "__redplayModuleUrl" },
+  // The sources locate files and require() relative to their own module (import.meta.url): in
+  // the bundle, that is the bundle.
+  banner: { js: 'var __redplayModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   plugins: [precompiledPlugin],
+  metafile: true,
   logLevel: "warning",
 });
+// bin/redplay.js runs the bundle as a script (vm.Script, for the code cache), where import() of a
+// module outside it would fail: every import() must have become part of the bundle.
+const outputs = Object.keys(result.metafile.outputs);
+const stray = readFileSync(`${outdir}/redplay.cjs`, "utf8").match(/\bimport\((?!\s*\))/g);
+if (outputs.length !== 1 || stray) throw new Error(`the bundle must be one file without import(): ${outputs.join(", ")}; ${stray?.length ?? 0} import() left`);
 
 // `--help` rendered by the bundle itself, to a pipe (stdout is not a terminal: 80 columns).
-const help = spawnSync(process.execPath, ["--input-type=module", "-e", 'const { main } = await import("./dist/bundle/redplay.mjs"); process.exitCode = await main(["--help"]);'], {
+const help = spawnSync(process.execPath, ["-e", 'require("./dist/bundle/redplay.cjs").main(["--help"]).then((c) => (process.exitCode = c));'], {
   cwd: repo,
   encoding: "utf8",
   stdio: ["ignore", "pipe", "inherit"],
