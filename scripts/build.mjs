@@ -19,8 +19,8 @@
 // It also writes dist/bundle/help.txt: `redplay --help` as commander prints it to a pipe (80
 // columns), which bin/redplay.js prints without loading the CLI.
 //
-// Left out of the bundle and required from node_modules when needed: ssh2 (its optional native
-// crypto binding is found relative to its own files) and zx (the lab only).
+// Left out of the bundle and required from node_modules when needed: zx (the lab only) and the
+// native addons of bundled packages (ssh2's crypto binding, cpu-features).
 import { readdirSync, readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { mkdir, rm, writeFile } from "node:fs/promises";
@@ -110,6 +110,29 @@ const precompiledPlugin = {
   },
 };
 
+/**
+ * Native addons stay where npm built them: a `.node` file required by a bundled package is
+ * required at run time by its package path (`ssh2/lib/.../sshcrypto.node`), resolved from the
+ * bundle like any dependency. Where the addon was not built, the package's own fallback applies,
+ * exactly as without the bundle (ssh2 and cpu-features require them inside try/catch).
+ */
+const nativeAddonPlugin = {
+  name: "native-addons",
+  setup(b) {
+    b.onResolve({ filter: /\.node$/ }, (args) => {
+      const file = `${args.resolveDir}/${args.path}`;
+      const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\/(.*)$/.exec(file.replace(/\/\.\//g, "/"));
+      if (!m) return { errors: [{ text: `native addon outside node_modules: ${file}` }] };
+      const parts = [];
+      for (const seg of m[2].split("/")) {
+        if (seg === "..") parts.pop();
+        else if (seg !== ".") parts.push(seg);
+      }
+      return { path: `${m[1]}/${parts.join("/")}`, external: true };
+    });
+  },
+};
+
 await generateValidators();
 await generateTemplates();
 
@@ -123,12 +146,12 @@ const result = await build({
   format: "cjs",
   platform: "node",
   target: "node20",
-  external: ["ssh2", "zx"],
+  external: ["zx"],
   define: { __REDPLAY_VERSION__: JSON.stringify(pkg.version), "import.meta.url": "__redplayModuleUrl" },
   // The sources locate files and require() relative to their own module (import.meta.url): in
   // the bundle, that is the bundle.
   banner: { js: 'var __redplayModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
-  plugins: [precompiledPlugin],
+  plugins: [precompiledPlugin, nativeAddonPlugin],
   metafile: true,
   logLevel: "warning",
 });

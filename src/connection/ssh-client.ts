@@ -3,20 +3,16 @@
 // hop's Client is reached through a `forwardOut` channel of the previous one. Every hop's host
 // key is checked the same way before anything is sent to it.
 import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { createConnection } from "node:net";
 import type { Duplex } from "node:stream";
 import type { AnyAuthMethod, AuthenticationType, Client, ConnectConfig } from "ssh2";
 import { AuthError, HostKeyError, UnreachableError } from "../errors.js";
 
 // ssh2 is loaded on first use: importing it allocates ~16 MB (its WebAssembly poly1305), which
-// `validate` and runs on `local` hosts never need. It is CommonJS and stays outside the CLI's
-// bundle (its optional native crypto binding is found beside its own files): required, not
-// imported, so the bundle needs no dynamic import of a module outside it.
-const requireFromHere = createRequire(import.meta.url);
-let ssh2Module: typeof import("ssh2") | undefined;
+// `validate` and runs on `local` hosts never need.
+let ssh2Module: Promise<typeof import("ssh2")> | undefined;
 async function loadSsh2(): Promise<typeof import("ssh2")> {
-  ssh2Module ??= requireFromHere("ssh2") as typeof import("ssh2");
+  ssh2Module ??= import("ssh2").then((m) => ((m as { default?: typeof import("ssh2") }).default ?? m));
   return ssh2Module;
 }
 import {
