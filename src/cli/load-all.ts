@@ -23,12 +23,36 @@ export interface Loaded {
   errors: LoadError[];
 }
 
+/** The documents as read: what parsed, and every problem found so far. */
+export interface Documents {
+  playbook?: Playbook;
+  inventory?: Inventory;
+  extraVars: Record<string, unknown>;
+  errors: LoadError[];
+}
+
 export async function loadEverything(
   playbookPath: string,
   inventoryPath: string | undefined,
   extraVarArgs: string[],
   secrets: Secrets,
 ): Promise<Loaded> {
+  const docs = await loadDocuments(playbookPath, inventoryPath, extraVarArgs, secrets);
+  docs.errors.push(...checkDocuments(docs));
+  if (!docs.playbook) throw new LoadErrors(docs.errors);
+  return { ...docs, playbook: docs.playbook };
+}
+
+/**
+ * Reads the -e variables, the playbook and the inventory, each against its schema: enough for a
+ * run to know its hosts and start connecting while checkDocuments does the rest.
+ */
+export async function loadDocuments(
+  playbookPath: string,
+  inventoryPath: string | undefined,
+  extraVarArgs: string[],
+  secrets: Secrets,
+): Promise<Documents> {
   registerBuiltinModules();
   const errors: LoadError[] = [];
   const collect = (err: unknown) => {
@@ -61,15 +85,19 @@ export async function loadEverything(
       collect(err);
     }
   }
-
-  if (playbook) {
-    errors.push(...checkHandlerNames(playbook));
-    if (inventory) errors.push(...checkHostArgs(playbook, inventory));
-    const moduleFacts = moduleNames().flatMap((n) => getModule(n)?.setsFacts ?? []);
-    errors.push(...checkPlaybookTemplates(playbook, { inventory, extraVars, moduleFacts }));
-  }
-  if (!playbook) throw new LoadErrors(errors);
   return { playbook, inventory, extraVars, errors };
+}
+
+/** The checks that span documents: handler names, host arguments, template syntax and variables. */
+export function checkDocuments(docs: Documents): LoadError[] {
+  const { playbook, inventory, extraVars } = docs;
+  if (!playbook) return [];
+  const errors: LoadError[] = [];
+  errors.push(...checkHandlerNames(playbook));
+  if (inventory) errors.push(...checkHostArgs(playbook, inventory));
+  const moduleFacts = moduleNames().flatMap((n) => getModule(n)?.setsFacts ?? []);
+  errors.push(...checkPlaybookTemplates(playbook, { inventory, extraVars, moduleFacts }));
+  return errors;
 }
 
 /** Every `notify` must name a handler (or a `listen` topic) of the same play. */

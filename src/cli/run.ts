@@ -1,12 +1,12 @@
 // `redplay run`: load and check everything first (exit 4 / 5 before any host is touched), then
 // run the playbook and map the outcome to an exit code.
 import path from "node:path";
-import { LoadErrors } from "../errors.js";
+import { LoadErrors, type LoadError } from "../errors.js";
 import { runPlaybook } from "../engine/runner.js";
 import type { Reporter } from "../engine/events.js";
 import { HumanReporter, JsonReporter, Secrets, shouldUseColor } from "../output/index.js";
 import { EXIT, exitCodeForError, exitCodeForOutcome } from "./exit-codes.js";
-import { loadEverything, printError, splitList } from "./load-all.js";
+import { checkDocuments, loadDocuments, printError, splitList } from "./load-all.js";
 
 export interface RunCliOptions {
   inventory: string;
@@ -29,8 +29,11 @@ export async function runCommand(playbookPath: string, opts: RunCliOptions): Pro
   const verbosity = Math.min(2, opts.verbose) as 0 | 1 | 2;
   let reporter: Reporter | undefined;
   try {
-    const loaded = await loadEverything(playbookPath, opts.inventory, opts.extraVars, secrets);
-    if (loaded.errors.length > 0) throw new LoadErrors(loaded.errors);
+    const docs = await loadDocuments(playbookPath, opts.inventory, opts.extraVars, secrets);
+    if (docs.errors.length > 0 || !docs.playbook || !docs.inventory) {
+      throw new LoadErrors([...docs.errors, ...checkDocuments(docs)]);
+    }
+    const loaded = { ...docs, playbook: docs.playbook, inventory: docs.inventory };
     reporter = opts.json
       ? new JsonReporter(process.stdout, { secrets })
       : new HumanReporter(process.stdout, {
@@ -50,7 +53,14 @@ export async function runCommand(playbookPath: string, opts: RunCliOptions): Pro
       interrupt.abort();
     };
     process.on("SIGINT", onSigint);
-    const outcome = await runPlaybook(loaded.playbook, loaded.inventory!, {
+    // The run opens its hosts' connections now and starts nothing until the rest of the checks
+    // pass: the SSH handshakes (and the hosts' login shells) overlap them. A playbook that fails
+    // them has only logged in, and exits 4 as before.
+    let checked!: (errors: LoadError[]) => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      checked = (errors) => (errors.length > 0 ? reject(new LoadErrors(errors)) : resolve());
+    });
+    const running = runPlaybook(loaded.playbook, loaded.inventory, {
       signal: interrupt.signal,
       check: opts.check,
       diff: opts.diff,
@@ -66,10 +76,25 @@ export async function runCommand(playbookPath: string, opts: RunCliOptions): Pro
       log: (message, level) => {
         if (verbosity >= level) process.stderr.write(`${secrets.redact(message)}\n`);
       },
+      ready,
     });
-    process.off("SIGINT", onSigint);
-    reporter.close();
-    return exitCodeForOutcome(outcome, opts.detailedExitcode);
+    // Both settle while this function is still busy: they are awaited (or dropped) below.
+    running.catch(() => undefined);
+    ready.catch(() => undefined);
+    try {
+      // Let the connections get going (ssh2 loaded, key read, sockets opened) before the checks.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const errors = checkDocuments(loaded);
+      checked(errors);
+      // Errors in the playbook come before a pattern that matches no host (exit 4 before 5).
+      const outcome = await running.catch((err: unknown) => {
+        throw errors.length > 0 ? new LoadErrors(errors) : err;
+      });
+      reporter.close();
+      return exitCodeForOutcome(outcome, opts.detailedExitcode);
+    } finally {
+      process.off("SIGINT", onSigint);
+    }
   } catch (err) {
     reporter?.close();
     printError(err, secrets, verbosity);

@@ -113,6 +113,8 @@ class SshConnection implements Connection, FileHost {
               readyTimeoutMs: SHELL_READY_TIMEOUT_MS,
               onDisabled: (reason) => {
                 this.useShells = false;
+                // A shell opened ahead of time that the run's end (or a failed check) cut short.
+                if (this.closing) return;
                 this.warn(this.host, `running each command on its own SSH channel from now on: ${reason}`);
               },
             });
@@ -270,6 +272,15 @@ class SshConnection implements Connection, FileHost {
             : `channel open failure ${err.reason}`
           : said.charAt(0).toLowerCase() + said.slice(1);
     return new ForwardError(this.host, host, port, failure, detail, { cause: err });
+  }
+
+  /** Connects (and opens the first shell) in the background; a failure stays for the first use. */
+  warm(): void {
+    if (this.dead || this.closing) return;
+    this.open().then(
+      (session) => session.shells?.warm(),
+      () => undefined,
+    );
   }
 
   async close(): Promise<void> {

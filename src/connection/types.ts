@@ -60,5 +60,10 @@ export interface Connection {
   stat(path: string, opts?: { become?: BecomeOptions }): Promise<FileStat>;
   /** A byte stream to host:port as seen from the host (ssh: forwardOut; local: a TCP socket). */
   forward(host: string, port: number): Promise<Duplex>;
+  /**
+   * Starts opening the connection now, in the background, so it is ready when the first task
+   * needs it. A failure is not reported here: the first real use fails with it, as it would have.
+   */
+  warm?(): void;
   close(): Promise<void>;
 }

@@ -19,6 +19,20 @@ export class ConnectionPool {
     return conn;
   }
 
+  /**
+   * Starts connecting to `hosts` in the background, with the variables they have now (the engine
+   * then finds each connection open, or failed with the error it would have met itself).
+   */
+  warm(hosts: string[]): void {
+    for (const h of hosts) {
+      try {
+        this.get(h).warm?.();
+      } catch {
+        // An unusable ansible_connection: the first task on the host reports it.
+      }
+    }
+  }
+
   async closeAll(): Promise<void> {
     await Promise.allSettled([...this.conns.values()].map((c) => c.close()));
     this.conns.clear();

@@ -25,4 +25,9 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** After this long a task reports which hosts it still waits for. @default 2000 */
   waitingAfterMs?: number;
+  /**
+   * The run opens its first hosts' connections at once but reports nothing and starts no task
+   * until this settles; if it rejects, the run closes them and rejects with its error.
+   */
+  ready?: Promise<void>;
 }
