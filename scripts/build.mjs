@@ -158,8 +158,17 @@ const result = await build({
 // bin/redplay.js runs the bundle as a script (vm.Script, for the code cache), where import() of a
 // module outside it would fail: every import() must have become part of the bundle.
 const outputs = Object.keys(result.metafile.outputs);
-const stray = readFileSync(`${outdir}/redplay.cjs`, "utf8").match(/\bimport\((?!\s*\))/g);
+let bundled = readFileSync(`${outdir}/redplay.cjs`, "utf8");
+const stray = bundled.match(/\bimport\((?!\s*\))/g);
 if (outputs.length !== 1 || stray) throw new Error(`the bundle must be one file without import(): ${outputs.join(", ")}; ${stray?.length ?? 0} import() left`);
+// bin/redplay.js reads the bundle as Latin-1, which for ASCII is the same text and several times
+// faster to decode than UTF-8. esbuild escapes non-ASCII text except inside some regular
+// expression literals (jexl's identifier pattern): \uXXXX means the same there, and in strings,
+// identifiers and comments.
+// (Code units one by one: a character beyond the BMP becomes its surrogate pair of escapes.)
+bundled = bundled.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+if (/[^\x00-\x7f]/.test(bundled)) throw new Error("the bundle is not ASCII");
+await writeFile(`${outdir}/redplay.cjs`, bundled);
 
 // `--help` rendered by the bundle itself, to a pipe (stdout is not a terminal: 80 columns).
 const help = spawnSync(process.execPath, ["-e", 'require("./dist/bundle/redplay.cjs").main(["--help"]).then((c) => (process.exitCode = c));'], {
