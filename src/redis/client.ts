@@ -156,9 +156,22 @@ async function openSession(
     throw new RedisAccessError(endpoint.host, "unreachable", scrub(connectFailure(endpoint, e), [password]), { cause: e });
   }
   try {
-    const auth = await login(client, endpoint, password, previous);
-    await nameConnection(ctx, client, endpoint, password);
-    const version = await serverVersion(client, endpoint);
+    // The usual case in one round trip: log in, name the session, ask what the server is. Only
+    // when the login needs another step (the previous password) are the other two asked again.
+    const first = password ? ["AUTH", password] : ["PING"];
+    const replies = await client
+      .pipeline()
+      .call(first[0]!, ...first.slice(1))
+      .call("CLIENT", "SETNAME", REDPLAY_CLIENT_NAME)
+      .call("INFO", "server")
+      .exec()
+      .catch((e: Error) => [[e, undefined], [e, undefined], [e, undefined]] as Array<[Error | null, unknown]>);
+    const [loginReply, nameReply, infoReply] = replies as Array<[Error | null, unknown]>;
+    const auth = await login(client, endpoint, password, previous, loginReply!);
+    const again = auth === "previous";
+    if (again) await nameConnection(ctx, client, endpoint, password);
+    else if (nameReply![0]) logNameRefused(ctx, endpoint, password, nameReply![0]);
+    const version = again || infoReply![0] ? await serverVersion(client, endpoint) : versionOf(String(infoReply![1]), endpoint);
     return { client, endpoint, auth, version };
   } catch (e) {
     client.disconnect();
@@ -191,46 +204,42 @@ function connectFailure(endpoint: RedisEndpoint, e: unknown): string {
 /**
  * AUTH with our password; a node with no password yet is accepted and reported as `none`; during a
  * rotation, a node that still has the previous password is accepted and reported as `previous`.
+ * `sent` is the reply to the AUTH (or, without a password, the PING) already sent.
  */
-async function login(client: Redis, endpoint: RedisEndpoint, password: string | undefined, previous?: string): Promise<RedisAuthState> {
+async function login(
+  client: Redis,
+  endpoint: RedisEndpoint,
+  password: string | undefined,
+  previous: string | undefined,
+  sent: [Error | null, unknown],
+): Promise<RedisAuthState> {
   const where = describeEndpoint(endpoint);
+  const failed = sent[0];
   if (!password) {
-    try {
-      await client.ping();
-      return "none";
-    } catch (e) {
-      if (/NOAUTH/i.test(serverWords(e))) {
-        throw new RedisAccessError(
-          endpoint.host,
-          "noauth",
-          `authentication to Redis on ${where} failed: the server requires a password and redis_password is not set`,
-          { cause: e },
-        );
-      }
-      throw new RedisAccessError(endpoint.host, "unreachable", `Redis on ${where} does not answer PING: ${serverWords(e)}`);
-    }
-  }
-  try {
-    await client.auth(password);
-    return "password";
-  } catch (e) {
-    const msg = serverWords(e);
-    // Redis 7: "ERR AUTH <password> called without any password configured for the default user."
-    if (/without any password configured|no password is set/i.test(msg)) return "none";
-    if (/WRONGPASS|invalid password|invalid username-password/i.test(msg)) {
-      if (previous && (await client.auth(previous).then(() => true, () => false))) return "previous";
+    if (!failed) return "none";
+    if (/NOAUTH/i.test(serverWords(failed))) {
       throw new RedisAccessError(
         endpoint.host,
-        "auth",
-        `authentication to Redis on ${where} failed: wrong password (redis_password${previous ? ", and redis_password_previous" : ""})`,
+        "noauth",
+        `authentication to Redis on ${where} failed: the server requires a password and redis_password is not set`,
+        { cause: failed },
       );
     }
+    throw new RedisAccessError(endpoint.host, "unreachable", `Redis on ${where} does not answer PING: ${serverWords(failed)}`);
+  }
+  if (!failed) return "password";
+  const msg = serverWords(failed);
+  // Redis 7: "ERR AUTH <password> called without any password configured for the default user."
+  if (/without any password configured|no password is set/i.test(msg)) return "none";
+  if (/WRONGPASS|invalid password|invalid username-password/i.test(msg)) {
+    if (previous && (await client.auth(previous).then(() => true, () => false))) return "previous";
     throw new RedisAccessError(
       endpoint.host,
       "auth",
-      `authentication to Redis on ${where} failed: ${scrub(msg, [password])}`,
+      `authentication to Redis on ${where} failed: wrong password (redis_password${previous ? ", and redis_password_previous" : ""})`,
     );
   }
+  throw new RedisAccessError(endpoint.host, "auth", `authentication to Redis on ${where} failed: ${scrub(msg, [password])}`);
 }
 
 /**
@@ -241,14 +250,22 @@ async function nameConnection(ctx: TaskContext, client: Redis, endpoint: RedisEn
   try {
     await client.call("CLIENT", "SETNAME", REDPLAY_CLIENT_NAME);
   } catch (e) {
-    ctx.log(`redis ${describeEndpoint(endpoint)}: CLIENT SETNAME ${REDPLAY_CLIENT_NAME} refused: ${scrub(serverWords(e), [password])}`, 1);
+    logNameRefused(ctx, endpoint, password, e);
   }
+}
+
+function logNameRefused(ctx: TaskContext, endpoint: RedisEndpoint, password: string | undefined, e: unknown): void {
+  ctx.log(`redis ${describeEndpoint(endpoint)}: CLIENT SETNAME ${REDPLAY_CLIENT_NAME} refused: ${scrub(serverWords(e), [password])}`, 1);
 }
 
 /** The server's identity from `INFO server`; refuses a server older than redplay supports. */
 async function serverVersion(client: Redis, endpoint: RedisEndpoint): Promise<ServerVersion> {
+  return versionOf(String(await client.call("INFO", "server")), endpoint);
+}
+
+/** The server's identity from the text of `INFO server`; refuses a server older than redplay supports. */
+function versionOf(text: string, endpoint: RedisEndpoint): ServerVersion {
   const where = describeEndpoint(endpoint);
-  const text = String(await client.call("INFO", "server"));
   let version: ServerVersion;
   try {
     version = versionFromInfo(parseInfoSections(text).server ?? {});

@@ -394,8 +394,10 @@ async function planNode(ctx: TaskContext, args: RedisConfigArgs, topology: Topol
       node.restart = `${service} is down, left so by an interrupted run (${markerOf(dest)})`;
       return node;
     }
-    const running = pairs((await session!.client.call("CONFIG", "GET", "*")) as string[]);
-    const role = (await readInfoSections(session!, ["replication"])).replication;
+    // Both reads in one round trip (sent back to back, answered in order).
+    const [config, info] = await Promise.all([session.client.call("CONFIG", "GET", "*"), readInfoSections(session, ["replication"])]);
+    const running = pairs(config as string[]);
+    const role = info.replication;
     node.running = running;
     node.role = role;
     // A directive the running server does not report (CONFIG GET *) cannot be compared: the file
