@@ -18,7 +18,7 @@ import { userSshConfig } from "./ssh-config.js";
 import { ChannelLostError, runOnChannel, type RawResult } from "./ssh-exec.js";
 import { shellFailure, shellJob, shellResult } from "./ssh-shell-exec.js";
 import { ShellPool } from "./ssh-shell-pool.js";
-import { IdResolver, readFileOn, statOn, writeFileOn, type FileHost } from "./ssh-files.js";
+import { IdResolver, readFileOn, statOn, statReadOn, writeFileOn, type FileHost } from "./ssh-files.js";
 import { resolveSshSettings, type SshSettings } from "./ssh-settings.js";
 import type { BecomeOptions, Connection, ExecOptions, ExecResult, FileStat, WriteOptions } from "./types.js";
 
@@ -234,6 +234,10 @@ class SshConnection implements Connection, FileHost {
 
   stat(path: string, opts: { become?: BecomeOptions } = {}): Promise<FileStat> {
     return statOn(this, path, opts.become);
+  }
+
+  statRead(path: string, opts: { become?: BecomeOptions } = {}): Promise<{ stat: FileStat; data: Buffer | null }> {
+    return statReadOn(this, path, opts.become);
   }
 
   async forward(host: string, port: number): Promise<Duplex> {
