@@ -54,13 +54,16 @@ async function runBundle(file, st) {
   // The build makes the bundle ASCII, so Latin-1 decodes it to the same text, faster than UTF-8.
   const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, "latin1")}\n})`;
   const script = new vm.Script(source, { filename: file, cachedData });
+  // Deserialized: the cache's own bytes can go.
+  const hadCache = cachedData !== undefined;
+  cachedData = undefined;
   const module = { exports: {} };
   script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
   const code = await module.exports.main(args);
   // Only a complete run leaves a cache: one from `--help` or a refused playbook would hold little
   // of the code the next runs need.
   const partial = code !== 0 || args.some((a) => a === "--help" || a === "-h" || a === "--version");
-  if (cacheFile && !partial && (!cachedData || script.cachedDataRejected)) saveCodeCache(cacheFile, script);
+  if (cacheFile && !partial && (!hadCache || script.cachedDataRejected)) saveCodeCache(cacheFile, script);
   return code;
 }
 
