@@ -12,9 +12,13 @@
 //
 // It runs the built CLI as `npx redplay` does (bin/redplay.js through its shebang); build first.
 // Commands alternate run by run, so a burst of load on a shared machine spreads over all of them.
+// bin/redplay.js keeps V8's compiled code between runs (~/.cache/redplay); the rows marked "no
+// code cache" give every run an empty cache directory, as after a fresh build or install. Where
+// bench/results/latest.json (bench/run.mjs) has Ansible's median for the same scenario and
+// size, the speed-up against it is shown too; this script does not run Ansible.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,9 +47,9 @@ function parseArgs(argv) {
   return opts;
 }
 
-function run(cmd, args, { timeoutMs = 300_000 } = {}) {
+function run(cmd, args, { timeoutMs = 300_000, env = {} } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: REPO, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, { cwd: REPO, env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -62,9 +66,12 @@ function run(cmd, args, { timeoutMs = 300_000 } = {}) {
 let seq = 0;
 
 /** One run under `/usr/bin/time -f '%e %U %S %M'`: wall s, user s, sys s, peak RSS kB. */
-async function timed(cmd, args) {
+async function timed(cmd, args, { cold = false } = {}) {
   const file = join(tmpdir(), `redplay-startup-${process.pid}-${seq++}.txt`);
-  const r = await run("/usr/bin/time", ["-f", "%e %U %S %M", "-o", file, cmd, ...args]);
+  // An empty cache directory for this run only: the CLI compiles everything, and saves a cache there.
+  const cacheHome = cold ? await mkdtemp(join(tmpdir(), "redplay-startup-cache-")) : undefined;
+  const r = await run("/usr/bin/time", ["-f", "%e %U %S %M", "-o", file, cmd, ...args], { env: cacheHome ? { XDG_CACHE_HOME: cacheHome } : {} });
+  if (cacheHome) await rm(cacheHome, { recursive: true, force: true });
   const text = (await readFile(file, "utf8").catch(() => "")).trim().split("\n").pop() ?? "";
   await rm(file, { force: true });
   const [wall, user, sys, rss] = text.split(/\s+/).map(Number);
@@ -142,12 +149,16 @@ async function main() {
       if (first.code !== 0) throw new Error(`setup.yaml exited ${first.code}:\n${first.stdout}${first.stderr}`);
       commands.push([`no-change run (${opts.nodes} hosts)`, BIN, setupArgs, "nochange"]);
       commands.push([`--check --diff (${opts.nodes} hosts)`, BIN, [...setupArgs, "--check", "--diff"], "nochange"]);
+      commands.push([`no-change run (${opts.nodes} hosts), no code cache`, BIN, setupArgs, "nochange", "cold"]);
     }
+    commands.splice(4, 0, ["redplay validate playbooks/setup.yaml, no code cache", BIN, ["validate", "playbooks/setup.yaml"], undefined, "cold"]);
 
+    // One unmeasured run of each command first, so the rows with a code cache find one.
+    for (const [, cmd, args, , cold] of commands) if (cold !== "cold") await run(cmd, args);
     const samples = new Map(commands.map(([name]) => [name, []]));
     for (let i = 0; i < opts.runs; i++) {
-      for (const [name, cmd, args, expect] of commands) {
-        const r = await timed(cmd, args);
+      for (const [name, cmd, args, expect, cold] of commands) {
+        const r = await timed(cmd, args, { cold: cold === "cold" });
         if (r.code !== 0) throw new Error(`${name} exited ${r.code}:\n${r.stdout}${r.stderr}`);
         if (expect === "nochange") {
           const t = recapTotals(r.stdout);
@@ -167,8 +178,29 @@ async function main() {
   }
 }
 
+/** Ansible's median wall time (s) per scenario for this many nodes, from bench/run.mjs's latest results. */
+async function ansibleReference(nodes) {
+  try {
+    const latest = JSON.parse(await readFile(join(REPO, "bench/results/latest.json"), "utf8"));
+    const out = { measured: latest.finishedAt };
+    for (const row of latest.rows ?? []) {
+      const median = row.ansible?.wallMs?.median;
+      if (row.nodes === nodes && typeof median === "number") out[row.scenario] = median / 1000;
+    }
+    return out["no-change"] || out["check-diff"] ? out : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function report(opts, results, load) {
   const node = results["node -e 0"];
+  const ansible = await ansibleReference(opts.nodes);
+  const speedup = { [`no-change run (${opts.nodes} hosts)`]: "no-change", [`--check --diff (${opts.nodes} hosts)`]: "check-diff" };
+  const versusAnsible = (name, r) => {
+    const a = ansible?.[speedup[name]];
+    return a ? `${(a / r.wall.median).toFixed(1)}x (Ansible ${a.toFixed(2)} s)` : "-";
+  };
   const git = await run("git", ["rev-parse", "--short", "HEAD"]);
   const dirty = (await run("git", ["status", "--porcelain", "--untracked-files=no"])).stdout.trim() !== "";
   const commit = `${git.stdout.trim()}${dirty ? "+dirty" : ""}`;
@@ -195,7 +227,7 @@ async function report(opts, results, load) {
   const fmt = (x, unit) => `${x.toFixed(unit === "MB" ? 0 : 3)}${unit === "MB" ? " MB" : " s"}`;
   const rows = Object.entries(results).map(([name, r]) => {
     const t = targets[name]?.(r);
-    return `| ${name} | ${fmt(r.wall.median, "s")} (${fmt(r.wall.min, "s")}–${fmt(r.wall.max, "s")}) | ${fmt(r.cpu.median, "s")} | ${fmt(r.rssMb.max, "MB")} | ${(r.wall.median / node.wall.median).toFixed(2)}x | ${t ? `${t[0]}: **${t[1] ? "met" : "missed"}**` : "-"} |`;
+    return `| ${name} | ${fmt(r.wall.median, "s")} (${fmt(r.wall.min, "s")}–${fmt(r.wall.max, "s")}) | ${fmt(r.cpu.median, "s")} | ${fmt(r.rssMb.max, "MB")} | ${(r.wall.median / node.wall.median).toFixed(2)}x | ${versusAnsible(name, r)} | ${t ? `${t[0]}: **${t[1] ? "met" : "missed"}**` : "-"} |`;
   });
   const nodeVersion = (await run(process.execPath, ["--version"])).stdout.trim();
   const md = [
@@ -204,18 +236,22 @@ async function report(opts, results, load) {
     `Measured ${new Date().toISOString()} with \`node bench/startup.mjs${process.argv.slice(2).length ? " " + process.argv.slice(2).join(" ") : ""}\`: ${opts.runs} runs per figure, commands alternating run by run, each under \`/usr/bin/time -f '%e %U %S %M'\`.`,
     `Wall and CPU (user+sys) are medians; RSS is the largest peak over the runs. ${opts.lab ? `Lab: ${opts.nodes} node(s) from ${opts.base}, converged before measuring; every measured run is checked to exit 0 with changed=0.` : "No lab."}`,
     "",
-    "| command | wall median (min–max) | CPU-s median | peak RSS | vs node -e 0 | target |",
-    "|---|---|---|---|---|---|",
+    "| command | wall median (min–max) | CPU-s median | peak RSS | vs node -e 0 | speed-up vs Ansible | target |",
+    "|---|---|---|---|---|---|---|",
     ...rows,
     "",
-    `Machine: ${cpus().length} cores, ${cpus()[0]?.model ?? "?"}; load average at start ${load.map((x) => x.toFixed(2)).join(" ")}; node ${nodeVersion}; redplay ${commit}.`,
+    ansible
+      ? `Ansible: medians of bench/results/latest.json (bench/run.mjs, measured ${ansible.measured}, another time and load than the figures above).`
+      : "Ansible: no figure for this size in bench/results/latest.json.",
+    "",
+    `Machine: ${cpus().length} cores, ${cpus()[0]?.model ?? "?"}; load average at start ${load.map((x) => x.toFixed(2)).join(" ")}, at the end ${loadavg().map((x) => x.toFixed(2)).join(" ")}; node ${nodeVersion}; redplay ${commit}.`,
     "",
   ].join("\n");
   await mkdir(join(REPO, "bench/results"), { recursive: true });
   await writeFile(join(REPO, `bench/results/${opts.out}.md`), md);
   await writeFile(
     join(REPO, `bench/results/${opts.out}.json`),
-    JSON.stringify({ measured: new Date().toISOString(), commit, node: nodeVersion, cores: cpus().length, loadavg: load, options: opts, results }, null, 2) + "\n",
+    JSON.stringify({ measured: new Date().toISOString(), commit, node: nodeVersion, cores: cpus().length, loadavg: load, options: opts, ansible, results }, null, 2) + "\n",
   );
   process.stdout.write(md);
 }
