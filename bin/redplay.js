@@ -60,9 +60,10 @@ async function runBundle(file, st) {
   const module = { exports: {} };
   script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
   const code = await module.exports.main(args);
-  // Only a complete run leaves a cache: one from `--help` or a refused playbook would hold little
-  // of the code the next runs need.
-  const partial = code !== 0 || args.some((a) => a === "--help" || a === "-h" || a === "--version");
+  // Only a complete run leaves a cache: one from `--help`, a refused playbook, or a run that only
+  // lists or checks the playbook (--list-*, --syntax-check) would hold little of the code the
+  // next runs need.
+  const partial = code !== 0 || args.some((a) => ["--help", "-h", "--version", "--list-hosts", "--list-tasks", "--list-tags", "--syntax-check"].includes(a));
   if (cacheFile && !partial && (!hadCache || script.cachedDataRejected)) saveCodeCache(cacheFile, script);
   return code;
 }
@@ -72,7 +73,11 @@ function codeCacheFile(st) {
   const cacheHome = process.env.XDG_CACHE_HOME || (homedir() ? join(homedir(), ".cache") : join(tmpdir(), `redplay-${process.getuid?.() ?? "user"}`));
   // `run` caches are kept per playbook file name: setup and failover run different modules.
   const command = /^[a-z]+$/.test(args[0] ?? "") ? args[0] : "other";
-  const takesValue = new Set(["-i", "--inventory", "-l", "--limit", "-e", "--extra-vars", "-t", "--tags", "--skip-tags", "-f", "--forks"]);
+  const takesValue = new Set([
+    ...["-i", "--inventory", "-l", "--limit", "-e", "--extra-vars", "-t", "--tags", "--skip-tags", "-f", "--forks"],
+    ...["-u", "--user", "--become-user", "--private-key", "--key-file", "-c", "--connection", "-T", "--timeout"],
+    ...["--start-at-task", "--vault-password-file", "--vault-id"],
+  ]);
   const playbook = command === "run" ? (args.find((a, i) => i > 0 && !a.startsWith("-") && !takesValue.has(args[i - 1])) ?? "") : "";
   const what = playbook ? `${command}_${basename(playbook).replace(/[^A-Za-z0-9.]+/g, "_")}` : command;
   const flags = process.execArgv.join(" ").replace(/[^A-Za-z0-9=.-]+/g, "_") || "none";

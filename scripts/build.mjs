@@ -8,10 +8,11 @@
 //
 //   node scripts/build.mjs          (npm run build runs tsc first, then this)
 //
-// Every JSON Schema redplay knows before it runs (the playbook and inventory structure, and each
-// builtin module's arguments, as written and with templates let through) is compiled here into
-// ajv's standalone code (dist/generated/), which the bundle uses in place of
-// src/schema/precompiled.ts: no schema compilation, and no ajv, when the CLI starts. The schemas
+// Every JSON Schema redplay knows before it runs (src/schema/known-schemas.ts: the playbook's
+// parts and the inventory, the include/import actions, and each builtin module's arguments, as
+// written and with templates let through) is compiled here into ajv's standalone code
+// (dist/generated/), which the bundle uses in place of src/schema/precompiled.ts: no schema
+// compilation, and no ajv, when the CLI starts. The schemas
 // and their keys come from tsc's output, so they are the ones the bundle is built from. Likewise
 // the templates in templates/ are compiled by Handlebars here (dist/generated/template-*.mjs),
 // and a file with one of those exact texts is rendered with that code instead of compiling it.
@@ -38,23 +39,13 @@ async function generateValidators() {
   const { Ajv } = await import("ajv");
   const { default: standaloneCode } = await import("ajv/dist/standalone/index.js");
   const { STRICT_OPTIONS, MODULE_OPTIONS } = await dist("schema/ajv.js");
-  const { schemaKey } = await dist("schema/validators.js");
-  const { playbookStructureSchema } = await dist("schema/playbook.js");
-  const { inventorySchema } = await dist("schema/inventory.js");
-  const { templatedSchema } = await dist("schema/templated.js");
-  const { builtinModules } = await dist("modules/index.js");
+  // Every schema the loader compiles that is known before a run (src/schema/known-schemas.ts
+  // collects them from the loader's own functions and the builtin modules).
+  const { knownSchemas } = await dist("schema/known-schemas.js");
 
   /** kind -> key -> { schema, wrappers } */
   const byKind = { strict: new Map(), module: new Map() };
-  for (const schema of [playbookStructureSchema(), inventorySchema()]) {
-    byKind.strict.set(schemaKey("strict", "plain", schema), { schema, wrappers: [] });
-  }
-  for (const mod of builtinModules) {
-    const { $schema: _ignored, ...schema } = mod.schema;
-    byKind.module.set(schemaKey("module", "plain", schema), { schema, wrappers: [] });
-    const t = templatedSchema(schema);
-    byKind.module.set(schemaKey("module", "templated", schema), { schema: t.schema, wrappers: [...t.wrappers] });
-  }
+  for (const { kind, key, schema, wrappers } of knownSchemas()) byKind[kind].set(key, { schema, wrappers });
 
   await rm(generated, { recursive: true, force: true });
   await mkdir(generated, { recursive: true });
@@ -83,10 +74,13 @@ async function generateTemplates() {
   const dist = (rel) => import(new URL(`../dist/${rel}`, import.meta.url).href);
   const { handlebarsEnv, COMPILE_OPTIONS } = await dist("template/handlebars.js");
   const { contentKey } = await dist("content-key.js");
+  const { findJinja } = await dist("template/jinja-detect.js");
   const dir = `${repo}templates`;
   const rows = [];
   for (const name of readdirSync(dir).filter((n) => n.endsWith(".hbs")).sort()) {
     const source = readFileSync(`${dir}/${name}`, "utf8");
+    // Left to the run, which refuses it with the Jinja2 it found (as for any file it compiles).
+    if (findJinja(source).length > 0) continue;
     const spec = handlebarsEnv.precompile(handlebarsEnv.parseWithoutProcessing(source), COMPILE_OPTIONS);
     const file = `template-${name.replace(/[^A-Za-z0-9.-]/g, "_")}.mjs`;
     await writeFile(`${generated}/${file}`, `// templates/${name}, compiled by scripts/build.mjs\nexport default ${spec};\n`);

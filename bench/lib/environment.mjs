@@ -17,7 +17,7 @@ function sshVersion() {
   return spawnSync("ssh", ["-V"], { encoding: "utf8" }).stderr.trim() || "unknown";
 }
 
-/** Machine description and versions of node, redplay, ansible-core, redis-server and OpenSSH. */
+/** Machine description and versions of node, redplay, ansible-core and OpenSSH (the lab's server is added by run.mjs). */
 export function describeEnvironment(repo) {
   const pkg = JSON.parse(readFileSync(join(repo, "package.json"), "utf8"));
   const cpus = os.cpus();
@@ -33,7 +33,6 @@ export function describeEnvironment(repo) {
       node: process.version,
       redplay: `${pkg.version} (${out("git", ["-C", repo, "rev-parse", "--short", "HEAD"])})`,
       ansibleCore: out("ansible-playbook", ["--version"]).split("\n")[0],
-      redisServer: out("redis-server", ["--version"]),
       openssh: sshVersion(),
     },
   };

@@ -1,6 +1,6 @@
-// The two tools as the bench invokes them: the same playbook work, the same variables, each
-// started cold (redplay opens its connections per run; Ansible's ControlPersist masters are
-// closed after every run, so no run inherits another's SSH connections).
+// The two tools as the bench invokes them: the same job, the same variables, each started cold
+// (redplay opens its connections per run; Ansible's ControlPersist masters are closed after every
+// run, inside the measurement's CPU account, so no run inherits another's SSH connections).
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -24,18 +24,20 @@ export function recapTotals(stdout) {
   return totals;
 }
 
-/** Extra variables both tools get on the command line. */
-export function extraVars(password) {
-  return [`redis_password=${password}`, "redis_repl_diskless_sync_delay=0"];
+/** Extra variables both tools get on the command line, then the scenario's own. */
+export function extraVars(password, vars = {}) {
+  const all = { redis_password: password, redis_repl_diskless_sync_delay: 0, ...vars };
+  return Object.entries(all).map(([k, v]) => `${k}=${v}`);
 }
 
-/** redplay: `bin/redplay.js run PLAYBOOK -i LAB_INVENTORY -e ...`, executed as `npx redplay` runs it (its shebang sets Node's flags). */
+/** redplay: `bin/redplay.js run PLAYBOOK -i LAB_INVENTORY -e ...` (its shebang sets Node's flags, as `npx redplay` runs it). */
 export function redplayTool(repo) {
   return {
     name: "redplay",
-    async run(lab, playbook, { password, check = false }) {
-      const args = ["run", join(repo, playbook), "-i", lab.inventory];
-      for (const v of extraVars(password)) args.push("-e", v);
+    playbook: (work) => join(repo, "playbooks", `${work}.yaml`),
+    async run(lab, work, { password, check = false, vars }) {
+      const args = ["run", this.playbook(work), "-i", lab.inventory];
+      for (const v of extraVars(password, vars)) args.push("-e", v);
       if (check) args.push("--check", "--diff");
       return measured(join(repo, "bin/redplay.js"), args, { cwd: repo });
     },
@@ -47,28 +49,32 @@ export function ansibleTool(repo, controlDir) {
   const peer = join(repo, "bench/peers/ansible");
   return {
     name: "ansible",
-    async run(lab, playbook, { password, check = false }) {
+    playbook: (work) => join(peer, `${work}.yml`),
+    async run(lab, work, { password, check = false, vars }) {
       const inventory = join(lab.dir, "ansible-inventory.yaml");
       writeAnsibleInventory(lab.dir, inventory);
       await mkdir(controlDir, { recursive: true });
-      const args = ["-i", inventory, join(peer, playbook)];
-      for (const v of extraVars(password)) args.push("-e", v);
+      const args = ["-i", inventory, this.playbook(work)];
+      for (const v of extraVars(password, vars)) args.push("-e", v);
       if (check) args.push("--check", "--diff");
       const env = { ANSIBLE_CONFIG: join(peer, "ansible.cfg"), ANSIBLE_SSH_CONTROL_PATH_DIR: controlDir, ANSIBLE_NOCOLOR: "1" };
-      try {
-        return await measured("ansible-playbook", args, { cwd: peer, env });
-      } finally {
-        await closeControlMasters(controlDir);
-      }
+      return measured("ansible-playbook", args, { cwd: peer, env, afterExit: () => closeControlMasters(controlDir) });
     },
   };
+}
+
+/** True when `tool` has a playbook for `work`. */
+export function hasPlaybook(tool, work) {
+  return existsSync(tool.playbook(work));
 }
 
 /** Ends the ControlPersist masters ansible-playbook left behind (ssh -O exit, by socket). */
 export async function closeControlMasters(controlDir) {
   if (!existsSync(controlDir)) return;
-  for (const sock of await readdir(controlDir)) {
-    await run("ssh", ["-O", "exit", "-o", `ControlPath=${join(controlDir, sock)}`, "bench-control"]).catch(() => undefined);
-  }
+  await Promise.all(
+    (await readdir(controlDir)).map((sock) =>
+      run("ssh", ["-O", "exit", "-o", `ControlPath=${join(controlDir, sock)}`, "bench-control"]).catch(() => undefined),
+    ),
+  );
   await rm(controlDir, { recursive: true, force: true });
 }

@@ -3,18 +3,21 @@
 import path from "node:path";
 import { LoadError, LoadErrors, formatLocation } from "../errors.js";
 import { duplicateEndpointErrors } from "../inventory/endpoints.js";
-import { buildInventory } from "../inventory/inventory.js";
+import { buildInventory, LOCALHOST_NAMES } from "../inventory/inventory.js";
 import type { Inventory } from "../inventory/types.js";
-import { loadInventoryDoc } from "../load/inventory.js";
+import { loadInventorySources, loadVarsDirs } from "../load/inventory.js";
 import { loadPlaybook } from "../load/playbook.js";
 import type { Playbook, TaskSpec } from "../load/types.js";
 import { parseExtraVars } from "../load/vars.js";
+import { keyringFor, setVaultKeyring, type VaultOptions } from "../load/vault.js";
+import { checkSentinelVars } from "../load/sentinel-vars.js";
 import { registerBuiltinModules } from "../modules/index.js";
 import { hostArgNames, unknownHostHint } from "../modules/host-args.js";
 import { getModule, moduleNames } from "../modules/registry.js";
 import type { Secrets } from "../output/redact.js";
 import { TEMPLATE_MARKER } from "../schema/templated.js";
 import { checkPlaybookTemplates } from "../template/static-check.js";
+import { checkTemplateFiles } from "../template/template-files-check.js";
 
 export interface Loaded {
   playbook: Playbook;
@@ -31,13 +34,45 @@ export interface Documents {
   errors: LoadError[];
 }
 
+/** What else loading takes from ansible.cfg and the command line. */
+export interface LoadOptions extends VaultOptions {
+  /** Role directories searched after the playbook's roles/ (ansible.cfg roles_path). */
+  rolesPath?: string[];
+  /** Host variables below the inventory's own (-c, -b, --become-user, ...). */
+  hostDefaults?: Record<string, unknown>;
+}
+
+/** The inventory from its sources (several -i, in order) and the group_vars/host_vars beside the playbook. */
+export async function loadInventory(paths: string[], playbookDir: string | undefined, hostDefaults?: Record<string, unknown>): Promise<Inventory> {
+  const errors: LoadError[] = [];
+  let docs: Awaited<ReturnType<typeof loadInventorySources>> = [];
+  try {
+    docs = await loadInventorySources(paths);
+  } catch (err) {
+    if (!(err instanceof LoadErrors)) throw err;
+    errors.push(...err.errors);
+  }
+  // A playbook beside its inventory shares its group_vars/: read them once, as the inventory's.
+  const sharedDir = playbookDir !== undefined && paths.some((p) => [path.resolve(p), path.dirname(path.resolve(p))].includes(path.resolve(playbookDir)));
+  const playbookVars = playbookDir && !sharedDir ? await loadVarsDirs(playbookDir, displayPath(playbookDir), errors) : undefined;
+  if (errors.length > 0) throw new LoadErrors(errors);
+  const inventory = buildInventory(docs, { playbookVars });
+  return hostDefaults && Object.keys(hostDefaults).length > 0 ? withHostDefaults(inventory, hostDefaults) : inventory;
+}
+
+/** The inventory with `defaults` below every host's own variables. */
+export function withHostDefaults(inventory: Inventory, defaults: Record<string, unknown>): Inventory {
+  return { ...inventory, hostVars: (host) => ({ ...defaults, ...inventory.hostVars(host) }) };
+}
+
 export async function loadEverything(
   playbookPath: string,
-  inventoryPath: string | undefined,
+  inventoryPaths: string | string[] | undefined,
   extraVarArgs: string[],
   secrets: Secrets,
+  options: LoadOptions = {},
 ): Promise<Loaded> {
-  const docs = await loadDocuments(playbookPath, inventoryPath, extraVarArgs, secrets);
+  const docs = await loadDocuments(playbookPath, inventoryPaths, extraVarArgs, secrets, options);
   docs.errors.push(...checkDocuments(docs));
   if (!docs.playbook) throw new LoadErrors(docs.errors);
   return { ...docs, playbook: docs.playbook };
@@ -49,11 +84,30 @@ export async function loadEverything(
  */
 export async function loadDocuments(
   playbookPath: string,
-  inventoryPath: string | undefined,
+  inventoryPaths: string | string[] | undefined,
   extraVarArgs: string[],
   secrets: Secrets,
+  options: LoadOptions = {},
 ): Promise<Documents> {
   registerBuiltinModules();
+  // Vault passwords first: every file read below may hold vaulted values.
+  const keyring = await keyringFor(options);
+  for (const s of keyring.secrets) secrets.add(s.password.toString("utf8"));
+  setVaultKeyring(keyring);
+  try {
+    return await readDocuments(playbookPath, inventoryPaths, extraVarArgs, secrets, options);
+  } finally {
+    for (const v of keyring.decrypted) secrets.add(v);
+  }
+}
+
+async function readDocuments(
+  playbookPath: string,
+  inventoryPaths: string | string[] | undefined,
+  extraVarArgs: string[],
+  secrets: Secrets,
+  options: LoadOptions,
+): Promise<Documents> {
   const errors: LoadError[] = [];
   const collect = (err: unknown) => {
     if (err instanceof LoadErrors) errors.push(...err.errors);
@@ -71,16 +125,18 @@ export async function loadDocuments(
 
   let playbook: Playbook | undefined;
   try {
-    playbook = await loadPlaybook(playbookPath);
+    playbook = await loadPlaybook(playbookPath, { rolesPath: options.rolesPath });
   } catch (err) {
     collect(err);
   }
 
   let inventory: Inventory | undefined;
-  if (inventoryPath) {
+  const inventoryList = typeof inventoryPaths === "string" ? [inventoryPaths] : (inventoryPaths ?? []);
+  if (inventoryList.length > 0) {
     try {
-      inventory = buildInventory(await loadInventoryDoc(inventoryPath));
+      inventory = await loadInventory(inventoryList, playbook?.dir ?? path.dirname(path.resolve(playbookPath)), options.hostDefaults);
       errors.push(...duplicateEndpointErrors(inventory));
+      errors.push(...checkSentinelVars(inventory, extraVars));
     } catch (err) {
       collect(err);
     }
@@ -88,15 +144,16 @@ export async function loadDocuments(
   return { playbook, inventory, extraVars, errors };
 }
 
-/** The checks that span documents: handler names, host arguments, template syntax and variables. */
+/** The checks that span documents: handler names, host arguments, delegates, templates (inline and files). */
 export function checkDocuments(docs: Documents): LoadError[] {
   const { playbook, inventory, extraVars } = docs;
   if (!playbook) return [];
   const errors: LoadError[] = [];
   errors.push(...checkHandlerNames(playbook));
-  if (inventory) errors.push(...checkHostArgs(playbook, inventory));
+  if (inventory) errors.push(...checkHostArgs(playbook, inventory), ...checkDelegates(playbook, inventory));
   const moduleFacts = moduleNames().flatMap((n) => getModule(n)?.setsFacts ?? []);
   errors.push(...checkPlaybookTemplates(playbook, { inventory, extraVars, moduleFacts }));
+  errors.push(...checkTemplateFiles(playbook));
   return errors;
 }
 
@@ -150,6 +207,28 @@ export function checkHostArgs(playbook: Playbook, inventory: Inventory): LoadErr
             ),
           );
         }
+      }
+      visit(t.block);
+      visit(t.rescue);
+      visit(t.always);
+    }
+  };
+  for (const play of playbook.plays) {
+    visit(play.tasks);
+    visit(play.handlers);
+  }
+  return errors;
+}
+
+/** A literal `delegate_to` must name an inventory host or localhost (Ansible's implicit one when the inventory has none). */
+export function checkDelegates(playbook: Playbook, inventory: Inventory): LoadError[] {
+  const known = inventory.hosts();
+  const errors: LoadError[] = [];
+  const visit = (tasks: TaskSpec[] | undefined) => {
+    for (const t of tasks ?? []) {
+      const d = t.delegateTo;
+      if (d !== undefined && !d.includes(TEMPLATE_MARKER) && !known.includes(d) && !LOCALHOST_NAMES.includes(d)) {
+        errors.push(new LoadError(`delegate_to "${d}" is not a host of inventory ${inventory.file}`, t.loc, unknownHostHint(d, [...known, "localhost"])));
       }
       visit(t.block);
       visit(t.rescue);

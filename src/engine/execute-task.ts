@@ -28,8 +28,12 @@ export interface Inherited {
   /** As written (a boolean or a template); rendered per host by resolveBecome. */
   become?: boolean | string;
   becomeUser?: string;
+  /** `remote_user` of the play or an enclosing block (or include). */
+  remoteUser?: string;
   /** `check_mode` of an enclosing block, when it sets one. */
   checkMode?: boolean;
+  /** Variables that differ by host (an include's loop item), over `vars`. */
+  hostVars?: Map<string, Vars>;
 }
 
 /** Everything shared by the tasks of one play. */
@@ -61,14 +65,14 @@ export async function executeTask(
   inherited: Inherited,
 ): Promise<HostOutcome> {
   const started = Date.now();
-  const scoped = { ...inherited.vars, ...task.vars };
+  const scoped = { ...inherited.vars, ...inherited.hostVars?.get(host), ...task.vars };
   try {
     if (task.loop === undefined) {
-      const vars = deps.vars.forHost(host, scoped);
+      const vars = deps.vars.forHost(host, scoped, task.role);
       const one = await executeOnce(deps, task, host, vars, inherited);
       return { ...one, items: [] };
     }
-    const baseVars = deps.vars.forHost(host, scoped);
+    const baseVars = deps.vars.forHost(host, scoped, task.role);
     const items = renderValue(task.loop, baseVars, { loc: task.loc, host });
     if (!Array.isArray(items)) {
       throw new TemplateError(
@@ -80,7 +84,7 @@ export async function executeTask(
     const records: Vars[] = [];
     const facts: Vars = {};
     for (const item of items) {
-      const vars = deps.vars.forHost(host, { ...scoped, [task.loopVar]: item });
+      const vars = deps.vars.forHost(host, { ...scoped, [task.loopVar]: item }, task.role);
       const one = await executeOnce(deps, task, host, vars, inherited, item);
       results.push({ ...one.result, item });
       records.push({ ...one.record, [task.loopVar]: item });
@@ -290,7 +294,7 @@ export async function executeGroupTask(
 ): Promise<Map<string, HostOutcome & { expectedDown?: boolean }>> {
   const started = Date.now();
   const mod = getModule(task.module ?? "") as GroupModule<Vars>;
-  const scoped = { ...inherited.vars, ...task.vars };
+  const scopedOf = (host: string): Vars => ({ ...inherited.vars, ...inherited.hostVars?.get(host), ...task.vars });
   const out = new Map<string, HostOutcome & { expectedDown?: boolean }>();
   const checkMode = task.checkMode ?? inherited.checkMode;
   const check = checkMode === false ? false : checkMode === true ? true : deps.options.check;
@@ -302,7 +306,7 @@ export async function executeGroupTask(
   for (const host of hosts) {
     const where = { loc: task.loc, host };
     try {
-      const vars = deps.vars.forHost(host, scoped);
+      const vars = deps.vars.forHost(host, scopedOf(host), task.role);
       varsOf.set(host, vars);
       if (when.length > 0 && !evalConditions(when, vars, where)) {
         const record = { changed: false, skipped: true, skip_reason: "Conditional result was False" };
@@ -338,7 +342,7 @@ export async function executeGroupTask(
     check,
     diff: task.diff === false ? false : deps.options.diff,
     loc: task.loc,
-    ctx: (host) => ctxOf.get(host) ?? buildContext(deps, task, host, deps.vars.forHost(host, scoped), inherited, check),
+    ctx: (host) => ctxOf.get(host) ?? buildContext(deps, task, host, deps.vars.forHost(host, scopedOf(host), task.role), inherited, check),
     argsFor: (host) => argsOf.get(host) ?? argsOf.get(first)!,
     resources: deps.resources,
     log: (message, level = 1) => deps.options.log(`[${mod.name}] ${message}`, level),
@@ -397,7 +401,11 @@ function buildContext(
 ): TaskContext {
   const where = { loc: task.loc, host };
   const become = resolveBecome(task, inherited, vars, where);
-  const resolveSrc = (kind: "templates" | "files", src: string): string => resolveSource(deps.playbookDir, kind, src);
+  const resolveSrc = (kind: "templates" | "files", src: string): string => resolveSource(deps.playbookDir, kind, src, task.role?.dir);
+  const userRaw = task.remoteUser ?? inherited.remoteUser;
+  const user = userRaw === undefined ? deps.options.remoteUser : String(renderValue(userRaw, vars, where));
+  // delegate_to: the module runs through the other host's connection, with this host's variables.
+  const target = task.delegateTo === undefined ? host : String(renderValue(task.delegateTo, vars, where));
   return {
     host,
     vars,
@@ -414,8 +422,8 @@ function buildContext(
       ? async () => {
           throw new InternalError(`${task.module} runs on the controller only, but asked for a connection to ${host}`);
         }
-      : async () => deps.conns.get(host),
-    connFor: async (other) => deps.conns.get(other),
+      : async () => deps.conns.get(target, user),
+    connFor: async (other) => deps.conns.get(other, user),
     varsFor: (other) => deps.vars.forHost(other),
     evaluate: (expr) => evaluate(expr, vars, where),
     renderFile: (src, overlay) => renderFile(resolveSrc("templates", src), overlay ? { ...vars, ...overlay } : vars, { host }),
@@ -457,10 +465,15 @@ function toBoolean(v: unknown, where: { loc: TaskSpec["loc"]; host: string }): b
   throw new TemplateError(`${formatLocation(where.loc)}: become must be a boolean, got ${shown} (host ${where.host})`, where.loc);
 }
 
-/** `src` of template/copy: absolute as is; else templates/ (or files/) beside the playbook or one level up, the playbook dir, cwd. */
-export function resolveSource(playbookDir: string, kind: "templates" | "files", src: string): string {
+/**
+ * `src` of template/copy: absolute as is; else the role's templates/ (or files/) and the role
+ * directory for a role's task, then templates/ (or files/) beside the playbook or one level up,
+ * the playbook dir, cwd.
+ */
+export function resolveSource(playbookDir: string, kind: "templates" | "files", src: string, roleDir?: string): string {
   if (path.isAbsolute(src)) return src;
   const candidates = [
+    ...(roleDir ? [path.join(roleDir, kind, src), path.join(roleDir, src)] : []),
     path.join(playbookDir, kind, src),
     path.join(playbookDir, src),
     path.join(playbookDir, "..", kind, src),

@@ -25,6 +25,12 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** After this long a task reports which hosts it still waits for. @default 2000 */
   waitingAfterMs?: number;
+  /** SSH user where neither the host (ansible_user) nor the play or task (remote_user) names one (-u, ansible.cfg). */
+  remoteUser?: string;
+  /** `--start-at-task`: tasks before the first whose name matches (a glob) are passed over; `reached` is set when it is found. */
+  startAtTask?: { pattern: string; reached: boolean };
+  /** `--step`: asked before each task; false skips it. */
+  confirmTask?: (taskName: string) => Promise<boolean>;
   /**
    * The run opens its first hosts' connections at once but reports nothing and starts no task
    * until this settles; if it rejects, the run closes them and rejects with its error.

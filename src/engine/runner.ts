@@ -15,6 +15,9 @@ import { RunResourcePool } from "./resources.js";
 import { batchesOf } from "./serial.js";
 import { selectedByTags } from "./tags.js";
 import { evalConditions } from "../template/expressions.js";
+import { renderValue } from "../template/handlebars.js";
+import { formatLocation, TemplateError } from "../errors.js";
+import { displayName, matchesStartAt } from "./task-names.js";
 import { VarStore } from "./vars.js";
 
 /** How a run ended, for the recap and the exit code. */
@@ -61,7 +64,8 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
   const firstBatch = firstPlay ? batchesOf(hostsPerPlay[0]!, firstPlay.serial)[0] : undefined;
   if (firstPlay && firstBatch) {
     vars.setPlay(firstPlay, firstBatch);
-    conns.warm(firstBatch);
+    // As the play's tasks ask for it: as its remote_user (else -u / ansible.cfg's) where the host names no user.
+    conns.warm(firstBatch, (h) => (firstPlay.remoteUser === undefined ? options.remoteUser : String(renderValue(firstPlay.remoteUser, vars.forHost(h), { loc: firstPlay.loc, host: h }))));
   }
   if (options.ready) {
     try {
@@ -85,7 +89,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
       }
       for (const batch of batchesOf(hosts, play.serial)) {
         vars.setPlay(play, batch);
-        const deps: ExecDeps = { options, vars, conns, resources, playbookDir: playbook.dir, playHosts: batch, groupHosts: inventory.match(play.hosts) };
+        const deps: ExecDeps = { options, vars, conns, resources, playbookDir: play.dir ?? playbook.dir, playHosts: batch, groupHosts: inventory.match(play.hosts) };
         const runner = new PlayRunner(deps, play, states, emit);
         aborted = await runner.run(batch);
         if (aborted) break;
@@ -132,8 +136,9 @@ class PlayRunner {
   /** Runs the play's tasks and handlers on one batch; returns why the run must stop, if it must. */
   async run(batch: string[]): Promise<string | undefined> {
     this.failedInBatch.clear();
-    const inherited: Inherited = { vars: {}, when: [], become: this.play.become, becomeUser: this.play.becomeUser };
-    await this.runTasks(this.play.tasks, batch, inherited);
+    const inherited: Inherited = { vars: {}, when: [], become: this.play.become, becomeUser: this.play.becomeUser, remoteUser: this.play.remoteUser };
+    const tasks = this.play.gatherFacts ? [gatherFactsTask(this.play), ...this.play.tasks] : this.play.tasks;
+    await this.runTasks(tasks, batch, inherited);
     await this.flushHandlers(batch, true);
     return this.abortReason;
   }
@@ -148,16 +153,70 @@ class PlayRunner {
       if (this.abortReason) return;
       const active = this.active(hosts);
       if (active.length === 0) return;
+      if (task.include) {
+        // An include's own tags decide whether it runs at all, as in Ansible.
+        if (!selectedByTags(task.tags, this.deps.options.tags, this.deps.options.skipTags)) continue;
+        if (task.loop !== undefined) await this.runIncludeLoop(task, active, inherited);
+        else await this.runBlock(task, active, inherited);
+        continue;
+      }
       if (task.block) {
         await this.runBlock(task, active, inherited);
         continue;
       }
       if (!selectedByTags(task.tags, this.deps.options.tags, this.deps.options.skipTags)) continue;
+      if (!(await this.wanted(task))) continue;
       if (task.module === "meta") {
         await this.runMeta(task, active, inherited);
         continue;
       }
       await this.runTask(task, active, inherited, false);
+    }
+  }
+
+  /** --start-at-task passes over tasks until the first match; --step asks before each task. */
+  private async wanted(task: TaskSpec): Promise<boolean> {
+    const start = this.deps.options.startAtTask;
+    if (start && !start.reached) {
+      if (!matchesStartAt(task, start.pattern)) return false;
+      start.reached = true;
+    }
+    const confirm = this.deps.options.confirmTask;
+    return confirm ? confirm(taskName(task)) : true;
+  }
+
+  /**
+   * An include with `loop`: the items are rendered per host, and the include runs once per item
+   * index, on the hosts that have that many items, each with its own item as the loop variable.
+   */
+  private async runIncludeLoop(include: TaskSpec, hosts: string[], inherited: Inherited): Promise<void> {
+    const started = Date.now();
+    const itemsOf = new Map<string, unknown[]>();
+    const failed: HostResult[] = [];
+    for (const host of hosts) {
+      try {
+        const vars = this.deps.vars.forHost(host, { ...inherited.vars, ...inherited.hostVars?.get(host), ...include.vars }, include.role);
+        const items = renderValue(include.loop, vars, { loc: include.loc, host });
+        if (!Array.isArray(items)) throw new TemplateError(`${formatLocation(include.loc)}: loop must be a list, got ${typeof items} (host ${host})`, include.loc);
+        itemsOf.set(host, items);
+      } catch (err) {
+        failed.push({ host, status: "failed", msg: (err as Error).message, durationMs: Date.now() - started });
+      }
+    }
+    if (failed.length > 0) {
+      const name = taskName(include);
+      this.emit({ type: "task_start", name, module: include.include ?? "include_tasks", handler: false, loc: include.loc });
+      for (const r of failed) {
+        this.emit({ type: "host_result", task: name, result: r });
+        this.count(r.host, r);
+      }
+      this.emit({ type: "task_end", task: name, durationMs: Date.now() - started });
+    }
+    const rounds = Math.max(0, ...[...itemsOf.values()].map((items) => items.length));
+    for (let i = 0; i < rounds; i++) {
+      const round = hosts.filter((h) => (itemsOf.get(h)?.length ?? 0) > i);
+      const hostVars = new Map(round.map((h) => [h, { ...inherited.hostVars?.get(h), [include.loopVar]: itemsOf.get(h)![i] }]));
+      await this.runBlock(include, this.active(round), { ...inherited, hostVars });
     }
   }
 
@@ -168,7 +227,9 @@ class PlayRunner {
       when: inherited.when,
       become: block.become ?? inherited.become,
       becomeUser: block.becomeUser ?? inherited.becomeUser,
+      remoteUser: block.remoteUser ?? inherited.remoteUser,
       checkMode: block.checkMode ?? inherited.checkMode,
+      hostVars: inherited.hostVars,
     };
     const hosts = block.when && block.when.length > 0 ? this.blockHosts(block, allHosts, inner) : allHosts;
     if (hosts.length === 0) return;
@@ -210,7 +271,7 @@ class PlayRunner {
     const results: HostResult[] = [];
     for (const host of hosts) {
       try {
-        const vars = this.deps.vars.forHost(host, inner.vars);
+        const vars = this.deps.vars.forHost(host, { ...inner.vars, ...inner.hostVars?.get(host) }, block.role);
         if (evalConditions([...inner.when, ...(block.when ?? [])], vars, { loc: block.loc, host })) pass.push(host);
         else results.push({ host, status: "skipped", msg: "Conditional result was False", durationMs: Date.now() - started });
       } catch (err) {
@@ -396,7 +457,7 @@ class PlayRunner {
       const due = hosts.filter((host) => this.states.notified.get(host)?.has(key));
       const runOn = due.filter((host) => this.states.isActive(host) || (force && !this.states.unreachable.has(host)));
       if (runOn.length > 0 && !this.abortReason) {
-        await this.runTask(h, runOn, { vars: {}, when: [], become: this.play.become, becomeUser: this.play.becomeUser }, true);
+        await this.runTask(h, runOn, { vars: {}, when: [], become: this.play.become, becomeUser: this.play.becomeUser, remoteUser: this.play.remoteUser }, true);
         for (const host of runOn) this.states.notified.get(host)?.delete(key);
       }
     }
@@ -412,10 +473,31 @@ class PlayRunner {
   }
 }
 
+/** What `gather_facts: true` runs first (tagged always, as Ansible's fact gathering). */
+function gatherFactsTask(play: PlaySpec): TaskSpec {
+  return {
+    name: "Gathering Facts",
+    module: "setup",
+    args: {},
+    loopVar: "item",
+    notify: [],
+    listen: [],
+    retries: 0,
+    delay: 0,
+    ignoreErrors: false,
+    tags: ["always"],
+    runOnce: false,
+    noLog: false,
+    checkMode: false,
+    vars: {},
+    loc: play.loc,
+  };
+}
+
 function handlerKey(h: TaskSpec): string {
   return h.name ?? `${h.module} at line ${h.loc.line}`;
 }
 
 function taskName(task: TaskSpec): string {
-  return task.name ?? `${task.module ?? "block"}`;
+  return displayName(task);
 }

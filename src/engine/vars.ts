@@ -3,14 +3,16 @@
 // Values that are themselves templates ("{{ env 'REDIS_PASSWORD' }}") are rendered here, lazily,
 // against the merged set; one that cannot be rendered throws only when something reads it.
 import type { Inventory } from "../inventory/types.js";
-import type { PlaySpec, Playbook } from "../load/types.js";
+import type { PlaySpec, Playbook, RoleScope } from "../load/types.js";
 import type { Secrets } from "../output/redact.js";
 import { renderValue } from "../template/handlebars.js";
+import { mayHoldJinjaTags } from "../template/jinja-detect.js";
 
 type Vars = Record<string, unknown>;
 
 export function containsTemplate(value: unknown): boolean {
-  if (typeof value === "string") return value.includes("{{");
+  // A Jinja2 statement or comment is rendered too, so it fails where it is used instead of passing as text.
+  if (typeof value === "string") return value.includes("{{") || mayHoldJinjaTags(value);
   if (Array.isArray(value)) return value.some(containsTemplate);
   if (value && typeof value === "object") return Object.values(value).some(containsTemplate);
   return false;
@@ -63,19 +65,28 @@ export class VarStore {
     this.cache.delete(host);
   }
 
-  /** Every variable visible on `host`; `scoped` are block/task vars and loop variables. */
-  forHost(host: string, scoped?: Vars): Vars {
-    const cacheable = !scoped || Object.keys(scoped).length === 0;
+  /**
+   * Every variable visible on `host`; `scoped` are block/task vars and loop variables, `role` the
+   * role of the task. Role defaults sit under the inventory (the task's own role's above the
+   * play's other roles'), role vars above vars_files, as in Ansible.
+   */
+  forHost(host: string, scoped?: Vars, role?: RoleScope): Vars {
+    const cacheable = (!scoped || Object.keys(scoped).length === 0) && role === undefined;
     if (cacheable) {
       const hit = this.cache.get(host);
       if (hit) return hit;
     }
     const inventory = this.inventory;
     const play = this.play;
+    const roles = play?.roles ?? [];
     const merged: Vars = {
+      ...Object.assign({}, ...roles.map((r) => r.defaults)),
+      ...(role?.defaults ?? {}),
       ...inventory.hostVars(host),
       ...(play?.vars ?? {}),
       ...(play?.varsFilesData ?? {}),
+      ...Object.assign({}, ...roles.map((r) => r.vars)),
+      ...(role?.vars ?? {}),
       ...(scoped ?? {}),
       ...this.factsOf(host),
       ...this.extraVars,

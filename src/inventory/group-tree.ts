@@ -23,7 +23,8 @@ export interface GroupTree {
   hostLocs: Map<string, Location>;
 }
 
-export function buildGroupTree(doc: InventoryDoc): GroupTree {
+/** One graph from every inventory source, in order: later sources add hosts and groups and win for the same variable. */
+export function buildGroupTree(docs: InventoryDoc | InventoryDoc[]): GroupTree {
   const tree: GroupTree = {
     groups: new Map(),
     hostOrder: [],
@@ -31,17 +32,17 @@ export function buildGroupTree(doc: InventoryDoc): GroupTree {
     hostLocs: new Map(),
   };
   node(tree, "all");
-  for (const top of doc.groups) visit(tree, top, top.name === "all" ? undefined : "all");
-  for (const name of Object.keys(doc.groupVars)) node(tree, name);
-  const ungrouped = node(tree, "ungrouped");
+  node(tree, "ungrouped");
   link(tree, "all", "ungrouped");
-  // Ansible's `ungrouped`: hosts whose only group is `all` (or `ungrouped` itself).
-  for (const host of tree.hostOrder) {
-    const inOther = [...tree.groups.values()].some(
-      (g) => g.name !== "all" && g.name !== "ungrouped" && g.hosts.includes(host),
-    );
-    if (!inOther && !ungrouped.hosts.includes(host)) ungrouped.hosts.push(host);
+  const list = Array.isArray(docs) ? docs : [docs];
+  for (const doc of list) {
+    // A top-level group is a child of `all` only if no other group lists it (Ansible's reconcile step, below).
+    for (const top of doc.groups) visit(tree, top, undefined);
   }
+  // Ansible's `ungrouped`: exactly the hosts whose only group is `all` (or `ungrouped` itself).
+  const grouped = new Set<string>();
+  for (const g of tree.groups.values()) if (g.name !== "all" && g.name !== "ungrouped") for (const h of g.hosts) grouped.add(h);
+  tree.groups.get("ungrouped")!.hosts = tree.hostOrder.filter((h) => !grouped.has(h));
   for (const g of tree.groups.values()) if (g.name !== "all" && g.parents.size === 0) link(tree, "all", g.name);
   return tree;
 }

@@ -1,34 +1,58 @@
-// The inventory the engine sees: hosts in file order, group membership, and each host's
-// variables merged in Ansible's precedence order. Built once from the loaded document; every
+// The inventory the engine sees: hosts in inventory order, group membership, and each host's
+// variables merged in Ansible's precedence order. Built once from the loaded documents; every
 // query afterwards is a lookup, so the engine can call hostVars() per task without cost.
 import type { Location } from "../errors.js";
-import type { InventoryDoc } from "../load/types.js";
+import type { InventoryDoc, VarsDirs } from "../load/types.js";
 import type { Inventory } from "./types.js";
 import { buildGroupTree, groupDepths, groupsOfHost, type GroupTree } from "./group-tree.js";
 import { matchPattern } from "./pattern.js";
 
-export function buildInventory(doc: InventoryDoc): Inventory {
-  const tree = buildGroupTree(doc);
+/** Names Ansible gives its implicit localhost when the inventory does not list it. */
+export const LOCALHOST_NAMES: readonly string[] = ["localhost", "127.0.0.1", "::1"];
+
+/** What else an inventory is built with. */
+export interface InventoryOptions {
+  /** group_vars/ and host_vars/ beside the playbook: above the inventory's own, as in Ansible. */
+  playbookVars?: VarsDirs;
+}
+
+/**
+ * Builds the inventory from its sources (several `-i`, in order). Variables follow Ansible's
+ * precedence, lowest first: the `all` group's inline vars, every other group's inline vars
+ * (parents before children, then by name), group_vars/all beside each inventory then beside the
+ * playbook, group_vars/<group> beside each inventory then beside the playbook (same group order),
+ * the host's inline vars, host_vars/ beside each inventory, then beside the playbook.
+ */
+export function buildInventory(sources: InventoryDoc | InventoryDoc[], options: InventoryOptions = {}): Inventory {
+  const docs = Array.isArray(sources) ? sources : [sources];
+  const tree = buildGroupTree(docs);
   const depths = groupDepths(tree);
   const hosts = [...tree.hostOrder];
   const groups = groupMembers(tree, hosts);
   const memberOf = new Map(hosts.map((h) => [h, groupsOfHost(tree, h)]));
   const varsCache = new Map<string, Record<string, unknown>>();
+  const play = options.playbookVars;
 
   const mergedVars = (host: string): Record<string, unknown> => {
-    const order = [...(memberOf.get(host) ?? new Set(["all"]))].sort(
-      (a, b) => depths.get(a)! - depths.get(b)! || (a < b ? -1 : a > b ? 1 : 0),
-    );
-    const vars: Record<string, unknown> = {};
-    for (const g of order) {
-      Object.assign(vars, tree.groups.get(g)?.vars, doc.groupVars[g]);
-    }
-    Object.assign(vars, tree.hostInlineVars.get(host), doc.hostVars[host]);
+    const implicitLocal = !memberOf.has(host) && LOCALHOST_NAMES.includes(host);
+    const order = [...(memberOf.get(host) ?? [])]
+      .filter((g) => g !== "all")
+      .sort((a, b) => depths.get(a)! - depths.get(b)! || (a < b ? -1 : a > b ? 1 : 0));
+    const vars: Record<string, unknown> = { ...tree.groups.get("all")?.vars };
+    for (const g of order) Object.assign(vars, tree.groups.get(g)?.vars);
+    for (const d of docs) Object.assign(vars, d.groupVars.all);
+    Object.assign(vars, play?.groupVars.all);
+    for (const d of docs) for (const g of order) Object.assign(vars, d.groupVars[g]);
+    for (const g of order) Object.assign(vars, play?.groupVars[g]);
+    // Ansible's implicit localhost: the `all` group's vars, and the local connection.
+    Object.assign(vars, implicitLocal ? { ansible_connection: "local" } : tree.hostInlineVars.get(host));
+    for (const d of docs) Object.assign(vars, d.hostVars[host]);
+    Object.assign(vars, play?.hostVars[host]);
     return vars;
   };
 
   return {
-    file: doc.file,
+    file: docs.map((d) => d.file).filter((f, i, all) => all.indexOf(f) === i).join(","),
     hosts: () => [...hosts],
     groups: () => Object.fromEntries(Object.entries(groups).map(([g, m]) => [g, [...m]])),
     groupNames: (host) =>
@@ -43,6 +67,9 @@ export function buildInventory(doc: InventoryDoc): Inventory {
     },
     hostLoc: (host): Location | undefined => tree.hostLocs.get(host),
     match: (pattern) => matchPattern({ hosts, groups }, pattern),
+    tree: () => ({
+      groups: [...tree.groups.values()].map((g) => ({ name: g.name, hosts: [...g.hosts], children: [...g.children], vars: { ...g.vars } })),
+    }),
   };
 }
 

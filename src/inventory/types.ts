@@ -2,6 +2,7 @@
 import type { Location } from "../errors.js";
 
 export interface Inventory {
+  /** The sources it was read from, comma-separated (as given). */
   file: string;
   /** Every host, in first-seen inventory order. */
   hosts(): string[];
@@ -15,4 +16,6 @@ export interface Inventory {
   hostLoc(host: string): Location | undefined;
   /** Hosts matching an Ansible pattern (`all`, names, globs, `a:b`, `a:&b`, `a:!b`), in inventory order. */
   match(pattern: string): string[];
+  /** Every group with the hosts and child groups written directly in it, in first-seen order (for `redplay inventory`). */
+  tree(): { groups: Array<{ name: string; hosts: string[]; children: string[]; vars: Record<string, unknown> }> };
 }

@@ -48,7 +48,29 @@ export interface TaskSpec {
   /** `diff: false` keeps this task's file diffs out of the output even under --diff. */
   diff?: boolean;
   vars: Record<string, unknown>;
+  /** `remote_user`: the SSH user when the host names none (a template allowed). */
+  remoteUser?: string;
+  /** `delegate_to`: the host whose connection runs the module (a template allowed); the task keeps its own host's variables. */
+  delegateTo?: string;
+  /** The role the task comes from: its directory holds the task's templates/ and files/, its defaults and vars apply. */
+  role?: RoleScope;
+  /**
+   * A dynamic include (include_tasks, include_role), as a block of what it brings in: its own
+   * tags decide whether it runs at all, its `when` is decided once per host, `loop` repeats it.
+   */
+  include?: "include_tasks" | "include_role";
   loc: Location;
+}
+
+/** A role as loaded, shared by every task that comes from it. */
+export interface RoleScope {
+  name: string;
+  /** Absolute directory of the role. */
+  dir: string;
+  /** defaults/ of the role and of the roles it depends on (theirs first): below every inventory variable. */
+  defaults: Record<string, unknown>;
+  /** vars/ of the role and of the roles it depends on: above play vars and vars_files. */
+  vars: Record<string, unknown>;
 }
 
 /** One play. `serial` is a list of batch sizes (number or "30%"); the last repeats. */
@@ -56,18 +78,30 @@ export interface PlaySpec {
   name: string;
   hosts: string;
   vars: Record<string, unknown>;
+  /** Where each play variable's value is written, for errors about it. */
+  varLocs?: Record<string, Location>;
   /** Already loaded and merged in order (later files win). */
   varsFilesData: Record<string, unknown>;
   /** A boolean, or a template rendered per host when each task runs. */
   become?: boolean | string;
   /** May be a template, rendered per host when each task runs. */
   becomeUser?: string;
+  /** `remote_user` of the play. */
+  remoteUser?: string;
   serial?: Array<number | string>;
   maxFailPercentage?: number;
   anyErrorsFatal: boolean;
+  /** `gather_facts: true`: the `setup` module runs on every host before the first task. */
+  gatherFacts?: boolean;
   tags: string[];
+  /** pre_tasks, roles, tasks and post_tasks in the order they run (with the handler flushes between them). */
   tasks: TaskSpec[];
+  /** The roles' handlers, then the play's own. */
   handlers: TaskSpec[];
+  /** Every role the play uses (roles:, import_role, include_role, dependencies): their defaults and vars apply to the whole play. */
+  roles: RoleScope[];
+  /** Directory of the playbook file the play is written in (it differs for an import_playbook): base for templates/ and files/. */
+  dir?: string;
   loc: Location;
 }
 
@@ -89,14 +123,18 @@ export interface InventoryGroupDoc {
   loc: Location;
 }
 
-/** A loaded inventory file plus group_vars/ and host_vars/ found beside it. */
-export interface InventoryDoc {
+/** Variables from a group_vars/ and a host_vars/ directory (beside an inventory or a playbook). */
+export interface VarsDirs {
+  /** group_vars/<group>.yaml (or .yml, .json, no extension, or a directory of them), by group name. */
+  groupVars: Record<string, Record<string, unknown>>;
+  /** host_vars/<host>.yaml (same forms), by host name. */
+  hostVars: Record<string, Record<string, unknown>>;
+}
+
+/** A loaded inventory file (YAML or INI) plus group_vars/ and host_vars/ found beside it. */
+export interface InventoryDoc extends VarsDirs {
   file: string;
   dir: string;
-  /** Top-level groups (normally just `all`); any other top-level group is a child of `all`. */
+  /** Top-level groups (normally just `all`); a group nobody lists as a child is a child of `all`. */
   groups: InventoryGroupDoc[];
-  /** group_vars/<group>.yaml (or .yml, or a directory of them), by group name. */
-  groupVars: Record<string, Record<string, unknown>>;
-  /** host_vars/<host>.yaml, by host name. */
-  hostVars: Record<string, Record<string, unknown>>;
 }

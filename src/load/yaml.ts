@@ -24,6 +24,7 @@ import {
   visit,
 } from "yaml";
 import { LoadError, LoadErrors, type Location } from "../errors.js";
+import { VAULT_HEADER, VaultError, vaultKeyring } from "./vault.js";
 
 /** A key or index on the way from a document's root to one of its nodes. */
 export type PathSegment = string | number;
@@ -62,8 +63,23 @@ const legacyOctalTag: ScalarTag = {
   resolve: (s: string) => parseInt(s, 8),
 };
 
+// `!vault |` (ansible-vault encrypt_string): decrypted with the run's vault passwords; without
+// one, or with a wrong one, a YAML error at the value (so located, exit 4).
+const vaultTag: ScalarTag = {
+  tag: "!vault",
+  resolve(value: string, onError: (message: string) => void): string {
+    try {
+      return vaultKeyring().decrypt(value);
+    } catch (err) {
+      if (!(err instanceof VaultError)) throw err;
+      onError(`vault-encrypted value: ${err.message}`);
+      return "";
+    }
+  },
+};
+
 function withAnsibleScalars(tags: Tags): Tags {
-  return [yesTag, noTag, legacyOctalTag, ...tags];
+  return [yesTag, noTag, legacyOctalTag, vaultTag, ...tags];
 }
 
 /** Parses YAML text; syntax errors (duplicate keys included) throw LoadErrors located in `file`. */
@@ -84,11 +100,13 @@ export function parseYaml(text: string, file: string): YamlSource {
     // After the first syntax error the parser's further complaints are mostly echoes of it;
     // duplicate keys are independent mistakes, so each of them is kept.
     const [first, ...rest] = errors;
-    const reported = [first!, ...rest.filter((e) => e.code === "DUPLICATE_KEY")].sort((a, b) => a.pos[0] - b.pos[0]);
+    const independent = (e: SyntaxIssue) => e.code === "DUPLICATE_KEY" || e.message.startsWith("vault-encrypted value: ");
+    const reported = [first!, ...rest.filter(independent)].sort((a, b) => a.pos[0] - b.pos[0]);
     throw new LoadErrors(
       reported.map((e) => {
         const { line, col } = lineCounter.linePos(e.pos[0]);
         const message = e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+        if (message.startsWith("vault-encrypted value: ")) return new LoadError(message, { file, line, col });
         return new LoadError(`invalid YAML: ${message}`, { file, line, col }, syntaxHint(e.code));
       }),
     );
@@ -174,7 +192,25 @@ export async function readYamlFile(file: string, displayName = file): Promise<Ya
     const why = code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory" : `cannot read (${code ?? String(err)})`;
     throw new LoadErrors([new LoadError(`${displayName}: ${why}`, undefined, "check the path", { cause: err })]);
   }
-  return parseYaml(decodeUtf8(bytes, displayName), displayName);
+  const text = decodeUtf8(bytes, displayName);
+  if (!text.startsWith(VAULT_HEADER)) return parseYaml(text, displayName);
+  // A file encrypted whole (ansible-vault encrypt): every string in it is secret.
+  let plain: string;
+  try {
+    plain = vaultKeyring().decrypt(text);
+  } catch (err) {
+    if (!(err instanceof VaultError)) throw err;
+    throw new LoadErrors([new LoadError(`vault-encrypted file: ${err.message}`, { file: displayName, line: 1, col: 1 })]);
+  }
+  const src = parseYaml(plain, displayName);
+  const keyring = vaultKeyring();
+  const walk = (v: unknown): void => {
+    if (typeof v === "string") keyring.decrypted.add(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === "object") Object.values(v).forEach(walk);
+  };
+  walk(src.value);
+  return src;
 }
 
 /** UTF-8 text of a file; an invalid byte is a LoadError at its line and column, never a silent U+FFFD. */

@@ -11,7 +11,8 @@ import type { Module, TaskContext } from "./types.js";
 
 /** Arguments of `apt` / `package`. */
 export interface AptArgs {
-  name: string | string[];
+  /** Optional for `apt` with update_cache alone (a task that only refreshes the package lists). */
+  name?: string | string[];
   /** @default "present" */
   state?: "present" | "absent";
   /** `apt-get update` before installing (only when something is to be installed). */
@@ -20,6 +21,8 @@ export interface AptArgs {
   policy_rc_d?: number;
   /** @default true: as apt-get itself does. */
   install_recommends?: boolean;
+  /** With update_cache: skip the update when the lists are younger than this many seconds. */
+  cache_valid_time?: number;
 }
 
 /** Installed state of each package, from dpkg-query's `Status` (`install ok installed`). */
@@ -79,14 +82,36 @@ export async function runApt(conn: Connection, run: AptRun, become: BecomeOption
 interface AptPlanState {
   install: string[];
   remove: string[];
+  /** A task with update_cache and no package: only `apt-get update`. */
+  updateOnly?: boolean;
 }
 
 function names(args: AptArgs): string[] {
+  if (args.name === undefined) return [];
   return (Array.isArray(args.name) ? args.name : [args.name]).map((n) => n.trim()).filter(Boolean);
+}
+
+/** `update_cache` with no package, as Ansible's apt: an update (a change), unless cache_valid_time says the lists are fresh. */
+async function planCacheOnly(ctx: TaskContext, args: AptArgs) {
+  if (args.cache_valid_time !== undefined) {
+    try {
+      const r = await (await ctx.conn()).exec(
+        "echo $(date +%s) $(stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null || echo 0)",
+        { become: ctx.become },
+      );
+      const [now, then] = r.stdout.trim().split(/\s+/).map(Number);
+      const age = (now ?? 0) - (then ?? 0);
+      if (then && age >= 0 && age < args.cache_valid_time) return { changes: [], noop: `the package lists are ${age} s old (cache_valid_time ${args.cache_valid_time})` };
+    } catch (e) {
+      return { changes: [], failed: failureText(e) };
+    }
+  }
+  return { changes: [{ summary: "apt-get update" }], state: { install: [], remove: [], updateOnly: true } satisfies AptPlanState };
 }
 
 async function planApt(ctx: TaskContext, args: AptArgs) {
   const list = names(args);
+  if (list.length === 0 && args.update_cache && args.name === undefined) return planCacheOnly(ctx, args);
   if (list.length === 0) return { changes: [], failed: "name lists no package" };
   const bad = list.find((n) => !/^[a-z0-9][a-z0-9+.-]*(=[A-Za-z0-9.+:~-]+)?$/.test(n));
   if (bad) return { changes: [], failed: `${JSON.stringify(bad)} is not a Debian package name` };
@@ -131,12 +156,16 @@ function createAptModule(name: "apt" | "package", extra: Record<string, unknown>
         state: { enum: ["present", "absent"] },
         ...extra,
       },
-      required: ["name"],
+      ...(name === "apt" ? { anyOf: [{ required: ["name"] }, { required: ["update_cache"] }] } : { required: ["name"] }),
       additionalProperties: false,
     },
     plan: planApt,
     async apply(ctx, args, plan) {
       const st = plan.state!;
+      if (st.updateOnly) {
+        const r = await (await ctx.conn()).exec("DEBIAN_FRONTEND=noninteractive apt-get update -qq", { become: ctx.become, timeoutMs: 15 * 60_000 });
+        return r.code === 0 ? {} : { failed: `apt-get update failed (exit ${r.code}): ${excerpt(`${r.stderr}\n${r.stdout}`.trim())}` };
+      }
       const run: AptRun = { install: st.install, remove: st.remove };
       if (args.update_cache !== undefined) run.updateCache = args.update_cache;
       if (args.policy_rc_d !== undefined) run.policyRcD = args.policy_rc_d;
@@ -152,6 +181,7 @@ export const aptModule = createAptModule("apt", {
   update_cache: { type: "boolean" },
   policy_rc_d: { type: "integer", minimum: 0, maximum: 255 },
   install_recommends: { type: "boolean" },
+  cache_valid_time: { type: "integer", minimum: 0 },
 });
 
 /** `package`: the portable name; on Debian and Ubuntu it is apt with name and state only. */

@@ -8,12 +8,16 @@ import { copyModule } from "./copy.js";
 import { debugModule } from "./debug.js";
 import { failModule } from "./fail.js";
 import { fileModule } from "./file.js";
+import { lineinfileModule } from "./lineinfile.js";
 import { metaModule } from "./meta.js";
 import { pauseModule } from "./pause.js";
 import { redisModules } from "./redis/index.js";
 import { serviceModule } from "./service.js";
 import { setFactModule } from "./set-fact.js";
+import { setupModule } from "./setup.js";
+import { systemdModule, systemdServiceModule } from "./systemd.js";
 import { templateModule } from "./template.js";
+import { groupModule, userModule } from "./user-group.js";
 import { waitForModule } from "./wait-for.js";
 import type { AnyModule } from "./types.js";
 
@@ -25,6 +29,11 @@ export const builtinModules: readonly AnyModule[] = [
   templateModule,
   fileModule,
   serviceModule,
+  systemdModule,
+  systemdServiceModule,
+  lineinfileModule,
+  userModule,
+  groupModule,
   aptModule,
   packageModule,
   waitForModule,
@@ -32,6 +41,7 @@ export const builtinModules: readonly AnyModule[] = [
   failModule,
   debugModule,
   setFactModule,
+  setupModule,
   pauseModule,
   metaModule,
   ...redisModules,

@@ -54,14 +54,15 @@ function enableCmd(init: InitSystem, name: string, enable: boolean): string {
   return enable ? `update-rc.d ${shq(name)} defaults && update-rc.d ${shq(name)} enable` : `update-rc.d ${shq(name)} disable`;
 }
 
-interface Status {
+/** A service's state as read from its init system. */
+export interface Status {
   run: RunState;
   enabled?: boolean;
   /** The init system's own words, for failure messages. */
   output: string;
 }
 
-async function readStatus(conn: Connection, init: InitSystem, name: string, become: BecomeOptions, withEnabled: boolean): Promise<Status> {
+export async function readStatus(conn: Connection, init: InitSystem, name: string, become: BecomeOptions, withEnabled: boolean): Promise<Status> {
   if (init.kind === "systemd") {
     const r = await conn.exec(`systemctl show ${shq(name)} -p LoadState,ActiveState,SubState,UnitFileState`, { become });
     const unit = unitStateFromShow(parseSystemctlShow(r.stdout));
@@ -188,7 +189,7 @@ const JOURNAL_LINES = 20;
  * Under systemd, the unit's status and last journal lines (where a daemon's own start-up errors
  * land, e.g. redis-server's `*** FATAL CONFIG FILE ERROR`), as a message suffix; "" elsewhere.
  */
-async function journalOf(conn: Connection, init: InitSystem, name: string, become: BecomeOptions): Promise<string> {
+export async function journalOf(conn: Connection, init: InitSystem, name: string, become: BecomeOptions): Promise<string> {
   if (init.kind !== "systemd") return "";
   const unit = shq(name);
   const r = await conn.exec(
@@ -204,7 +205,7 @@ async function journalOf(conn: Connection, init: InitSystem, name: string, becom
  * Polls until the service runs; otherwise a failure message quoting the status and what the
  * service said: its journal under systemd, the start command's own output elsewhere.
  */
-async function verifyRunning(
+export async function verifyRunning(
   conn: Connection,
   init: InitSystem,
   name: string,

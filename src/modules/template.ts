@@ -13,6 +13,7 @@ export interface TemplateArgs extends DestArgs {
 export const templateModule: Module<TemplateArgs, ContentState> = {
   name: "template",
   check: "full",
+  templateArgs: ["src"],
   schema: {
     type: "object",
     properties: { ...destSchemaProps, src: { type: "string", minLength: 1 } },

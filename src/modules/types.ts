@@ -112,6 +112,8 @@ export interface ModuleInfo {
   readonly rawArgs?: string[];
   /** Argument keys whose value (a string, or a list of strings) names inventory hosts: literal names are checked by validate/run, rendered ones by the module before it changes anything. */
   readonly hostArgs?: string[];
+  /** Argument keys naming a template file (resolved like `template.src`): `redplay validate` opens and checks each. */
+  readonly templateArgs?: string[];
 }
 
 /** A module that runs on each host of the play on its own (the default). */

@@ -40,6 +40,12 @@ const CONFIG_LINE = new RegExp(
   "gim",
 );
 
+/**
+ * An ACL `user` line holding a password or its hash (`user default on #<sha256> ~* +@all`, as
+ * CONFIG REWRITE writes it, or `>password`): everything after the user name is masked.
+ */
+const ACL_USER_LINE = /^([ \t]*[-+ ]?[ \t]*user[ \t]+\S+)[ \t](?=[^\r\n]*(?:#[0-9a-f]{64}|(?:^|[ \t])>\S))[^\r\n]*$/gim;
+
 /** `CONFIG SET requirepass x` anywhere in a command or log line. */
 const CONFIG_SET = new RegExp(
   `(\\bconfig[ \\t]+set[ \\t]+(?:${CREDENTIAL_DIRECTIVES})[ \\t]+)("(?:[^"\\\\\\r\\n]|\\\\.)*"|'[^'\\r\\n]*'|[^\\s"']+)`,
@@ -242,6 +248,7 @@ export function maskCredentialSyntax(text: string): string {
   if (!/auth|pass|user|-a/i.test(text)) return text;
   return text
     .replace(CONFIG_LINE, (_m, head: string, tail: string) => `${head}${MASK}${tail}`)
+    .replace(ACL_USER_LINE, (_m, head: string) => `${head} ${MASK}`)
     .replace(CONFIG_SET, (_m, head: string) => `${head}${MASK}`)
     .replace(MID_LINE_ASSIGN, (_m, head: string) => `${head}${MASK}`)
     .replace(MID_LINE_QUOTED, (_m, head: string) => `${head}${MASK}`)

@@ -21,7 +21,7 @@ import { forwardConnector } from "./forward-connector.js";
 import { describeVersion, unsupportedReason, versionFromInfo, type ServerVersion } from "./server-version.js";
 
 /** Whether the node required our password (`password`) or has none configured yet (`none`). */
-export type RedisAuthState = "password" | "previous" | "none";
+export type RedisAuthState = "password" | "previous" | "default" | "none";
 
 /** A ready client and what was learnt while logging in. */
 export interface RedisSession {
@@ -82,6 +82,7 @@ export async function getRedisSession(
   const password = opts?.password === undefined ? endpoint.password : (opts.password ?? undefined);
   if (password) ctx.addSecret(password);
   if (endpoint.previousPassword) ctx.addSecret(endpoint.previousPassword);
+  if (endpoint.defaultPassword) ctx.addSecret(endpoint.defaultPassword);
   const holder = ctx.resources.get<Holder>(
     `redis:${host}:${passwordKey(password)}`,
     () => ({}),
@@ -102,6 +103,20 @@ export async function getRedisSession(
   } catch (e) {
     if (holder.current === pending) delete holder.current;
     throw e;
+  }
+}
+
+/**
+ * Closes the run's session to `host` (every password it was opened with), so that the next
+ * getRedisSession logs in again: after ACL LOAD, which may disconnect a client whose user changed.
+ */
+export async function dropRedisSessions(ctx: TaskContext, host: string): Promise<void> {
+  const endpoint = redisEndpoint(host, host === ctx.host ? ctx.vars : ctx.varsFor(host));
+  for (const password of new Set([endpoint.password, endpoint.previousPassword, endpoint.defaultPassword, undefined])) {
+    const holder = ctx.resources.get<Holder>(`redis:${host}:${passwordKey(password)}`, () => ({}));
+    const session = await holder.current?.catch(() => undefined);
+    delete holder.current;
+    if (session) session.client.disconnect();
   }
 }
 
@@ -143,7 +158,7 @@ async function openSession(
     options.port = endpoint.port;
   }
   const client = new ioredis.Redis(options);
-  decorateCommandErrors(client, endpoint, () => [password, previous]);
+  decorateCommandErrors(client, endpoint, () => [password, previous, endpoint.defaultPassword]);
   // Without a listener ioredis prints unhandled errors itself; ours go to the verbose log.
   client.on("error", (e: Error) => ctx.log(`redis ${where}: ${scrub(e.message, [password])}`, 2));
   try {
@@ -157,8 +172,10 @@ async function openSession(
   }
   try {
     // The usual case in one round trip: log in, name the session, ask what the server is. Only
-    // when the login needs another step (the previous password) are the other two asked again.
-    const first = password ? ["AUTH", password] : ["PING"];
+    // when the login needs another step (the previous password, or the default user while
+    // redplay's own ACL user is not in place yet) are the other two asked again.
+    const asUser = endpoint.username && password ? endpoint.username : undefined;
+    const first = asUser ? ["AUTH", asUser, password!] : password ? ["AUTH", password] : ["PING"];
     const replies = await client
       .pipeline()
       .call(first[0]!, ...first.slice(1))
@@ -167,8 +184,9 @@ async function openSession(
       .exec()
       .catch((e: Error) => [[e, undefined], [e, undefined], [e, undefined]] as Array<[Error | null, unknown]>);
     const [loginReply, nameReply, infoReply] = replies as Array<[Error | null, unknown]>;
-    const auth = await login(client, endpoint, password, previous, loginReply!);
-    const again = auth === "previous";
+    const auth = asUser ? await loginAsUser(client, endpoint, asUser, password!, loginReply!) : await login(client, endpoint, password, previous, loginReply!);
+    // Another AUTH after the pipeline: its other two replies were the first login's (an error, or another user's).
+    const again = auth === "previous" || (asUser !== undefined && loginReply![0] !== null);
     if (again) await nameConnection(ctx, client, endpoint, password);
     else if (nameReply![0]) logNameRefused(ctx, endpoint, password, nameReply![0]);
     const version = again || infoReply![0] ? await serverVersion(client, endpoint) : versionOf(String(infoReply![1]), endpoint);
@@ -240,6 +258,41 @@ async function login(
     );
   }
   throw new RedisAccessError(endpoint.host, "auth", `authentication to Redis on ${where} failed: ${scrub(msg, [password])}`);
+}
+
+/**
+ * AUTH as redplay's own ACL user (`sent`: the reply to that AUTH, already sent); a node whose
+ * users are not in place yet (ACLs being turned on) is logged in as the default user with
+ * redis_password, or without one on a fresh node.
+ */
+async function loginAsUser(client: Redis, endpoint: RedisEndpoint, username: string, password: string, sent: [Error | null, unknown]): Promise<RedisAuthState> {
+  if (!sent[0]) return "password";
+  const msg = serverWords(sent[0]);
+  if (!/WRONGPASS|invalid password|invalid username-password|without any password configured|no password is set/i.test(msg)) {
+    throw new RedisAccessError(endpoint.host, "auth", `authentication to Redis on ${describeEndpoint(endpoint)} as ${username} failed: ${scrub(msg, [password, endpoint.defaultPassword])}`);
+  }
+  try {
+    const def = endpoint.defaultPassword;
+    const state = await login(client, endpoint, def, undefined, await settled(def ? client.auth(def) : client.ping()));
+    return state === "password" ? "default" : state;
+  } catch (e) {
+    if (e instanceof RedisAccessError && e.reason === "auth") {
+      throw new RedisAccessError(
+        endpoint.host,
+        "auth",
+        `authentication to Redis on ${describeEndpoint(endpoint)} failed: wrong password for ${username} (redis_admin_password), and for the default user (redis_password)`,
+      );
+    }
+    throw e;
+  }
+}
+
+/** A command's reply as a pipeline gives it: [error, undefined] or [null, result]. */
+function settled(p: Promise<unknown>): Promise<[Error | null, unknown]> {
+  return p.then(
+    (v): [Error | null, unknown] => [null, v],
+    (e: unknown): [Error | null, unknown] => [e instanceof Error ? e : new Error(String(e)), undefined],
+  );
 }
 
 /**

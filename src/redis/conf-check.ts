@@ -13,6 +13,8 @@
 //   as the checking user, where the real server later must write); the check logs to stdout.
 // - `dir` lines become comments: `dir` is a chdir while parsing, and the check runs in its own
 //   empty temp dir (whether the node's dir is usable by the server's user is not checked).
+// - `aclfile` lines become comments: the ACL file may not be written yet; redis_config loads it
+//   with ACL LOAD, which refuses a bad file and keeps the users the server has.
 // - `tls-port` lines become `tls-port 0`: no listener. An `include` line is refused, since the
 //   included file could hold a `replicaof` the copy cannot neutralise.
 // Lines are replaced, never removed, so a FATAL error names the line number of the real file.
@@ -64,6 +66,8 @@ while IFS= read -r line || [ -n "$line" ]; do
       printf "$S" "# redplay conf check: logfile left out (the check logs to stdout)" ;;
     [Dd][Ii][Rr][$sp$q]*)
       printf "$S" "# redplay conf check: dir left out (the check runs in an empty temp dir)" ;;
+    [Aa][Cc][Ll][Ff][Ii][Ll][Ee][$sp$q]*)
+      printf "$S" "# redplay conf check: aclfile left out (the users are loaded with ACL LOAD, which keeps the old ones on an error)" ;;
     [Tt][Ll][Ss]-[Pp][Oo][Rr][Tt][$sp$q]*)
       printf "$S" "tls-port 0" ;;
     [Cc][Ll][Uu][Ss][Tt][Ee][Rr]-[Ee][Nn][Aa][Bb][Ll][Ee][Dd][$sp$q]*)

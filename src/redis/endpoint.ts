@@ -17,6 +17,10 @@ export interface RedisEndpoint {
   password?: string;
   /** `redis_password_previous`: the password being rotated away from, accepted until every node has the new one. */
   previousPassword?: string;
+  /** With `redis_acl`: redplay's own user (`redis_admin_user`, default `redplay`); `password` is then `redis_admin_password`. */
+  username?: string;
+  /** With `redis_acl`: `redis_password`, the default user's, for a node whose users are not in place yet. */
+  defaultPassword?: string;
   /** `redis_connect`: `forward` (through the host's SSH connection, default) or `direct` TCP. */
   connect: RedisConnectMode;
   /** `redis_replica_priority`, default 100. */
@@ -40,6 +44,11 @@ export function redisEndpoint(host: string, vars: Record<string, unknown>): Redi
   };
   const password = str(vars.redis_password);
   if (password !== undefined) endpoint.password = password;
+  if (truthy(vars.redis_acl) && str(vars.redis_admin_password) !== undefined) {
+    endpoint.username = str(vars.redis_admin_user) ?? "redplay";
+    endpoint.password = str(vars.redis_admin_password);
+    if (password !== undefined) endpoint.defaultPassword = password;
+  }
   const previous = str(vars.redis_password_previous);
   if (previous !== undefined && previous !== password) endpoint.previousPassword = previous;
   return endpoint;
@@ -48,6 +57,10 @@ export function redisEndpoint(host: string, vars: Record<string, unknown>): Redi
 /** `node-2 (10.0.0.2:6379)`, the way every message names a Redis. */
 export function describeEndpoint(e: Pick<RedisEndpoint, "host" | "address" | "port">): string {
   return `${e.host} (${e.address}:${e.port})`;
+}
+
+function truthy(value: unknown): boolean {
+  return value === true || (typeof value === "string" && /^(true|yes|on|1)$/i.test(value.trim()));
 }
 
 function str(value: unknown): string | undefined {

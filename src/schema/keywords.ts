@@ -57,6 +57,8 @@ export function taskKeywordSchemas(taskRef: string): Record<string, Record<strin
     no_log: { type: "boolean" },
     become: becomeSchema,
     become_user: { type: "string" },
+    remote_user: { type: "string", minLength: 1 },
+    delegate_to: { type: "string", minLength: 1, description: "Run the module through this host's connection (an inventory host or localhost), with the task's host's variables." },
     check_mode: { type: "boolean" },
     diff: { type: "boolean" },
     vars: varsSchema,
@@ -77,6 +79,87 @@ const batchSchema = {
   ],
 };
 
+/** A `roles:` entry: a role name, or a mapping naming it (`role:` or `name:`) with keywords and parameters. */
+const roleEntrySchema = {
+  anyOf: [
+    { type: "string", minLength: 1 },
+    {
+      type: "object",
+      properties: {
+        role: { type: "string", minLength: 1 },
+        name: { type: "string", minLength: 1 },
+        when: conditionSchema,
+        tags: stringListSchema,
+        vars: varsSchema,
+        become: becomeSchema,
+        become_user: { type: "string" },
+        remote_user: { type: "string", minLength: 1 },
+      },
+    },
+  ],
+};
+
+/** `include_tasks` / `import_tasks`: a file name, or `file:` (and, for include_tasks, `apply:`). */
+const taskFileArgs = (withApply: boolean) => ({
+  anyOf: [
+    { type: "string", minLength: 1 },
+    {
+      type: "object",
+      properties: {
+        file: { type: "string", minLength: 1 },
+        _raw_params: { type: "string", minLength: 1 },
+        ...(withApply ? { apply: applySchema } : {}),
+      },
+      additionalProperties: false,
+    },
+  ],
+});
+
+/** `apply:` of include_tasks/include_role: keywords given to every included task. */
+const applySchema = {
+  type: "object",
+  properties: { tags: stringListSchema, become: becomeSchema, become_user: { type: "string" }, when: conditionSchema, remote_user: { type: "string" }, delegate_to: { type: "string" } },
+  additionalProperties: false,
+};
+
+/** `include_role` / `import_role` arguments. */
+const roleArgs = (dynamic: boolean) => ({
+  type: "object",
+  required: ["name"],
+  properties: {
+    name: { type: "string", minLength: 1 },
+    tasks_from: { type: "string", minLength: 1 },
+    vars_from: { type: "string", minLength: 1 },
+    defaults_from: { type: "string", minLength: 1 },
+    handlers_from: { type: "string", minLength: 1 },
+    allow_duplicates: { type: "boolean" },
+    rolespec_validate: { type: "boolean" },
+    ...(dynamic ? { apply: applySchema, public: { type: "boolean" } } : {}),
+  },
+  additionalProperties: false,
+});
+
+/** The actions that bring other task files and roles into a play, with their argument schemas. */
+export const INCLUDE_ACTION_SCHEMAS: Record<string, Record<string, unknown>> = {
+  include_tasks: taskFileArgs(true),
+  import_tasks: taskFileArgs(false),
+  include_role: roleArgs(true),
+  import_role: roleArgs(false),
+};
+
+/** `- import_playbook: other.yaml` in a playbook's list, in place of a play. */
+export const importPlaybookSchema = {
+  type: "object",
+  required: ["import_playbook"],
+  properties: {
+    import_playbook: { type: "string", minLength: 1 },
+    name: { type: "string" },
+    vars: varsSchema,
+    tags: stringListSchema,
+  },
+  additionalProperties: false,
+};
+
 /** Play keywords with their schemas. */
 export function playKeywordSchemas(taskRef: string): Record<string, Record<string, unknown>> {
   const taskList = { type: "array", items: { $ref: taskRef } };
@@ -87,13 +170,20 @@ export function playKeywordSchemas(taskRef: string): Record<string, Record<strin
     vars_files: stringListSchema,
     become: becomeSchema,
     become_user: { type: "string" },
+    remote_user: { type: "string", minLength: 1 },
     serial: { anyOf: [batchSchema, { type: "array", items: batchSchema, minItems: 1 }] },
     max_fail_percentage: { type: "number", minimum: 0, maximum: 100 },
     any_errors_fatal: { type: "boolean" },
     tags: stringListSchema,
+    pre_tasks: taskList,
+    roles: { type: "array", items: roleEntrySchema },
     tasks: taskList,
+    post_tasks: taskList,
     handlers: taskList,
-    gather_facts: { type: "boolean", description: "Accepted for compatibility; redplay gathers facts through modules." },
+    gather_facts: {
+      type: "boolean",
+      description: "true: gather the host facts (ansible_hostname, ansible_distribution, ansible_default_ipv4, ...) before the first task; default false",
+    },
   };
 }
 

@@ -5,7 +5,8 @@ import { readFile, stat } from "node:fs/promises";
 import Handlebars from "handlebars";
 import { helpers, HelperFailure } from "./helpers.js";
 import { singleMustache, nativeValue } from "./native-value.js";
-import { toTemplateError, type TemplateWhere } from "./template-error.js";
+import { findJinja, mayHoldJinjaTags } from "./jinja-detect.js";
+import { JinjaInTemplate, toTemplateError, type TemplateWhere } from "./template-error.js";
 import { contentKey } from "../content-key.js";
 import { precompiledTemplates } from "./precompiled.js";
 
@@ -49,10 +50,29 @@ for (const [name, fn] of Object.entries(helpers)) {
   });
 }
 
+// `{{{{raw}}}}...{{{{/raw}}}}` writes its body as it is: the way to put a literal `{{` or `{%` in a file.
+handlebarsEnv.registerHelper("raw", (options: { fn: () => string }) => options.fn());
+
+// `{{#trailing_newlines 1}}...{{/trailing_newlines}}`: the body, with newlines added until it ends
+// with at least N (what Ansible's template module does to Jinja2's output; `redplay convert` uses it).
+handlebarsEnv.registerHelper("trailing_newlines", function (this: unknown, n: unknown, options: { fn: (ctx: unknown) => string }) {
+  const body = options.fn(this);
+  const has = /\n*$/.exec(body)![0].length;
+  const want = typeof n === "number" ? n : Number(n);
+  return has >= want ? body : body + "\n".repeat(want - has);
+});
+
 const stringCache = new Map<string, Compiled>();
 const STRING_CACHE_MAX = 1000;
 
+/** Refuses Jinja2 (which Handlebars would pass through as text, or fail on without saying so). */
+function refuseJinja(source: string): void {
+  const jinja = findJinja(source);
+  if (jinja.length > 0) throw new JinjaInTemplate(jinja);
+}
+
 function compile(source: string): Compiled {
+  refuseJinja(source);
   // Handlebars compiles lazily; parse now so syntax errors surface before any rendering, and
   // hand that parse to compile, which would otherwise parse the source again (it applies the
   // whitespace control, as it does to a source it parses itself).
@@ -72,7 +92,15 @@ function compiledString(source: string): Compiled {
 
 /** Renders a template string; strings without `{{` come back untouched without compiling. */
 export function renderString(tpl: string, vars: Record<string, unknown>, where: TemplateWhere): string {
-  if (!tpl.includes("{{")) return tpl;
+  if (!tpl.includes("{{")) {
+    if (!mayHoldJinjaTags(tpl)) return tpl;
+    try {
+      refuseJinja(tpl);
+    } catch (err) {
+      throw toTemplateError(err, tpl, where);
+    }
+    return tpl;
+  }
   try {
     return compiledString(tpl)(vars);
   } catch (err) {
@@ -83,11 +111,12 @@ export function renderString(tpl: string, vars: Record<string, unknown>, where: 
 /** Renders every string inside a value; a string that is one mustache keeps the value's own type. */
 export function renderValue(value: unknown, vars: Record<string, unknown>, where: TemplateWhere): unknown {
   if (typeof value === "string") {
-    if (!value.includes("{{")) return value;
+    if (!value.includes("{{")) return renderString(value, vars, where);
     const trimmed = value.trim();
     if (trimmed.startsWith("{{") && trimmed.endsWith("}}") && trimmed === value && !trimmed.startsWith("{{{")) {
       let m;
       try {
+        refuseJinja(value);
         m = singleMustache(handlebarsEnv.parse(value));
       } catch (err) {
         throw toTemplateError(err, value, where);

@@ -1,5 +1,6 @@
 // Handlebars helpers a Redis config author needs. They are plain functions over values so the
 // native-value path (a string that is one mustache) can call them too and keep their result's type.
+import { createHash } from "node:crypto";
 import { confCheckCommand, uncheckedCommand } from "../redis/conf-check.js";
 import { directiveFor, serverSeries } from "../redis/conf-directives.js";
 import { majorityFence } from "../redis/fence.js";
@@ -73,6 +74,50 @@ function directiveName(raw: unknown[], helper: string): string {
   return name;
 }
 
+/** Python's truthiness (Jinja2's `if`): empty strings, lists and mappings, 0, None and False are false. */
+export function pyTruthy(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > 0;
+  if (v !== null && typeof v === "object") return Object.keys(v).length > 0;
+  return Boolean(v);
+}
+
+/** A value as Python's str() prints it, which is what Jinja2 writes into a template. */
+export function pyStr(v: unknown): string {
+  if (typeof v === "string") return v;
+  return pyRepr(v);
+}
+
+function pyRepr(v: unknown): string {
+  if (v === null || v === undefined) return "None";
+  if (v === true) return "True";
+  if (v === false) return "False";
+  if (typeof v === "string") return v.includes("'") && !v.includes('"') ? `"${v}"` : `'${v.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+  if (Array.isArray(v)) return `[${v.map(pyRepr).join(", ")}]`;
+  if (typeof v === "object") return `{${Object.entries(v).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(", ")}}`;
+  return String(v);
+}
+
+const COMMENT_STYLES: Record<string, { beginning?: string; decoration: string; end?: string }> = {
+  plain: { decoration: "# " },
+  erlang: { decoration: "% " },
+  c: { decoration: "// " },
+  cblock: { beginning: "/*", decoration: " * ", end: " */" },
+  xml: { beginning: "<!--", decoration: " - ", end: "-->" },
+};
+
+/** Ansible's `comment` filter with its default parameters (filter/core.py). */
+export function ansibleComment(text: string, style: string): string {
+  const s = COMMENT_STYLES[style];
+  if (!s) throw new HelperFailure(`"comment" knows the styles ${Object.keys(COMMENT_STYLES).join(", ")}, not ${JSON.stringify(style)}`);
+  const d = s.decoration;
+  const prepost = d.trimEnd();
+  const beginning = s.beginning ? `${s.beginning}\n` : "";
+  const prefix = prepost ? `${prepost}\n` : "";
+  const body = `${d}${text.split("\n").join(`\n${d}`)}`.split(`${d}\n`).join(`${prepost}\n`);
+  const end = s.end ? `\n${s.end}` : "";
+  return `${beginning}${prefix}${body}\n${prepost}${end}`;
+}
+
 export const helpers: Record<string, Helper> = {
   default: (...raw) => {
     const [value, fallback] = args(raw);
@@ -102,6 +147,16 @@ export const helpers: Record<string, Helper> = {
     requireDefined("join", [list]);
     if (!Array.isArray(list)) throw new HelperFailure(`"join" expects a list, got ${typeof list}`);
     return list.join(sep === undefined ? "," : String(sep));
+  },
+  /**
+   * `{{sha256 password}}`: the hex SHA-256 of a string, as an ACL file stores a password
+   * (`#<hash>`), so the file never holds the password itself.
+   */
+  sha256: (...raw) => {
+    const [v] = args(raw);
+    requireDefined("sha256", [v]);
+    if (typeof v !== "string" || v === "") throw new HelperFailure(`"sha256" expects a non-empty string (a password), got ${typeof v}`);
+    return createHash("sha256").update(v, "utf8").digest("hex");
   },
   /** Number of items of a list (or keys of a mapping, characters of a string), as Ansible's `length`. */
   length: (...raw) => {
@@ -136,6 +191,77 @@ export const helpers: Record<string, Helper> = {
     return value;
   },
   json: (...raw) => JSON.stringify(args(raw)[0] ?? null),
+  // The helpers below are the Handlebars side of Jinja2's common filters and tests (what
+  // `redplay convert` emits, and what a Jinja2 error suggests), with Ansible's semantics.
+  /** `{{#if (defined x)}}`: Jinja2's `x is defined` (true for "", 0 and false too). */
+  defined: (...raw) => args(raw)[0] !== undefined,
+  le: (...raw) => {
+    const [a, b] = args(raw) as [number, number];
+    return a <= b;
+  },
+  ge: (...raw) => {
+    const [a, b] = args(raw) as [number, number];
+    return a >= b;
+  },
+  /** Numbers added (`{{add @index 1}}` is Jinja2's loop.index). */
+  add: (...raw) => {
+    const a = args(raw);
+    requireDefined("add", a);
+    return a.reduce((sum: number, v) => sum + Number(v), 0);
+  },
+  /** Strings joined, as Jinja2's `~` (Python's str() of each). */
+  concat: (...raw) => {
+    const a = args(raw);
+    requireDefined("concat", a);
+    return a.map(pyStr).join("");
+  },
+  /** `{{#if (contains list x)}}`: Jinja2's `x in list` (a substring, a list item, a mapping key). */
+  contains: (...raw) => {
+    const [container, item] = args(raw);
+    requireDefined("contains", [container]);
+    if (typeof container === "string") return typeof item === "string" && container.includes(item);
+    if (Array.isArray(container)) return container.some((x) => x === item || JSON.stringify(x) === JSON.stringify(item));
+    if (container !== null && typeof container === "object") return typeof item === "string" && Object.hasOwn(container, item);
+    return false;
+  },
+  /** `{{ternary cond a b}}`: Ansible's `cond | ternary(a, b)` and Jinja2's `a if cond else b`. */
+  ternary: (...raw) => {
+    const [cond, yes, no] = args(raw);
+    return pyTruthy(cond) ? yes : no;
+  },
+  /** Jinja2's `int` filter: a number, a numeric string (decimals truncated), else 0. */
+  int: (...raw) => {
+    const [v] = args(raw);
+    requireDefined("int", [v]);
+    if (typeof v === "boolean") return v ? 1 : 0;
+    const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v.trim()) : NaN;
+    return Number.isFinite(n) ? Math.trunc(n) : 0;
+  },
+  /** Ansible's `bool` filter: true for true, "yes", "on", "1", "true" (any case) and 1; else false. */
+  bool: (...raw) => {
+    const [v] = args(raw);
+    requireDefined("bool", [v]);
+    if (v === null || typeof v === "boolean") return v;
+    const x = typeof v === "string" ? v.toLowerCase() : v;
+    return x === "yes" || x === "on" || x === "1" || x === "true" || x === 1;
+  },
+  /** Jinja2's `string` filter: the value as Python prints it (True, None, ['a', 1]). */
+  string: (...raw) => {
+    const [v] = args(raw);
+    requireDefined("string", [v]);
+    return pyStr(v);
+  },
+  trim: (...raw) => {
+    const [v] = args(raw);
+    requireDefined("trim", [v]);
+    return pyStr(v).trim();
+  },
+  /** Ansible's `comment` filter (styles plain, erlang, c, cblock, xml): `{{comment ansible_managed}}`. */
+  comment: (...raw) => {
+    const [text, style] = args(raw);
+    requireDefined("comment", [text]);
+    return ansibleComment(pyStr(text), style === undefined ? "plain" : String(style));
+  },
   upper: (...raw) => {
     const [v] = args(raw);
     requireDefined("upper", [v]);

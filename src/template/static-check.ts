@@ -9,7 +9,9 @@ import type { Playbook, PlaySpec, TaskSpec } from "../load/types.js";
 import { handlebarsEnv } from "./handlebars.js";
 import { expressionAst, type Ast } from "./expressions.js";
 import { templateRefs } from "./template-refs.js";
-import { toTemplateError } from "./template-error.js";
+import { factError, looksLikeFact } from "../facts/host-facts.js";
+import { findJinja } from "./jinja-detect.js";
+import { jinjaText, toTemplateError } from "./template-error.js";
 
 /** What is known to exist besides the playbook itself. */
 export interface KnownVars {
@@ -72,6 +74,10 @@ function definedNames(play: PlaySpec, known: KnownVars, facts: Set<string>): Set
   for (const h of known.inventory?.hosts() ?? []) add(known.inventory!.hostVars(h));
   add(play.vars);
   add(play.varsFilesData);
+  for (const r of play.roles ?? []) {
+    add(r.defaults);
+    add(r.vars);
+  }
   for (const t of allTasks(play)) {
     add(t.vars);
     if (t.register) names.add(t.register);
@@ -118,10 +124,20 @@ export function checkPlaybookTemplates(pb: Playbook, known: KnownVars): LoadErro
   for (const play of pb.plays) {
     const defined = definedNames(play, known, facts);
     const checkUndefined = known.inventory !== undefined;
+    const gathers = play.gatherFacts === true || allTasks(play).some((t) => t.module === "setup" || t.module === "ansible.builtin.setup");
     const reported = new Set<string>();
 
     const undefinedName = (name: string, loc: Location): void => {
-      if (!checkUndefined || defined.has(name) || name.startsWith("ansible_")) return;
+      if (!checkUndefined || defined.has(name)) return;
+      if (name.startsWith("ansible_")) {
+        // A fact: there when the play gathers it (or runs setup), else an error that says so.
+        if (!looksLikeFact(name) || (gathers && factError(name, true).endsWith("was not found on this host"))) return;
+        const key = `${loc.file}:${loc.line}:${loc.col}:${name}`;
+        if (reported.has(key)) return;
+        reported.add(key);
+        errors.push(new LoadError(factError(name, gathers), loc));
+        return;
+      }
       const key = `${loc.file}:${loc.line}:${loc.col}:${name}`;
       if (reported.has(key)) return;
       reported.add(key);
@@ -129,6 +145,14 @@ export function checkPlaybookTemplates(pb: Playbook, known: KnownVars): LoadErro
     };
 
     const template = (source: string, loc: Location): void => {
+      const jinja = findJinja(source);
+      if (jinja.length > 0) {
+        for (const f of jinja) {
+          const { message, hint } = jinjaText(f);
+          errors.push(new LoadError(f.line > 1 ? `${message} (line ${f.line} of the string)` : message, loc, hint));
+        }
+        return;
+      }
       if (!source.includes("{{")) return;
       let program: hbs.AST.Program;
       try {
@@ -156,7 +180,8 @@ export function checkPlaybookTemplates(pb: Playbook, known: KnownVars): LoadErro
       for (const r of expressionRoots(ast)) undefinedName(r, loc);
     };
 
-    for (const s of strings(play.vars)) template(s, play.loc);
+    for (const [k, v] of Object.entries(play.vars)) for (const s of strings(v)) template(s, play.varLocs?.[k] ?? play.loc);
+    for (const s of strings(play.varsFilesData)) template(s, play.loc);
     for (const t of allTasks(play)) {
       if (t.name) template(t.name, t.loc);
       for (const [key, value] of Object.entries(t.args ?? {})) {
@@ -164,6 +189,7 @@ export function checkPlaybookTemplates(pb: Playbook, known: KnownVars): LoadErro
       }
       for (const s of strings(t.vars)) template(s, t.loc);
       for (const s of strings(t.loop)) template(s, t.loc);
+      for (const s of [t.delegateTo, t.remoteUser]) if (s !== undefined) template(s, t.loc);
       for (const list of [t.when, t.until, t.changedWhen, t.failedWhen]) {
         for (const e of list ?? []) condition(e, t.loc);
       }

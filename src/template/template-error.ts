@@ -3,7 +3,9 @@
 // location), and on which host. Handlebars' own texts ("x" not defined in [object Object],
 // parser excerpts) are parsed here and never shown raw: excerpts may hold literal secrets.
 import { formatLocation, TemplateError, type Location } from "../errors.js";
+import { factError, looksLikeFact } from "../facts/host-facts.js";
 import { HelperFailure } from "./helpers.js";
+import type { JinjaFinding } from "./jinja-detect.js";
 
 /** Where a template comes from, for messages: a task location, a template file, a host. */
 export interface TemplateWhere {
@@ -50,6 +52,9 @@ function sliceSource(source: string, line: number, col: number, endLine?: number
 /** An undefined variable, reported the same way by every path (rendering and native values). */
 export function undefinedVariable(name: string, where: TemplateWhere, line?: number, col?: number): TemplateError {
   const root = name.split(/[.[]/)[0] ?? name;
+  if (looksLikeFact(root)) {
+    return new TemplateError(`${prefix(where, line)}undefined variable "${name}"${suffix(where, line)}: ${factError(root, false)}`, locate(where, line, col), name);
+  }
   return new TemplateError(
     `${prefix(where, line)}undefined variable "${name}"${suffix(where, line)}; define it in the inventory, play or task vars, or with -e, or write {{default ${root} <value>}}`,
     locate(where, line, col),
@@ -57,8 +62,40 @@ export function undefinedVariable(name: string, where: TemplateWhere, line?: num
   );
 }
 
+/** Thrown by the compile step when the text holds Jinja2: turned into a located TemplateError. */
+export class JinjaInTemplate extends Error {
+  constructor(readonly findings: JinjaFinding[]) {
+    super(`Jinja2 syntax ${findings[0]?.text ?? ""}`);
+  }
+}
+
+/** What to say about one Jinja2 construct: the message and what to write instead. */
+export function jinjaText(f: JinjaFinding): { message: string; hint: string } {
+  // `{{ redis_password | default('hunter2') }}`: a literal next to a secret's name is not shown.
+  const secretish = /pass|secret|token|auth|private|credential/i.test(f.text);
+  const safe = (t: string) => (secretish ? t.replace(/(["'])(?:(?!\1)[^\\]|\\.)*\1/g, '"********"') : t);
+  return {
+    message: `Jinja2 syntax ${safe(f.text)}: redplay templates are Handlebars`,
+    hint: f.handlebars ? `write ${safe(f.handlebars)}` : (f.why ?? "it has no Handlebars equivalent"),
+  };
+}
+
+/** The TemplateError for Jinja2 found in a template: the first construct, located, and how many more. */
+export function jinjaError(findings: JinjaFinding[], where: TemplateWhere): TemplateError {
+  const f = findings[0]!;
+  const { message, hint } = jinjaText(f);
+  const more =
+    findings.length > 1
+      ? ` (${findings.length - 1} more Jinja2 construct(s)${where.file ? `; \`redplay convert ${where.file}\` translates a whole template` : ""})`
+      : where.file
+        ? ` (\`redplay convert ${where.file}\` translates a whole template)`
+        : "";
+  return new TemplateError(`${prefix(where, f.line)}${message}${suffix(where, f.line)}; ${hint}${more}`, locate(where, f.line, f.col - 1));
+}
+
 export function toTemplateError(err: unknown, source: string, where: TemplateWhere): TemplateError {
   if (err instanceof TemplateError) return err;
+  if (err instanceof JinjaInTemplate) return jinjaError(err.findings, where);
   if (err instanceof HelperFailure) {
     const line = (err as HelperFailure & { line?: number }).line;
     return new TemplateError(`${prefix(where, line)}${err.message}${suffix(where, line)}`, locate(where, line), err.variable);

@@ -5,7 +5,7 @@
 /// <reference types="handlebars" />
 import { helpers } from "./helpers.js";
 
-const BUILTIN_HELPERS = new Set(["if", "unless", "each", "with", "lookup", "log"]);
+const BUILTIN_HELPERS = new Set(["if", "unless", "each", "with", "lookup", "log", "raw", "trailing_newlines"]);
 /** Helpers whose first argument may be undefined on purpose. */
 const TOLERANT = new Set(["if", "unless", "default"]);
 /** Block helpers whose body runs in another context. */

@@ -1,7 +1,7 @@
 // bin/redplay.js as users run it: `--version` and `--help` answered without loading the CLI must
 // say exactly what the CLI itself says, and the bundle, with what the build compiled ahead of time
 // (schema validators, templates), must do exactly what the sources do.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { contentKey } from "../../src/content-key.js";
@@ -29,7 +29,7 @@ describe("bin/redplay.js", () => {
   it("a subcommand's help and a usage error still go through commander", async () => {
     const help = await runCli(["run", "--help"]);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain("-i, --inventory <file>");
+    expect(help.stdout).toContain("-i, --inventory <source>");
     const bad = await runCli(["--no-such-option"]);
     expect(bad.code).toBe(4);
     expect(bad.stderr).toContain("unknown option '--no-such-option'");
@@ -50,6 +50,10 @@ describe("bin/redplay.js", () => {
     ["test/fixtures/load/playbooks/play-keys.yaml"],
     ["test/fixtures/load/host-args/playbook.yaml", "-i", "test/fixtures/load/host-args/hosts.yaml"],
     ["playbooks/setup.yaml", "-i", "test/fixtures/load/bad-inventory/hosts.yaml"],
+    ["test/fixtures/ansible/structure/play.yml"],
+    ["test/fixtures/jinja2/validate/playbook.yaml"],
+    ["test/fixtures/load/playbooks/delegate.yaml", "-i", "inventory/lab.yaml"],
+    ["playbooks/setup.yaml", "-i", "test/fixtures/load/sentinel-vars/hosts.yaml"],
   ])("validate %s: the same errors from the bundle as from the sources", async (...args) => {
     const bundled = await runCli(["validate", ...args]);
     const sources = await runMain(["validate", ...args]);
@@ -82,11 +86,11 @@ describe("templates compiled at build time", () => {
     ],
   ];
 
-  it("the table has templates/redis.conf.hbs under the key of its text", async () => {
+  it.each(readdirSync(`${REPO}/templates`).filter((n) => n.endsWith(".hbs")))("the table has templates/%s under the key of its text", async (name) => {
     const { precompiledTemplates } = (await import(pathToFileURL(`${REPO}/dist/generated/templates.mjs`).href)) as {
       precompiledTemplates: Record<string, unknown>;
     };
-    expect(Object.keys(precompiledTemplates)).toContain(contentKey(readFileSync(file, "utf8")));
+    expect(Object.keys(precompiledTemplates)).toContain(contentKey(readFileSync(`${REPO}/templates/${name}`, "utf8")));
   });
 
   it.each(cases)("renders %s byte for byte as the run-time compile does", async (_name, vars) => {
@@ -94,5 +98,25 @@ describe("templates compiled at build time", () => {
     const built = handlebarsEnv.template(spec)(vars);
     expect(built).toBe(await renderFile(file, vars, { host: String(vars.inventory_hostname) }));
     expect(built).toContain(`replica-announce-ip ${vars.ansible_host}`);
+  });
+
+  const aclFile = `${REPO}/templates/users.acl.hbs`;
+  const acl = { inventory_hostname: "node-2", redis_acl: true, redis_password: "pw", redis_admin_password: "admin-pw", redis_replication_password: "repl-pw" };
+  it.each<[string, Record<string, unknown>]>([
+    ["the ACL users, the default user off", acl],
+    [
+      "the ACL users with application users and the default user on",
+      {
+        ...acl,
+        redis_default_user: "on",
+        redis_admin_user: "admin",
+        redis_users: [{ name: "app", password: "app-pw", keys: ["app:*"], channels: ["app"], commands: ["+@read", "+@write"] }],
+      },
+    ],
+  ])("renders %s byte for byte as the run-time compile does", async (_name, vars) => {
+    const spec = (await import(pathToFileURL(`${REPO}/dist/generated/template-users.acl.hbs.mjs`).href)).default;
+    const built = handlebarsEnv.template(spec)(vars);
+    expect(built).toBe(await renderFile(aclFile, vars, { host: String(vars.inventory_hostname) }));
+    expect(built).toContain("user replication on #");
   });
 });

@@ -10,14 +10,14 @@ import { describe, expect, it } from "vitest";
 import { recap } from "../helpers/cli.js";
 import { sshRun } from "../helpers/lab.js";
 import { until } from "../helpers/lab-redis.js";
-import { useSystemdLab } from "../helpers/systemd-lab.js";
+import { useLab } from "../helpers/use-lab.js";
 
 const PASSWORD = "lab-only-password";
 const NODES = ["node-1", "node-2", "node-3"];
 const CONF = "/etc/redis/redis.conf";
 
 describe("redis_config on systemd hosts (Debian 12, Redis 7.0)", () => {
-  const { theLab, redis, call, role, playbook } = useSystemdLab({ base: "127.0.0.201", os: "bookworm", server: "redis" }, PASSWORD);
+  const { theLab, redis, call, role, playbook } = useLab({ base: "127.0.0.201", os: "bookworm", server: "redis" }, PASSWORD);
   const addr = (node: string) => theLab().address[node]!;
   const runIds = async (): Promise<Record<string, string>> =>
     Object.fromEntries(await Promise.all(NODES.map(async (n) => [n, /run_id:(\w+)/.exec(String(await call(n, "INFO", "server")))![1]!])));

@@ -2,22 +2,19 @@
 // (127.0.0.221-223): two failovers at once leave exactly one primary, a run finding the group
 // locked by a live run changes nothing (also under --check), a lock whose run was killed expires,
 // and no lock is left behind by a run that ends. Roles are read from the servers directly.
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { hostname } from "node:os";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { labKill, labStart } from "../../src/lab/lab.js";
-import { startLab, stopLab, type TestLab } from "../helpers/lab.js";
-import { labRedis, until } from "../helpers/lab-redis.js";
+import { until } from "../helpers/lab-redis.js";
+import { useLab } from "../helpers/use-lab.js";
 
 const PASSWORD = "lab-only-password";
 const NODES = ["node-1", "node-2", "node-3"];
-let lab: TestLab | undefined;
-const theLab = (): TestLab => {
-  if (!lab) throw new Error("lab did not start");
-  return lab;
-};
-const { clients, role, trySet, playbook } = labRedis(theLab, PASSWORD);
+const { theLab, role, trySet, playbook } = useLab({ base: "127.0.0.221" }, PASSWORD);
 /** The lock directory of a node: its private /run, as the node sees /run/redplay/lock. */
 const lockDir = (node: string) => join(theLab().dir, "nodes", node, "run", "redplay", "lock");
 const noLocks = () => NODES.every((n) => !existsSync(lockDir(n)));
@@ -29,14 +26,9 @@ async function holdLock(node: string, since: number): Promise<void> {
 
 describe("redis_lock", () => {
   beforeAll(async () => {
-    lab = await startLab({ nodes: 3, base: "127.0.0.221" });
     const r = await playbook("setup.yaml");
     expect(r.code, r.stdout + r.stderr).toBe(0);
   }, 240_000);
-  afterAll(async () => {
-    for (const c of clients) c.disconnect();
-    if (lab) await stopLab(lab);
-  }, 120_000);
 
   it("a run leaves no lock behind", () => {
     expect(noLocks()).toBe(true);
@@ -57,6 +49,15 @@ describe("redis_lock", () => {
 
   it("a lock whose run was killed long ago expires, and the run proceeds", async () => {
     await holdLock("node-2", Math.floor(Date.now() / 1000) - 3600);
+    const r = await playbook("setup.yaml");
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(noLocks()).toBe(true);
+  });
+
+  it("a lock left by a killed run of this controller (its process gone) is taken over at once", async () => {
+    const gone = spawnSync("true").pid;
+    await mkdir(lockDir("node-2"), { recursive: true, mode: 0o700 });
+    await writeFile(join(lockDir("node-2"), "owner"), `killed-run-token ${hostname()} ${gone} ${Math.floor(Date.now() / 1000)}`, { mode: 0o600 });
     const r = await playbook("setup.yaml");
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(noLocks()).toBe(true);

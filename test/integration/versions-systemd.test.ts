@@ -9,7 +9,7 @@ import { labKill, labStart, type LabServer, type LabSuite } from "../../src/lab/
 import { recap } from "../helpers/cli.js";
 import { sshRun } from "../helpers/lab.js";
 import { until } from "../helpers/lab-redis.js";
-import { useSystemdLab } from "../helpers/systemd-lab.js";
+import { useLab } from "../helpers/use-lab.js";
 
 const PASSWORD = "lab-only-password";
 const REPLICAS = ["node-2", "node-3"];
@@ -49,7 +49,7 @@ function expectNoChange(stdout: string): void {
 }
 
 describe.each(TARGETS)("$title on systemd hosts", (t) => {
-  const { theLab, redis, call, role, playbook, startWriter } = useSystemdLab({ base: t.base, os: t.os, server: t.server }, PASSWORD);
+  const { theLab, redis, call, role, playbook, startWriter } = useLab({ base: t.base, os: t.os, server: t.server }, PASSWORD);
   const addr = (node: string) => theLab().address[node]!;
   const runIds = async () => Promise.all(["node-1", ...REPLICAS].map(async (n) => /run_id:(\w+)/.exec(String(await call(n, "INFO", "server")))![1]));
 
@@ -130,7 +130,7 @@ describe.each(TARGETS)("$title on systemd hosts", (t) => {
 });
 
 describe("a Debian 12 host with nothing installed", () => {
-  const { theLab, call, role, playbook } = useSystemdLab({ base: "127.0.0.169", os: "bookworm", server: "none" }, PASSWORD);
+  const { theLab, call, role, playbook } = useLab({ base: "127.0.0.169", os: "bookworm", server: "none" }, PASSWORD);
 
   it("--check names the package and version it would install, and installs nothing", async () => {
     const r = await playbook("setup.yaml", "--check", "--diff");
@@ -178,7 +178,7 @@ describe("a Debian 12 host with nothing installed", () => {
 });
 
 describe("a Debian 13 host with nothing installed, asked for Valkey", () => {
-  const { theLab, call, role, playbook } = useSystemdLab({ base: "127.0.0.185", os: "trixie", server: "none" }, PASSWORD);
+  const { theLab, call, role, playbook } = useLab({ base: "127.0.0.185", os: "trixie", server: "none" }, PASSWORD);
 
   it("setup with redis_flavor=valkey installs valkey-server, configures /etc/valkey/valkey.conf, and a second run changes nothing", async () => {
     const check = await playbook("setup.yaml", "--check", "-e", "redis_flavor=valkey");

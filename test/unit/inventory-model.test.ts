@@ -59,9 +59,10 @@ describe("inventory variable precedence", () => {
     expect(inv.hostVars("lonely").a).toBe("all-file");
   });
 
-  it("child group vars win over parent group_vars files", () => {
+  it("a parent's group_vars file wins over a child group's inline vars, as in Ansible", () => {
+    // ansible-inventory 2.14 gives "redis-file" here: every group_vars file ranks above every inline group var.
     const inv = sample({ groupVars: { redis: { c: "redis-file" } } });
-    expect(inv.hostVars("node-2").c).toBe("replicas");
+    expect(inv.hostVars("node-2").c).toBe("redis-file");
   });
 
   it("among groups at the same depth the alphabetically later one wins", () => {
@@ -120,5 +121,64 @@ describe("inventory membership", () => {
     const d = doc([group("all", [], {}, [group("g", [{ name: "h", vars: {}, loc: { file: "inv.yaml", line: 7, col: 9 } }])])]);
     expect(buildInventory(d).hostLoc("h")).toEqual({ file: "inv.yaml", line: 7, col: 9 });
     expect(buildInventory(d).hostLoc("nope")).toBeUndefined();
+  });
+});
+
+describe("Ansible's precedence across sources and the playbook's group_vars/host_vars", () => {
+  // Each row: where a value of `v` is set (lowest first in the list), and which one a host of
+  // group `child` (a child of `parent`) sees. Checked against ansible-inventory 2.14.
+  const layers = {
+    allInline: (d: InventoryDoc) => (d.groups[0]!.vars.v = "allInline"),
+    childInline: (d: InventoryDoc) => (d.groups[0]!.children[0]!.children[0]!.vars.v = "childInline"),
+    invAllFile: (d: InventoryDoc) => (d.groupVars.all = { v: "invAllFile" }),
+    invParentFile: (d: InventoryDoc) => (d.groupVars.parent = { v: "invParentFile" }),
+    hostInline: (d: InventoryDoc) => (d.groups[0]!.children[0]!.children[0]!.hosts[0]!.vars.v = "hostInline"),
+    invHostFile: (d: InventoryDoc) => (d.hostVars.h = { v: "invHostFile" }),
+  };
+  const base = (): InventoryDoc =>
+    doc([group("all", [], {}, [group("parent", [], {}, [group("child", [host("h")])])])]);
+
+  it.each([
+    [["allInline", "childInline"], undefined, "childInline"],
+    [["childInline", "invAllFile"], undefined, "invAllFile"],
+    [["invAllFile"], { groupVars: { all: { v: "pbAllFile" } }, hostVars: {} }, "pbAllFile"],
+    [["invParentFile"], { groupVars: { all: { v: "pbAllFile" } }, hostVars: {} }, "invParentFile"],
+    [["invParentFile"], { groupVars: { child: { v: "pbChildFile" } }, hostVars: {} }, "pbChildFile"],
+    [["invParentFile", "hostInline"], { groupVars: { child: { v: "pbChildFile" } }, hostVars: {} }, "hostInline"],
+    [["invHostFile"], { groupVars: {}, hostVars: {} }, "invHostFile"],
+    [["invHostFile"], { groupVars: {}, hostVars: { h: { v: "pbHostFile" } } }, "pbHostFile"],
+  ] as const)("%j with playbook vars %j: %s wins", (set, playbookVars, expected) => {
+    const d = base();
+    for (const name of set) layers[name as keyof typeof layers](d);
+    const inv = buildInventory(d, playbookVars ? { playbookVars: playbookVars as never } : {});
+    expect(inv.hostVars("h").v).toBe(expected);
+  });
+
+  it("several sources merge in order: hosts and groups add up, the later source wins for the same variable", () => {
+    const first = doc([group("redis", [host("n1", { port: 1 }), host("n2")], { a: "first" })], { file: "one.ini" });
+    const second = doc([group("redis", [host("n3")], { a: "second" }), group("web", [host("n1", { port: 2 })])], { file: "two.yaml" });
+    const inv = buildInventory([first, second]);
+    expect(inv.hosts()).toEqual(["n1", "n2", "n3"]);
+    expect(inv.groups().redis).toEqual(["n1", "n2", "n3"]);
+    expect(inv.groups().web).toEqual(["n1"]);
+    expect(inv.hostVars("n1")).toEqual({ a: "second", port: 2 });
+    expect(inv.file).toBe("one.ini,two.yaml");
+  });
+
+  it("a later source's group_vars file for a shallow group beats an earlier source's for a deeper one", () => {
+    const first = doc([group("all", [], {}, [group("parent", [], {}, [group("child", [host("h")])])])], { groupVars: { child: { v: "first-child" } } });
+    const second = doc([], { groupVars: { parent: { v: "second-parent" } } });
+    expect(buildInventory([first, second]).hostVars("h").v).toBe("second-parent");
+  });
+
+  it("localhost not in the inventory is Ansible's implicit localhost: all's vars and the local connection", () => {
+    const inv = buildInventory(doc([group("all", [host("h")], { x: 1 })], { groupVars: { all: { y: 2 } }, hostVars: { localhost: { z: 3 } } }));
+    expect(inv.hostVars("localhost")).toEqual({ x: 1, y: 2, ansible_connection: "local", z: 3 });
+    expect(inv.hosts()).toEqual(["h"]);
+  });
+
+  it("ungrouped holds exactly the hosts no other group lists", () => {
+    const inv = buildInventory(doc([group("ungrouped", [host("a"), host("b")]), group("g", [host("b")])]));
+    expect(inv.groups().ungrouped).toEqual(["a"]);
   });
 });

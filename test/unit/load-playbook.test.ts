@@ -29,7 +29,7 @@ describe("invalid playbooks are reported at file:line:col with a hint", () => {
     ["no-module.yaml", ['3:7: task "nothing to do" has no module; add one module key, such as command, copy, meta, redis_config']],
     [
       "delegate.yaml",
-      ["4:7: delegate_to is not supported; tasks run on the play's own hosts; target the other host in its own play, or use run_once"],
+      ['7:7: "delegate_to" is not valid on a block; set it on the tasks inside the block'],
     ],
     [
       "bad-vars.yaml",
@@ -42,7 +42,7 @@ describe("invalid playbooks are reported at file:line:col with a hint", () => {
     [
       "play-keys.yaml",
       [
-        '2:3: unknown play keyword "roles"; roles are not supported; list the tasks under tasks:',
+        "2:11: role \"redis\" not found; looked in test/fixtures/load/playbooks/roles, ~/.ansible/roles, /usr/share/ansible/roles, /etc/ansible/roles, test/fixtures/load/playbooks",
         '3:3: unknown play keyword "register"; "register" belongs on a task; put the task under tasks:',
         '7:9: unknown loop_control key "loop_vr"; did you mean "loop_var"?',
       ],
@@ -57,7 +57,7 @@ describe("invalid playbooks are reported at file:line:col with a hint", () => {
       ],
     ],
   ])("%s", async (name, expected) => {
-    expect(await loadErrors(name)).toEqual(expected.map((e) => `${dir}/${name}:${e}`));
+    expect(await loadErrors(name)).toEqual(expected.map((e) => `${dir}/${name}:${e}`.replace("~", process.env.HOME ?? "~")));
   });
 
   it("module arguments are checked against the module's schema, templates allowed", async () => {

@@ -35,7 +35,10 @@ describe("schemas for editors", () => {
       ["a misspelt module", "- hosts: a\n  tasks:\n    - tempalte: { src: a, dest: b }\n", false],
       ["two modules", "- hosts: a\n  tasks:\n    - command: a\n      shell: b\n", false],
       ["no module", "- hosts: a\n  tasks:\n    - name: x\n", false],
-      ["delegate_to", "- hosts: a\n  tasks:\n    - command: a\n      delegate_to: b\n", false],
+      ["delegate_to", "- hosts: a\n  tasks:\n    - command: a\n      delegate_to: b\n", true],
+      ["a module under its ansible.builtin name", "- hosts: a\n  tasks:\n    - ansible.builtin.command: echo hi\n", true],
+      ["include_tasks", "- hosts: a\n  tasks:\n    - include_tasks: x.yml\n      loop: [1, 2]\n", true],
+      ["a role entry and import_playbook", "- hosts: a\n  roles: [r, { role: s, x: 1 }]\n- import_playbook: other.yml\n", true],
       ["a bad argument", "- hosts: a\n  tasks:\n    - redis_config: { port: abc }\n", false],
     ])("%s", (_what, text, valid) => {
       expect(validate(parseYaml(text, "p.yaml").value)).toBe(valid);

@@ -258,3 +258,38 @@ describe("redis.conf template against Debian's stock file", () => {
     expect(rendered).toEqual(kept);
   });
 });
+
+describe("templates/redis.conf.hbs and users.acl.hbs with redis_acl", () => {
+  const ACL_TEMPLATE = TEMPLATE.replace(/redis\.conf\.hbs$/, "users.acl.hbs");
+  const acl = { redis_acl: true, redis_admin_password: "admin-pw-1", redis_replication_password: "repl-pw-2" };
+  const renderAcl = (vars: Record<string, unknown>) => renderFile(ACL_TEMPLATE, vars, { file: "templates/users.acl.hbs", host: "node-2" });
+  const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+
+  it("points redis.conf at the ACL file, replicates as the replication user, and drops requirepass", async () => {
+    const conf = await render(varsFor("node-2", acl));
+    expect(directive(conf, "aclfile")).toEqual(["aclfile /etc/redis/users.acl"]);
+    expect(directive(conf, "masteruser")).toEqual(["masteruser replication"]);
+    expect(directive(conf, "masterauth")).toEqual(["masterauth repl-pw-2"]);
+    expect(directive(conf, "requirepass")).toEqual([]);
+  });
+
+  it("writes each user with only what it needs, passwords as SHA-256 only, the default user off", async () => {
+    const text = await renderAcl(varsFor("node-2", { ...acl, redis_users: [{ name: "app", password: "app-pw-3", keys: ["app:*"], commands: ["+@read", "+@write"] }] }));
+    expect(text.trim().split("\n")).toEqual([
+      "user default off resetpass resetkeys -@all",
+      `user redplay on #${sha("admin-pw-1")} ~* +@all`,
+      `user replication on #${sha("repl-pw-2")} resetkeys -@all +psync +replconf +ping`,
+      `user app on #${sha("app-pw-3")} ~app:* -@all +@read +@write`,
+    ]);
+    for (const pw of ["admin-pw-1", "repl-pw-2", "app-pw-3", PASSWORD]) expect(text).not.toContain(pw);
+  });
+
+  it("keeps the default user with redis_password when redis_default_user is on", async () => {
+    const text = await renderAcl(varsFor("node-2", { ...acl, redis_default_user: "on" }));
+    expect(text.split("\n")[0]).toBe(`user default on #${sha(PASSWORD)} ~* +@all`);
+  });
+
+  it("names a missing ACL password", async () => {
+    await expect(renderAcl(varsFor("node-2", { redis_acl: true, redis_admin_password: "x" }))).rejects.toThrow(/redis_replication_password/);
+  });
+});

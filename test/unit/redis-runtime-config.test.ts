@@ -172,6 +172,9 @@ const TEMPLATE_DIRECTIVES: Array<[string, string]> = [
   ["protected-mode", "SSSSSSSSSS"],
   ["port", "RRSSSSSSSS"],
   ["tcp-backlog", "RRRRRRRRRR"],
+  // redis_acl: read only at start; the replication user is settable on every version that has it.
+  ["aclfile", "-RRRRRRRRR"],
+  ["masteruser", "-SSSSSSSSS"],
   ["timeout", "SSSSSSSSSS"],
   ["tcp-keepalive", "SSSSSSSSSS"],
   ["daemonize", "RRRRRRRRRR"],

@@ -57,3 +57,23 @@ describe("template helpers", () => {
     expect(Handlebars.helpers.quote).toBeUndefined();
   });
 });
+
+describe("helpers for Jinja2's filters and tests", () => {
+  it.each([
+    ["{{int a}} {{int b}} {{int c}} {{int d}} {{int e}}", { a: "12", b: "12.7", c: "x", d: 3.9, e: true }, "12 12 0 3 1"],
+    ["{{bool a}} {{bool b}} {{bool c}} {{bool d}} {{bool e}}", { a: "Yes", b: "on", c: "2", d: 1, e: false }, "true true false true false"],
+    ["{{string a}} {{string b}} {{string c}} {{string d}}", { a: true, b: null, c: ["a", 1, false], d: { k: "v" } }, "True None ['a', 1, False] {'k': 'v'}"],
+    ["{{#if (defined a)}}d{{/if}}{{#if (defined nope)}}n{{/if}}", { a: "" }, "d"],
+    ["{{#each xs}}{{add @index 1}}{{/each}}", { xs: ["a", "b"] }, "12"],
+    ["{{concat a b}}", { a: "x", b: 1 }, "x1"],
+    ["{{contains xs 'a'}} {{contains s 'ell'}} {{contains m 'k'}}", { xs: ["a"], s: "hello", m: { k: 1 } }, "true true true"],
+    ["{{ternary c 'y' 'n'}} {{ternary e 'y' 'n'}}", { c: [1], e: [] }, "y n"],
+    ["{{le 1 1}} {{ge 1 2}}", {}, "true false"],
+    ["{{trim s}}", { s: "  x \n" }, "x"],
+    ["{{comment s}}", { s: "Ansible managed" }, "#\n# Ansible managed\n#"],
+    ["{{comment s 'c'}}", { s: "a\nb" }, "//\n// a\n// b\n//"],
+    ["{{comment s 'cblock'}}", { s: "a" }, "/*\n *\n * a\n *\n */"],
+  ])("%s with %j renders %j", (tpl, vars, expected) => {
+    expect(r(tpl, vars)).toBe(expected);
+  });
+});

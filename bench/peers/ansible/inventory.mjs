@@ -15,8 +15,6 @@ export function ansibleInventory(labDir) {
   // inventory may hold it as a Handlebars expression, which Ansible cannot read.
   const { ansible_ssh_known_hosts_file: knownHosts, redis_password: _password, ...vars } = group.vars;
   vars.ansible_ssh_common_args = `-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes`;
-  // The lab has no systemd, though the machine's /sbin/init may say so: restart through `service`.
-  vars.redis_service_use = "service";
   const doc = { all: { children: { redis: { hosts: group.hosts, vars } } } };
   return `# Generated from ${join(labDir, "inventory.yaml")} for ansible-playbook.\n${stringify(doc)}`;
 }

@@ -11,6 +11,9 @@ import { redisReplicationModule } from "./redis-replication.js";
 import { redisTopologyModule } from "./redis-topology.js";
 import { redisConfigModule } from "./redis-config.js";
 import { redisLockModule } from "./redis-lock.js";
+import { sentinelServerModule } from "./sentinel-server.js";
+import { sentinelConfigModule } from "./sentinel-config.js";
+import { sentinelHealthModule } from "./sentinel-health.js";
 
 /** Every redis_* module. */
 export const redisModules: AnyModule[] = [
@@ -25,4 +28,7 @@ export const redisModules: AnyModule[] = [
   redisFailoverModule,
   redisPromoteModule,
   redisSwitchoverModule,
+  sentinelServerModule,
+  sentinelConfigModule,
+  sentinelHealthModule,
 ];

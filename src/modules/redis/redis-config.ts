@@ -22,7 +22,7 @@
 import { basename } from "node:path";
 import { errorText, failureText } from "../../errors.js";
 import type { ReplicationInfo } from "../../facts/redis-info.js";
-import { getRedisSession } from "../../redis/client.js";
+import { dropRedisSessions, getRedisSession } from "../../redis/client.js";
 import { RedisAccessError } from "../../redis/errors.js";
 import { confCheckCommand, uncheckedCommand } from "../../redis/conf-check.js";
 import { parseConf } from "../../redis/conf-parse.js";
@@ -36,6 +36,7 @@ import type { Applied, Change, GroupContext, GroupModule, GroupPlan, Plan, TaskC
 import { sleep } from "./node-read.js";
 import type { RedisServerFact } from "./redis-server.js";
 import { applySwitchover, planSwitchover, type SwitchoverState } from "./redis-switchover.js";
+import { sentinelsTakePassword } from "./sentinel-auth.js";
 
 /** Arguments of `redis_config`. */
 export interface RedisConfigArgs {
@@ -65,6 +66,10 @@ export interface RedisConfigArgs {
    * is left owed: the next run with restarts carries it out. @default true
    */
   restart?: boolean;
+  /** Template of the ACL file (redis_acl; empty: no ACL users). */
+  acl_src?: string;
+  /** @default redis_server.acl_file */
+  acl_dest?: string;
 }
 
 /** The `redis_topology` fact this module reads (set by redis_topology). */
@@ -99,6 +104,20 @@ interface NodePlan {
   deferred?: boolean;
   /** Directives changed by the group afterwards (a password rotation's requirepass): not set or verified per node. */
   later?: Set<string>;
+  /** The ACL users (redis_acl). */
+  acl?: AclPlan;
+}
+
+/** The ACL file of a node and what its running users need. */
+interface AclPlan {
+  dest: DestArgs;
+  content: Plan<ContentState>;
+  /** `user NAME rules...` lines of the new file, as ACL SETUSER arguments. */
+  users: string[][];
+  /** The server loads this file (its aclfile is the file's path): ACL LOAD applies a change. */
+  active: boolean;
+  /** Users whose running state differs from the file (by name, on/off, passwords, keys). */
+  drift: string[];
 }
 
 interface ConfigState {
@@ -115,6 +134,7 @@ export const redisConfigModule: GroupModule<RedisConfigArgs, ConfigState> = {
   name: "redis_config",
   scope: "group",
   check: "full",
+  templateArgs: ["src"],
   schema: {
     type: "object",
     properties: {
@@ -129,6 +149,8 @@ export const redisConfigModule: GroupModule<RedisConfigArgs, ConfigState> = {
       switchover: { type: "boolean" },
       timeout: { type: "number", minimum: 1 },
       restart: { type: "boolean" },
+      acl_src: { type: "string" },
+      acl_dest: destSchemaProps.dest,
     },
     required: ["src"],
     additionalProperties: false,
@@ -159,6 +181,7 @@ export const redisConfigModule: GroupModule<RedisConfigArgs, ConfigState> = {
     const primary = nodes[topology.primary];
     let finalNodes = nodes;
     if (primary?.restart && !primary.deferred && !topology.fresh && (args.switchover ?? true) && topology.replicas.length > 0) {
+      // Where Sentinel manages the group, planSwitchover hands over through Sentinel (SENTINEL FAILOVER).
       const sw = await planSwitchover(g.ctx(topology.primary), [topology.primary, ...topology.replicas], undefined, 5000);
       if (sw.failed) {
         return everyHostFails(g, `${topology.primary} must restart (${primary.restart}), but cannot hand over first: ${sw.failed}`);
@@ -228,28 +251,37 @@ export const redisConfigModule: GroupModule<RedisConfigArgs, ConfigState> = {
 
     // Every new file is checked by its server binary before any node is touched: a setting the
     // server refuses reaches no disk and changes nothing anywhere.
-    const refused = await Promise.all(g.hosts.map((h) => checkFile(g.ctx(h), st.nodes[h]!)));
-    for (const [i, h] of g.hosts.entries()) {
-      if (refused[i]) {
-        results[h] = { failed: `${h}: ${refused[i]}; nothing was changed on any node` };
-        stopped ??= h;
+    /** Runs `step` on `hosts` at once; a host whose step fails is failed, and stops the run. */
+    const onEach = async (hosts: string[], step: (h: string) => Promise<string | undefined>, suffix = ""): Promise<void> => {
+      const failed = await Promise.all(hosts.map(step));
+      for (const [i, h] of hosts.entries()) {
+        if (failed[i]) {
+          results[h] = { failed: `${h}: ${failed[i]}${suffix}` };
+          stopped ??= h;
+        }
       }
-    }
+    };
+    await onEach(g.hosts, (h) => checkFile(g.ctx(h), st.nodes[h]!), "; nothing was changed on any node");
+    if (stopped) return unreached();
+
+    // ACL users first, on every node: the users exist before anything logs in as them (a replica's
+    // masteruser, redplay's own user), whether the server already loads the file or not yet.
+    await onEach(g.hosts.filter((h) => aclWork(st.nodes[h]!)), (h) => convergeAcl(g.ctx(h), st.nodes[h]!));
     if (stopped) return unreached();
 
     // Password rotation: every node first accepts the new password beside the old one (ACL, 6.0+),
     // so a replica that reconnects at any moment authenticates; the old one goes when all have it.
     const rotating = g.hosts.filter((h) => rotates(st.nodes[h]!));
-    const rotated = await Promise.all(rotating.map((h) => addPassword(g.ctx(h), st.nodes[h]!)));
-    for (const [i, h] of rotating.entries()) {
-      if (rotated[i]) {
-        results[h] = { failed: `${h}: ${rotated[i]}` };
-        stopped ??= h;
-      }
-    }
+    await onEach(rotating, (h) => addPassword(g.ctx(h), st.nodes[h]!));
     if (stopped) {
       await Promise.all(rotating.map((h) => dropPassword(g.ctx(h), st.nodes[h]!, "new")));
       return unreached();
+    }
+    if (rotating.length > 0 && (topology as { sentinel?: boolean }).sentinel) {
+      // Every node accepts both passwords: the Sentinels switch to the new one now (sentinel-auth.ts).
+      const wanted = st.nodes[rotating[0]!]!.deltas.find((d) => d.name === "requirepass")!.wanted;
+      const missed = await sentinelsTakePassword(g.ctx(g.hosts[0]!), g.groupHosts, wanted);
+      if (missed) g.log(missed);
     }
 
     if (topology.fresh) {
@@ -265,7 +297,10 @@ export const redisConfigModule: GroupModule<RedisConfigArgs, ConfigState> = {
         if (!st.switchover) {
           await run([p], false, st.nodes, topology);
         } else {
-          const sw = await applySwitchover(g.ctx(p), st.switchover);
+          // The old primary follows the new one after the handover: it must log in there the way
+          // the file says (masteruser/masterauth), before its own restart.
+          const auth = await setReplicationAuth(g.ctx(p), st.nodes[p]!);
+          const sw = auth ? { failed: auth } : await applySwitchover(g.ctx(p), st.switchover);
           if (sw.failed) {
             results[p] = { failed: `${p} must restart, but the switchover to ${st.switchover.target} failed, so nothing was restarted: ${sw.failed}` };
             stopped = p;
@@ -302,6 +337,71 @@ export const redisConfigModule: GroupModule<RedisConfigArgs, ConfigState> = {
     return unreached();
   },
 };
+
+/** CONFIG SET of the replication credentials the file gives (settable on every version); a failure message, or undefined. */
+async function setReplicationAuth(ctx: TaskContext, n: NodePlan): Promise<string | undefined> {
+  const names = new Set(["masterauth", "primaryauth", "masteruser", "primaryuser"]);
+  try {
+    const session = await getRedisSession(ctx, ctx.host);
+    for (const d of n.deltas) if (names.has(d.name) && d.via === "set") await session.client.call("CONFIG", "SET", d.name, d.wanted);
+    return undefined;
+  } catch (e) {
+    return `setting the replication credentials before the handover failed: ${errorText(e)}`;
+  }
+}
+
+/** The node's ACL file or running users need a change. */
+function aclWork(n: NodePlan): boolean {
+  return Boolean(n.acl && (n.acl.content.changes.length > 0 || n.acl.drift.length > 0));
+}
+
+/**
+ * Writes the node's ACL file and brings its running users in line: ACL LOAD where the server loads
+ * that file (a bad file is refused and the old users kept: the old file is put back too), else
+ * ACL SETUSER for every user but the default one, which follows the file once the server loads
+ * it (after its restart for aclfile). A failure message, or undefined.
+ */
+async function convergeAcl(ctx: TaskContext, n: NodePlan): Promise<string | undefined> {
+  const acl = n.acl!;
+  if (acl.content.changes.length > 0) {
+    const wrote = await applyContent(ctx, acl.dest, acl.content);
+    if (wrote.failed) return `${wrote.failed}; nothing was changed on any node`;
+  }
+  if (n.start) return undefined;
+  try {
+    const session = await getRedisSession(ctx, ctx.host);
+    if (acl.active) {
+      try {
+        await session.client.call("ACL", "LOAD");
+        // A client whose user changed may be disconnected by the server: log in again.
+        await dropRedisSessions(ctx, ctx.host);
+      } catch (e) {
+        await restoreAclFile(ctx, acl);
+        return `ACL LOAD refused ${acl.dest.dest} (${errorText(e)}); the previous file was put back and the running users kept`;
+      }
+    } else {
+      for (const [name, ...rules] of acl.users) {
+        if (name === "default") continue;
+        await session.client.call("ACL", "SETUSER", name!, "reset", ...rules);
+      }
+    }
+    // ACL LOAD disconnects clients whose user changed: read back over a fresh session if need be.
+    const again = await getRedisSession(ctx, ctx.host);
+    const users = acl.active ? acl.users : acl.users.filter(([name]) => name !== "default");
+    const left = aclDrift(users, (await again.client.call("ACL", "LIST")) as string[]).filter((u) => acl.active || u !== "default");
+    const extra = acl.active ? left : left.filter((u) => users.some(([name]) => name === u));
+    return extra.length > 0 ? `the running users still differ from ${acl.dest.dest}: ${extra.join(", ")}` : undefined;
+  } catch (e) {
+    return `bringing the ACL users in line failed: ${errorText(e)}`;
+  }
+}
+
+async function restoreAclFile(ctx: TaskContext, acl: AclPlan): Promise<void> {
+  const st = acl.content.state;
+  if (!st?.contentChanged || st.old === null) return;
+  const conn = await ctx.conn();
+  await conn.write(acl.dest.dest, st.old, { ...st.attrs, become: ctx.become });
+}
 
 /** A node whose requirepass changes and that can hold two passwords at once (ACL users, 6.0+). */
 function rotates(n: NodePlan): boolean {
@@ -389,14 +489,31 @@ async function planNode(ctx: TaskContext, args: RedisConfigArgs, topology: Topol
     version = session?.version ?? { flavor: server!.flavor, version: server!.version, redisCompat: server!.redis_compat };
     wanted = wantedConfig(parseConf(rendered), version);
     const node: NodePlan = { host: ctx.host, dest: destArgs, service, content, wanted, start, version, deltas: [], pending };
+    const aclSrc = args.acl_src ?? "";
+    if (aclSrc !== "") {
+      if (!atLeast(version, "6.0.0")) {
+        return { failed: `${ctx.host} runs ${version.flavor === "valkey" ? "Valkey" : "Redis"} ${version.version}, which has no ACL users (6.0 or later): remove redis_acl; the single password (redis_password) keeps working` };
+      }
+      const acl = await planAcl(ctx, args, server, aclSrc);
+      if ("failed" in acl) return acl;
+      node.acl = acl;
+    }
     if (start) return node;
     if (!session) {
       node.restart = `${service} is down, left so by an interrupted run (${markerOf(dest)})`;
       return node;
     }
-    // Both reads in one round trip (sent back to back, answered in order).
-    const [config, info] = await Promise.all([session.client.call("CONFIG", "GET", "*"), readInfoSections(session, ["replication"])]);
+    // The reads in one round trip (sent back to back, answered in order).
+    const [config, info, aclList] = await Promise.all([
+      session.client.call("CONFIG", "GET", "*"),
+      readInfoSections(session, ["replication"]),
+      node.acl ? session.client.call("ACL", "LIST") : undefined,
+    ]);
     const running = pairs(config as string[]);
+    if (node.acl) {
+      node.acl.active = running.aclfile === node.acl.dest.dest;
+      node.acl.drift = aclDrift(node.acl.users, aclList as string[]);
+    }
     const role = info.replication;
     node.running = running;
     node.role = role;
@@ -424,9 +541,61 @@ async function planNode(ctx: TaskContext, args: RedisConfigArgs, topology: Topol
   }
 }
 
+/** Renders the node's ACL file and reads the one on disk. */
+async function planAcl(ctx: TaskContext, args: RedisConfigArgs, server: RedisServerFact | undefined, src: string): Promise<AclPlan | { failed: string }> {
+  const dest = args.acl_dest ?? server?.acl_file;
+  if (!dest) return { failed: "redis_config needs acl_dest (or the redis_server fact that names it) with acl_src" };
+  let text: string;
+  try {
+    text = await ctx.renderFile(src);
+  } catch (e) {
+    return { failed: `template ${src}: ${failureText(e)}` };
+  }
+  const users = parseConf(text)
+    .filter((l) => l.name === "user")
+    .map((l) => l.args);
+  const destArgs: DestArgs = { dest, mode: "0640", backup: true, backup_keep: args.backups ?? 5 };
+  if (args.owner ?? server?.user) destArgs.owner = (args.owner ?? server?.user)!;
+  if (args.group ?? server?.group) destArgs.group = (args.group ?? server?.group)!;
+  const content = await planContent(ctx, destArgs, Buffer.from(text, "utf8"));
+  if (content.failed) return { failed: content.failed };
+  return { dest: destArgs, content, users, active: false, drift: [] };
+}
+
+/**
+ * Users whose running state differs from the file: a user missing or extra, switched on or off,
+ * with other passwords, or other key patterns. (Command rules are not compared: ACL LIST rewrites
+ * them in its own canonical form; a change to them in the file is applied with the file.)
+ */
+function aclDrift(users: string[][], list: string[]): string[] {
+  const running = new Map(list.map((l) => parseConf(l)[0]).filter((l) => l?.name === "user").map((l) => [l!.args[0]!, l!.args.slice(1)]));
+  const key = (rules: string[]) => {
+    const on = rules.includes("on") ? "on" : "off";
+    const pw = rules.filter((r) => r.startsWith("#")).sort().join(",");
+    const keys = rules.filter((r) => r.startsWith("~") || r === "allkeys").map((r) => (r === "allkeys" ? "~*" : r)).sort().join(",");
+    return `${on}|${pw}|${keys}`;
+  };
+  const drift: string[] = [];
+  for (const [name, ...rules] of users) {
+    const have = running.get(name!);
+    if (!have || key(have) !== key(rules)) drift.push(name!);
+    running.delete(name!);
+  }
+  drift.push(...running.keys());
+  return drift;
+}
+
 /** What one node's plan says, one line per change. */
 function describeNode(n: NodePlan): Change[] {
   const changes: Change[] = [...n.content.changes];
+  if (n.acl) {
+    changes.push(...n.acl.content.changes);
+    const changed = n.acl.content.state?.contentChanged || n.acl.drift.length > 0;
+    if (changed && n.acl.active) changes.push({ summary: `ACL LOAD${n.acl.drift.length > 0 ? ` (running users differ: ${n.acl.drift.join(", ")})` : ""}` });
+    if (changed && !n.acl.active && !n.start) {
+      changes.push({ summary: `ACL SETUSER ${n.acl.users.map((u) => u[0]).filter((u) => u !== "default").join(", ")} at runtime first (the default user follows the file when the server loads it)` });
+    }
+  }
   if (n.start) {
     changes.push({ summary: `start ${n.service} for the first time, with this file` });
     return changes;

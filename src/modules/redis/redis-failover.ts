@@ -7,6 +7,7 @@ import { errorText, UnreachableError } from "../../errors.js";
 import { redisEndpoint } from "../../redis/endpoint.js";
 import { decideFailover, type FailoverNode } from "../../redis/failover-decision.js";
 import { majorityFence } from "../../redis/fence.js";
+import { sentinelDecision } from "../../redis/sentinel-view.js";
 import { asBoolean } from "../../template/expressions.js";
 import type { GroupModule, GroupPlan, TaskContext } from "../types.js";
 import { forEveryHost, unknownHostPlan } from "../group.js";
@@ -44,6 +45,19 @@ export const redisFailoverModule: GroupModule<RedisFailoverArgs> = {
     const hosts = args.hosts ?? g.groupHosts;
     const requested = nonEmpty(args.new_primary);
     const force = asBoolean(args.force) === true;
+    // Sentinel fails the group over by itself: a second engine promoting nodes would fight it.
+    if (!force) {
+      const sentinel = await sentinelDecision(ctx, hosts);
+      if (sentinel.managed) {
+        const sees = "error" in sentinel ? sentinel.error : `it names ${sentinel.primary} (${sentinel.address}:${sentinel.port}) the primary`;
+        return forEveryHost(g, {
+          changes: [],
+          failed:
+            `Sentinel manages this group and fails it over by itself when the primary is down (${sees}); nothing was done. ` +
+            `Wait for Sentinel (setup.yaml then follows the primary it chose), or fail over by hand anyway with -e force=true.\nWhat the Sentinels see:\n${sentinel.report}`,
+        });
+      }
+    }
     const nodes = await Promise.all(hosts.map((h) => probe(ctx, h)));
     // The fence redis.conf.hbs renders for the node: the inventory's, else a majority of the group.
     const fenceOf = (h: string): number => configuredFence(ctx.varsFor(h).redis_min_replicas_to_write) ?? majorityFence(hosts.length);

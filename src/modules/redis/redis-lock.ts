@@ -3,7 +3,8 @@
 // who took it (a random token, the controller's host name and pid, the time). It is taken node
 // by node in inventory order; a node already locked by another run stops this one before it
 // changes anything (the locks it took are given back). It is released when the run ends, however
-// it ends; a lock left by a controller that was killed expires after `ttl` seconds. A node that
+// it ends; a lock left by a controller that was killed expires after `ttl` seconds, or at once
+// when that controller was this machine and its process is gone. A node that
 // cannot be reached is not locked (a dead node is changed by no run) and is not reported failed.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
@@ -163,8 +164,19 @@ function parseHolder(text: string): Holder {
   return { token, controller, pid, since: Number(since) || 0 };
 }
 
+/** A lock its run can no longer release: older than `ttl`, or taken on this controller by a process that is gone. */
 function expired(h: Holder, ttl: number): boolean {
-  return h.since > 0 && Date.now() / 1000 - h.since > ttl;
+  if (h.since > 0 && Date.now() / 1000 - h.since > ttl) return true;
+  return h.controller === hostname() && /^\d+$/.test(h.pid) && !processAlive(Number(h.pid));
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 function heldMessage(host: string, path: string, h: Holder): string {

@@ -19,6 +19,8 @@ import type { Applied, GroupModule, GroupPlan, Plan, TaskContext } from "../type
 import { unknownHostPlan } from "../group.js";
 import { observeNode, readInfo, sleep } from "./node-read.js";
 import { FENCE_MIN_REPLICAS, manualHandover } from "./switchover-manual.js";
+import { sentinelHandover } from "./switchover-sentinel.js";
+import { sentinelDecision, sentinelHostsOf, sentinelMasterName } from "../../redis/sentinel-view.js";
 
 /** Arguments of `redis_switchover`. */
 export interface RedisSwitchoverArgs {
@@ -31,7 +33,7 @@ export interface RedisSwitchoverArgs {
 }
 
 /** How the roles are swapped: Redis's FAILOVER, or the manual sequence for servers without it. */
-export type SwitchoverMethod = "failover" | "manual";
+export type SwitchoverMethod = "failover" | "manual" | "sentinel";
 
 /** Handed from plan to apply. */
 export interface SwitchoverState {
@@ -43,6 +45,8 @@ export interface SwitchoverState {
   method: SwitchoverMethod;
   primaryAddress: string;
   primaryPort: number;
+  /** Set when Sentinel manages the group: the handover goes through SENTINEL FAILOVER. */
+  sentinel?: { masterName: string; hosts: string[]; others: string[] };
 }
 
 const POLL_MS = 50;
@@ -126,7 +130,17 @@ export async function planSwitchover(ctx: TaskContext, hosts: string[], requeste
   const targetVersion = observed.find((n) => n.host === target)?.version ?? primary.version!;
   const demotable = await demotionProblem(ctx, primary.host);
   if (demotable) return { changes: [], failed: demotable };
-  const method = switchoverMethod(primary.version!, targetVersion);
+  // Where Sentinel manages the group, Sentinel moves the primary (with redplay's safety checks
+  // around it): a handover behind its back would be "corrected" by it.
+  const sentinel = await sentinelDecision(ctx, hosts);
+  if (sentinel.managed && "error" in sentinel) return { changes: [], failed: `${sentinel.error}\n${sentinel.report}` };
+  if (sentinel.managed && sentinel.primary !== primary.host) {
+    return { changes: [], failed: `Sentinel names ${sentinel.primary} the primary, but the replicas follow ${primary.host}: Sentinel is still reconfiguring the group; run again in a few seconds\n${sentinel.report}` };
+  }
+  if (sentinel.managed && (await replicaPriority(ctx, target)) === "0") {
+    return { changes: [], failed: `${target} has replica-priority 0: Sentinel never promotes it. Choose another new_primary, or give it a priority (redis_replica_priority)` };
+  }
+  const method = sentinel.managed ? "sentinel" : switchoverMethod(primary.version!, targetVersion);
   const state: SwitchoverState = {
     primary: primary.host,
     target,
@@ -137,11 +151,22 @@ export async function planSwitchover(ctx: TaskContext, hosts: string[], requeste
     primaryAddress: primary.address,
     primaryPort: primary.port,
   };
+  if (sentinel.managed) {
+    const others = observed.filter((n) => n.host !== primary.host && n.host !== target).map((n) => n.host);
+    state.sentinel = { masterName: sentinelMasterName(ctx.vars), hosts: sentinelHostsOf(ctx.vars, hosts), others };
+  }
   return { changes: describeSwitchover(state, primary.version!, targetVersion), state, facts: facts(target, endpoint, primary.host) };
 }
 
 /** Carries out a planned switchover: FAILOVER TO, or the manual handover on servers without it. */
 export async function applySwitchover(ctx: TaskContext, s: SwitchoverState): Promise<Applied> {
+  if (s.method === "sentinel" && s.sentinel) {
+    try {
+      return await sentinelHandover(ctx, { ...s, masterName: s.sentinel.masterName, sentinels: s.sentinel.hosts, others: s.sentinel.others });
+    } catch (e) {
+      return { failed: `switchover from ${s.primary} to ${s.target} through Sentinel: ${failureText(e)}` };
+    }
+  }
   if (s.method === "manual") {
     try {
       return await manualHandover(ctx, s);
@@ -164,6 +189,16 @@ export function switchoverMethod(primary: ServerVersion, target: ServerVersion):
 }
 
 function describeSwitchover(s: SwitchoverState, primary: ServerVersion, target: ServerVersion) {
+  if (s.method === "sentinel" && s.sentinel) {
+    const others = s.sentinel.others.length > 0 ? `replica-priority 0 on ${s.sentinel.others.join(", ")} for the handover, ` : "";
+    return [
+      {
+        summary:
+          `through Sentinel: ${s.primary}'s writes fenced (NOREPLICAS, never acknowledged) until ${s.target} has them all (at most ${s.timeoutMs} ms), ` +
+          `${others}SENTINEL FAILOVER ${s.sentinel.masterName}, then ${s.primary} follows ${s.target} (${s.address}:${s.port})`,
+      },
+    ];
+  }
   if (s.method === "failover") {
     return [
       {
@@ -303,3 +338,13 @@ function nonEmpty(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
+
+/** The target's replica-priority (CONFIG GET), or undefined when it cannot be read. */
+async function replicaPriority(ctx: TaskContext, host: string): Promise<string | undefined> {
+  try {
+    const reply = (await (await getRedis(ctx, host)).call("CONFIG", "GET", "replica-priority")) as string[];
+    return reply[1] !== undefined ? String(reply[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}

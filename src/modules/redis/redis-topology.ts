@@ -4,6 +4,7 @@
 // reported unreachable. It only reads; an ambiguous group fails with the who-follows-whom report.
 import type { ReplicationInfo } from "../../facts/redis-info.js";
 import { redisEndpoint } from "../../redis/endpoint.js";
+import { sentinelDecision } from "../../redis/sentinel-view.js";
 import { decideTopology, type ObservedNode } from "../../redis/topology.js";
 import type { GroupModule, GroupPlan, TaskContext } from "../types.js";
 import { forEveryHost, unknownHostPlan } from "../group.js";
@@ -55,8 +56,25 @@ export const redisTopologyModule: GroupModule<RedisTopologyArgs> = {
     const opts: { preferred?: string; override?: string } = {};
     if (preferred !== undefined) opts.preferred = preferred;
     if (override !== undefined) opts.override = override;
+    // Where Sentinel manages the group, it decides who is primary, and redplay follows it: it never
+    // promotes or demotes a node behind Sentinel's back (after an automatic failover, a rerun keeps
+    // the node Sentinel promoted).
+    const sentinel = await sentinelDecision(ctx, hosts);
+    if (sentinel.managed && "error" in sentinel) return forEveryHost(g, { changes: [], failed: `${sentinel.error}\n${sentinel.report}` });
+    if (sentinel.managed) {
+      if (override !== undefined && override !== sentinel.primary) {
+        return forEveryHost(g, {
+          changes: [],
+          failed:
+            `Sentinel manages this group and names ${sentinel.primary} the primary; redplay does not make ${override} the primary behind its back. ` +
+            `Move the primary through Sentinel: switchover.yaml -e new_primary=${override}\n${sentinel.report}`,
+        });
+      }
+      opts.override = sentinel.primary;
+    }
     const d = decideTopology(observed, opts);
     if ("error" in d) return forEveryHost(g, { changes: [], failed: `${d.error}\n${d.report}`, data: { report: d.report } });
+    if (sentinel.managed) d.report = `${d.report.replace(/\nprimary set by override: .*$/, "")}\nprimary named by Sentinel (${sentinel.sentinels} Sentinel(s) watch the group):\n${sentinel.report}`;
     const p = observed.find((n) => n.host === d.primary)!;
     const topology = {
       primary: d.primary,
@@ -64,9 +82,10 @@ export const redisTopologyModule: GroupModule<RedisTopologyArgs> = {
       primary_port: p.port,
       replicas: d.replicas,
       fresh: d.fresh,
+      sentinel: sentinel.managed,
     };
     const replicas = d.replicas.length > 0 ? `replicas ${d.replicas.join(", ")}` : "no replicas";
-    const summary = `primary ${d.primary} (${p.address}:${p.port}), ${replicas}${d.fresh ? " (fresh group)" : ""}`;
+    const summary = `primary ${d.primary} (${p.address}:${p.port}), ${replicas}${d.fresh ? " (fresh group)" : ""}${sentinel.managed ? " (as Sentinel says)" : ""}`;
     const out: GroupPlan = { hosts: {}, down: {} };
     for (const host of g.hosts) {
       const seen = observed.find((n) => n.host === host);

@@ -1,11 +1,11 @@
-// A 3-node systemd lab for the enclosing describe (started in beforeAll, taken down in afterAll),
-// with direct Redis access to its nodes.
+// A 3-node lab for the enclosing describe (started in beforeAll, taken down in afterAll), with
+// direct Redis access to its nodes: namespace nodes, or systemd hosts when `os` is given.
 import { afterAll, beforeAll } from "vitest";
 import type { LabServer, LabSuite } from "../../src/lab/lab.js";
 import { startLab, stopLab, type TestLab } from "./lab.js";
 import { labRedis, type LabRedis } from "./lab-redis.js";
 
-export function useSystemdLab(opts: { base: string; os: LabSuite; server: LabServer }, password: string): LabRedis & { theLab: () => TestLab } {
+export function useLab(opts: { base: string; os?: LabSuite; server?: LabServer }, password: string): LabRedis & { theLab: () => TestLab } {
   let lab: TestLab | undefined;
   const theLab = (): TestLab => {
     if (!lab) throw new Error("lab did not start");
