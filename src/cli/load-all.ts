@@ -105,6 +105,7 @@ export function checkHandlerNames(playbook: Playbook): LoadError[] {
 /** Every literal host name in a module's host arguments (`replica_of: node-2`) must be an inventory host. */
 export function checkHostArgs(playbook: Playbook, inventory: Inventory): LoadError[] {
   const known = inventory.hosts();
+  const isHost = new Set(known);
   const errors: LoadError[] = [];
   const visit = (tasks: TaskSpec[] | undefined) => {
     for (const t of tasks ?? []) {
@@ -112,7 +113,7 @@ export function checkHostArgs(playbook: Playbook, inventory: Inventory): LoadErr
       if (mod && t.args) {
         for (const n of hostArgNames(mod, t.args)) {
           // A template is rendered per host at run time; the module checks the result.
-          if (n.name === "" || n.name.includes(TEMPLATE_MARKER) || known.includes(n.name)) continue;
+          if (n.name === "" || n.name.includes(TEMPLATE_MARKER) || isHost.has(n.name)) continue;
           const at = n.index !== undefined ? `${n.key}[${n.index}]` : n.key;
           errors.push(
             new LoadError(

@@ -21,6 +21,8 @@ export interface GroupTree {
   hostOrder: string[];
   hostInlineVars: Map<string, Record<string, unknown>>;
   hostLocs: Map<string, Location>;
+  /** Host -> the groups that list it directly: membership questions are lookups, not scans of every group. */
+  hostGroups: Map<string, Set<string>>;
 }
 
 export function buildGroupTree(doc: InventoryDoc): GroupTree {
@@ -29,6 +31,7 @@ export function buildGroupTree(doc: InventoryDoc): GroupTree {
     hostOrder: [],
     hostInlineVars: new Map(),
     hostLocs: new Map(),
+    hostGroups: new Map(),
   };
   node(tree, "all");
   for (const top of doc.groups) visit(tree, top, top.name === "all" ? undefined : "all");
@@ -37,10 +40,9 @@ export function buildGroupTree(doc: InventoryDoc): GroupTree {
   link(tree, "all", "ungrouped");
   // Ansible's `ungrouped`: hosts whose only group is `all` (or `ungrouped` itself).
   for (const host of tree.hostOrder) {
-    const inOther = [...tree.groups.values()].some(
-      (g) => g.name !== "all" && g.name !== "ungrouped" && g.hosts.includes(host),
-    );
-    if (!inOther && !ungrouped.hosts.includes(host)) ungrouped.hosts.push(host);
+    const direct = tree.hostGroups.get(host)!;
+    const inOther = [...direct].some((g) => g !== "all" && g !== "ungrouped");
+    if (!inOther) addHost(tree, ungrouped, host);
   }
   for (const g of tree.groups.values()) if (g.name !== "all" && g.parents.size === 0) link(tree, "all", g.name);
   return tree;
@@ -57,9 +59,21 @@ function visit(tree: GroupTree, doc: InventoryGroupDoc, parent: string | undefin
       tree.hostLocs.set(h.name, h.loc);
     }
     Object.assign(tree.hostInlineVars.get(h.name)!, h.vars);
-    if (!g.hosts.includes(h.name)) g.hosts.push(h.name);
+    addHost(tree, g, h.name);
   }
   for (const child of doc.children) visit(tree, child, doc.name);
+}
+
+/** Lists `host` directly under `g`, once. */
+function addHost(tree: GroupTree, g: GroupNode, host: string): void {
+  let direct = tree.hostGroups.get(host);
+  if (!direct) {
+    direct = new Set();
+    tree.hostGroups.set(host, direct);
+  }
+  if (direct.has(g.name)) return;
+  direct.add(g.name);
+  g.hosts.push(host);
 }
 
 function node(tree: GroupTree, name: string): GroupNode {
@@ -104,7 +118,7 @@ export function groupsOfHost(tree: GroupTree, host: string): Set<string> {
     out.add(name);
     for (const p of tree.groups.get(name)?.parents ?? []) climb(p);
   };
-  for (const g of tree.groups.values()) if (g.hosts.includes(host)) climb(g.name);
+  for (const g of tree.hostGroups.get(host) ?? []) climb(g);
   out.add("all");
   return out;
 }
