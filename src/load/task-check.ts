@@ -50,7 +50,9 @@ function checkTask(task: Record<string, unknown>, path: PathSegment[], ctx: Task
   const { src } = ctx;
   const errors: LoadError[] = [];
   const at = (p: PathSegment[], onKey = false) => locate(src, p, { onKey, root: "plays" });
-  const modules = moduleNames();
+  // Sorted names are only needed to word a problem: not built for every task of a large playbook.
+  let sortedModules: string[] | undefined;
+  const modules = () => (sortedModules ??= moduleNames());
   const moduleKeys: string[] = [];
   const unknown: string[] = [];
   const isBlock = "block" in task;
@@ -76,12 +78,12 @@ function checkTask(task: Record<string, unknown>, path: PathSegment[], ctx: Task
   }
 
   for (const key of unknown) {
-    const best = didYouMean(key, [...modules, ...TASK_KEYWORDS]);
+    const best = didYouMean(key, [...modules(), ...TASK_KEYWORDS]);
     const target = best?.match(/"(.*)"/)?.[1];
-    const looksLikeModule = target ? modules.includes(target) : moduleKeys.length === 0 && !isBlock;
+    const looksLikeModule = target ? modules().includes(target) : moduleKeys.length === 0 && !isBlock;
     const hint =
       best ??
-      (key.startsWith("with_") ? "use loop instead" : looksLikeModule && modules.length > 0 ? `known modules: ${modules.join(", ")}` : undefined);
+      (key.startsWith("with_") ? "use loop instead" : looksLikeModule && modules().length > 0 ? `known modules: ${modules().join(", ")}` : undefined);
     const message = looksLikeModule ? `unknown module "${key}"` : `unknown task keyword "${key}"`;
     errors.push(new LoadError(message, at([...path, key], true), hint));
   }
@@ -105,7 +107,7 @@ function checkTask(task: Record<string, unknown>, path: PathSegment[], ctx: Task
   if (moduleKeys.length === 0 && unknown.length === 0) {
     const what = typeof task.name === "string" ? `task "${task.name}"` : "task";
     errors.push(
-      new LoadError(`${what} has no module`, at(path), modules.length > 0 ? `add one module key, such as ${modules.slice(0, 4).join(", ")}` : undefined),
+      new LoadError(`${what} has no module`, at(path), modules().length > 0 ? `add one module key, such as ${modules().slice(0, 4).join(", ")}` : undefined),
     );
   }
   if (moduleKeys.length > 1) {
