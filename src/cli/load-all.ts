@@ -190,6 +190,7 @@ export function checkHandlerNames(playbook: Playbook): LoadError[] {
 /** Every literal host name in a module's host arguments (`replica_of: node-2`) must be an inventory host. */
 export function checkHostArgs(playbook: Playbook, inventory: Inventory): LoadError[] {
   const known = inventory.hosts();
+  const isHost = new Set(known);
   const errors: LoadError[] = [];
   const visit = (tasks: TaskSpec[] | undefined) => {
     for (const t of tasks ?? []) {
@@ -197,7 +198,7 @@ export function checkHostArgs(playbook: Playbook, inventory: Inventory): LoadErr
       if (mod && t.args) {
         for (const n of hostArgNames(mod, t.args)) {
           // A template is rendered per host at run time; the module checks the result.
-          if (n.name === "" || n.name.includes(TEMPLATE_MARKER) || known.includes(n.name)) continue;
+          if (n.name === "" || n.name.includes(TEMPLATE_MARKER) || isHost.has(n.name)) continue;
           const at = n.index !== undefined ? `${n.key}[${n.index}]` : n.key;
           errors.push(
             new LoadError(
@@ -223,11 +224,12 @@ export function checkHostArgs(playbook: Playbook, inventory: Inventory): LoadErr
 /** A literal `delegate_to` must name an inventory host or localhost (Ansible's implicit one when the inventory has none). */
 export function checkDelegates(playbook: Playbook, inventory: Inventory): LoadError[] {
   const known = inventory.hosts();
+  const isHost = new Set(known);
   const errors: LoadError[] = [];
   const visit = (tasks: TaskSpec[] | undefined) => {
     for (const t of tasks ?? []) {
       const d = t.delegateTo;
-      if (d !== undefined && !d.includes(TEMPLATE_MARKER) && !known.includes(d) && !LOCALHOST_NAMES.includes(d)) {
+      if (d !== undefined && !d.includes(TEMPLATE_MARKER) && !isHost.has(d) && !LOCALHOST_NAMES.includes(d)) {
         errors.push(new LoadError(`delegate_to "${d}" is not a host of inventory ${inventory.file}`, t.loc, unknownHostHint(d, [...known, "localhost"])));
       }
       visit(t.block);

@@ -103,7 +103,9 @@ function checkTask(task: Record<string, unknown>, path: PathSegment[], ctx: Task
   const { src } = ctx;
   const errors: LoadError[] = [];
   const at = (p: PathSegment[], onKey = false) => locate(src, p, { onKey, root: ctx.root ?? "plays" });
-  const modules = moduleNames();
+  // Sorted names are only needed to word a problem: not built for every task of a large playbook.
+  let sortedModules: string[] | undefined;
+  const modules = () => (sortedModules ??= moduleNames());
   const actionKeys: string[] = [];
   const unknown: string[] = [];
   const isBlock = "block" in task;
@@ -120,7 +122,7 @@ function checkTask(task: Record<string, unknown>, path: PathSegment[], ctx: Task
     }
   }
 
-  for (const key of unknown) errors.push(unknownKeyError(key, modules, actionKeys, isBlock, at([...path, key], true)));
+  for (const key of unknown) errors.push(unknownKeyError(key, modules(), actionKeys, isBlock, at([...path, key], true)));
 
   if (isBlock) {
     for (const m of actionKeys) {
@@ -141,7 +143,7 @@ function checkTask(task: Record<string, unknown>, path: PathSegment[], ctx: Task
   if (actionKeys.length === 0 && unknown.length === 0) {
     const what = typeof task.name === "string" ? `task "${task.name}"` : "task";
     errors.push(
-      new LoadError(`${what} has no module`, at(path), modules.length > 0 ? `add one module key, such as ${modules.slice(0, 4).join(", ")}` : undefined),
+      new LoadError(`${what} has no module`, at(path), modules().length > 0 ? `add one module key, such as ${modules().slice(0, 4).join(", ")}` : undefined),
     );
   }
   if (actionKeys.length > 1) {
