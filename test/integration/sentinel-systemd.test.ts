@@ -247,6 +247,16 @@ describe.each(TARGETS)("Sentinel on systemd hosts ($title, installed by sentinel
     await c.connect();
     expect((await c.mget(...writer.acked)).filter((v) => v === null)).toEqual([]);
     c.disconnect();
+    // Sentinel's failover ends once its leader has seen every reachable replica follow the new
+    // primary (INFO, every second meanwhile); failover.yaml run before that says "run again once it
+    // has finished" (a refusal too, but not the one this test is about).
+    await until("Sentinel to finish its failover", async () => {
+      for (const n of ["node-2", "node-3"]) {
+        const m = await master(n);
+        if (`${m.ip}:${m.port}` !== `${addr(promoted)}:6379` || /failover_in_progress/.test(m.flags ?? "")) return false;
+      }
+      return true;
+    }, 90_000);
 
     // failover.yaml defers to Sentinel and changes nothing.
     const failover = await playbook("failover.yaml");
