@@ -30,16 +30,18 @@ export async function redplaySnapshot(repo, dir, { build, log }) {
   if (build) {
     log(`building redplay ${commit.slice(0, 7)} (HEAD) into a private copy`);
     await archive(repo, commit, root, ["."]);
-    await must("npx", ["tsc", "-p", "tsconfig.json"], { cwd: root });
+    // The whole build (tsc, then the bundle, validators and templates bin/redplay.js runs), as users get it.
+    await must("npm", ["run", "build"], { cwd: root });
   } else {
     await archive(repo, commit, root, ["bin", "playbooks", "templates", "schemas", "package.json"]);
-    await cp(join(repo, "dist"), join(root, "dist"), { recursive: true });
+    // Timestamps kept: bin/redplay.js runs the bundle only when it is not older than tsc's output.
+    await cp(join(repo, "dist"), join(root, "dist"), { recursive: true, preserveTimestamps: true });
   }
   // The playbooks must load with this code (a dist/ built from another commit may not know a module).
   for (const p of ["setup", "failover", "switchover"]) {
     const r = await run(process.execPath, [join(root, "bin/redplay.js"), "validate", join(root, "playbooks", `${p}.yaml`)], { cwd: root });
     if (r.code !== 0) {
-      throw new Error(`playbooks/${p}.yaml of ${commit.slice(0, 7)} does not load with ${build ? "its build" : "the current dist/"}:\n${(r.stdout + r.stderr).slice(-1500)}${build ? "" : "\nbuild dist/ from HEAD (npx tsc -p tsconfig.json), or run without --no-build"}`);
+      throw new Error(`playbooks/${p}.yaml of ${commit.slice(0, 7)} does not load with ${build ? "its build" : "the current dist/"}:\n${(r.stdout + r.stderr).slice(-1500)}${build ? "" : "\nbuild dist/ from HEAD (npm run build), or run without --no-build"}`);
     }
   }
   return { root, commit, how: build ? "built from HEAD into a private copy" : "the repository's dist/, copied at start, with HEAD's playbooks and template" };

@@ -1,9 +1,11 @@
 // `redplay lab ...`: argv for the local lab, and its human output. The lab logic lives in
 // src/lab/; this file only parses options, prints, and turns a failure into one line and
-// exit code 1.
+// exit code 1. The lab itself (and zx with it) is imported only when a lab command runs.
 import { InvalidArgumentError, type Command } from "commander";
 import { MAX_NODES } from "../lab/paths.js";
-import { labDown, labKill, labStart, labStatus, labUp, type LabServer, type LabStatusRow, type LabSuite } from "../lab/lab.js";
+import type { LabServer, LabStatusRow, LabSuite } from "../lab/lab.js";
+
+const loadLab = () => import("../lab/lab.js");
 
 interface DirOpt {
   dir?: string;
@@ -52,7 +54,7 @@ export function registerLabCommand(program: Command): void {
     .option(...dirOption)
     .action(
       action(async (opts: DirOpt & { nodes: number; base: string; os?: LabSuite; server?: LabServer }) => {
-        const r = await labUp({ ...opts, log: (line) => console.log(line) });
+        const r = await (await loadLab()).labUp({ ...opts, log: (line) => console.log(line) });
         if (r.alreadyUp) {
           console.log(`lab already up in ${r.paths.dir}`);
           return;
@@ -71,7 +73,7 @@ export function registerLabCommand(program: Command): void {
     .option(...dirOption)
     .action(
       action(async (opts: DirOpt) => {
-        console.log((await labDown(opts)) ? "lab down" : `no lab in ${opts.dir ?? ".lab"}`);
+        console.log((await (await loadLab()).labDown(opts)) ? "lab down" : `no lab in ${opts.dir ?? ".lab"}`);
       }),
     );
 
@@ -81,7 +83,7 @@ export function registerLabCommand(program: Command): void {
     .option(...dirOption)
     .action(
       action(async (opts: DirOpt) => {
-        console.log(formatTable(await labStatus(opts)));
+        console.log(formatTable(await (await loadLab()).labStatus(opts)));
       }),
     );
 
@@ -92,7 +94,7 @@ export function registerLabCommand(program: Command): void {
     .option(...dirOption)
     .action(
       action(async (node: string, opts: DirOpt) => {
-        await labKill(node, opts);
+        await (await loadLab()).labKill(node, opts);
         console.log(`${node} killed`);
       }),
     );
@@ -104,7 +106,7 @@ export function registerLabCommand(program: Command): void {
     .option(...dirOption)
     .action(
       action(async (node: string, opts: DirOpt) => {
-        console.log((await labStart(node, opts)) ? `${node} started` : `${node} already running`);
+        console.log((await (await loadLab()).labStart(node, opts)) ? `${node} started` : `${node} already running`);
       }),
     );
 }

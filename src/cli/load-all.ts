@@ -26,6 +26,14 @@ export interface Loaded {
   errors: LoadError[];
 }
 
+/** The documents as read: what parsed, and every problem found so far. */
+export interface Documents {
+  playbook?: Playbook;
+  inventory?: Inventory;
+  extraVars: Record<string, unknown>;
+  errors: LoadError[];
+}
+
 /** What else loading takes from ansible.cfg and the command line. */
 export interface LoadOptions extends VaultOptions {
   /** Role directories searched after the playbook's roles/ (ansible.cfg roles_path). */
@@ -64,25 +72,42 @@ export async function loadEverything(
   secrets: Secrets,
   options: LoadOptions = {},
 ): Promise<Loaded> {
+  const docs = await loadDocuments(playbookPath, inventoryPaths, extraVarArgs, secrets, options);
+  docs.errors.push(...checkDocuments(docs));
+  if (!docs.playbook) throw new LoadErrors(docs.errors);
+  return { ...docs, playbook: docs.playbook };
+}
+
+/**
+ * Reads the -e variables, the playbook and the inventory, each against its schema: enough for a
+ * run to know its hosts and start connecting while checkDocuments does the rest.
+ */
+export async function loadDocuments(
+  playbookPath: string,
+  inventoryPaths: string | string[] | undefined,
+  extraVarArgs: string[],
+  secrets: Secrets,
+  options: LoadOptions = {},
+): Promise<Documents> {
   registerBuiltinModules();
   // Vault passwords first: every file read below may hold vaulted values.
   const keyring = await keyringFor(options);
   for (const s of keyring.secrets) secrets.add(s.password.toString("utf8"));
   setVaultKeyring(keyring);
   try {
-    return await loadAll(playbookPath, inventoryPaths, extraVarArgs, secrets, options);
+    return await readDocuments(playbookPath, inventoryPaths, extraVarArgs, secrets, options);
   } finally {
     for (const v of keyring.decrypted) secrets.add(v);
   }
 }
 
-async function loadAll(
+async function readDocuments(
   playbookPath: string,
   inventoryPaths: string | string[] | undefined,
   extraVarArgs: string[],
   secrets: Secrets,
   options: LoadOptions,
-): Promise<Loaded> {
+): Promise<Documents> {
   const errors: LoadError[] = [];
   const collect = (err: unknown) => {
     if (err instanceof LoadErrors) errors.push(...err.errors);
@@ -116,16 +141,20 @@ async function loadAll(
       collect(err);
     }
   }
-
-  if (playbook) {
-    errors.push(...checkHandlerNames(playbook));
-    if (inventory) errors.push(...checkHostArgs(playbook, inventory), ...checkDelegates(playbook, inventory));
-    const moduleFacts = moduleNames().flatMap((n) => getModule(n)?.setsFacts ?? []);
-    errors.push(...checkPlaybookTemplates(playbook, { inventory, extraVars, moduleFacts }));
-    errors.push(...checkTemplateFiles(playbook));
-  }
-  if (!playbook) throw new LoadErrors(errors);
   return { playbook, inventory, extraVars, errors };
+}
+
+/** The checks that span documents: handler names, host arguments, delegates, templates (inline and files). */
+export function checkDocuments(docs: Documents): LoadError[] {
+  const { playbook, inventory, extraVars } = docs;
+  if (!playbook) return [];
+  const errors: LoadError[] = [];
+  errors.push(...checkHandlerNames(playbook));
+  if (inventory) errors.push(...checkHostArgs(playbook, inventory), ...checkDelegates(playbook, inventory));
+  const moduleFacts = moduleNames().flatMap((n) => getModule(n)?.setsFacts ?? []);
+  errors.push(...checkPlaybookTemplates(playbook, { inventory, extraVars, moduleFacts }));
+  errors.push(...checkTemplateFiles(playbook));
+  return errors;
 }
 
 /** Every `notify` must name a handler (or a `listen` topic) of the same play. */
@@ -161,6 +190,7 @@ export function checkHandlerNames(playbook: Playbook): LoadError[] {
 /** Every literal host name in a module's host arguments (`replica_of: node-2`) must be an inventory host. */
 export function checkHostArgs(playbook: Playbook, inventory: Inventory): LoadError[] {
   const known = inventory.hosts();
+  const isHost = new Set(known);
   const errors: LoadError[] = [];
   const visit = (tasks: TaskSpec[] | undefined) => {
     for (const t of tasks ?? []) {
@@ -168,7 +198,7 @@ export function checkHostArgs(playbook: Playbook, inventory: Inventory): LoadErr
       if (mod && t.args) {
         for (const n of hostArgNames(mod, t.args)) {
           // A template is rendered per host at run time; the module checks the result.
-          if (n.name === "" || n.name.includes(TEMPLATE_MARKER) || known.includes(n.name)) continue;
+          if (n.name === "" || n.name.includes(TEMPLATE_MARKER) || isHost.has(n.name)) continue;
           const at = n.index !== undefined ? `${n.key}[${n.index}]` : n.key;
           errors.push(
             new LoadError(
@@ -194,11 +224,12 @@ export function checkHostArgs(playbook: Playbook, inventory: Inventory): LoadErr
 /** A literal `delegate_to` must name an inventory host or localhost (Ansible's implicit one when the inventory has none). */
 export function checkDelegates(playbook: Playbook, inventory: Inventory): LoadError[] {
   const known = inventory.hosts();
+  const isHost = new Set(known);
   const errors: LoadError[] = [];
   const visit = (tasks: TaskSpec[] | undefined) => {
     for (const t of tasks ?? []) {
       const d = t.delegateTo;
-      if (d !== undefined && !d.includes(TEMPLATE_MARKER) && !known.includes(d) && !LOCALHOST_NAMES.includes(d)) {
+      if (d !== undefined && !d.includes(TEMPLATE_MARKER) && !isHost.has(d) && !LOCALHOST_NAMES.includes(d)) {
         errors.push(new LoadError(`delegate_to "${d}" is not a host of inventory ${inventory.file}`, t.loc, unknownHostHint(d, [...known, "localhost"])));
       }
       visit(t.block);

@@ -1,16 +1,21 @@
 // The command line: argv -> options -> commands. Nothing else in redplay reads argv, and only
 // this file turns errors into exit codes (through exit-codes.ts).
+// Each command's code is imported when that command runs: `--version`, `--help` and a usage
+// error load commander and this file only, not the engine, the loader or the lab.
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { EXIT } from "./exit-codes.js";
-import { inventoryCommand, type InventoryCliOptions } from "./inventory.js";
-import { convertCommand, type ConvertOptions } from "./convert.js";
+import type { InventoryCliOptions } from "./inventory.js";
+import type { ConvertOptions } from "./convert.js";
 import { registerLabCommand } from "./lab.js";
-import { runCommand, type RunCliOptions } from "./run.js";
-import { validateCommand } from "./validate.js";
+import type { RunCliOptions } from "./run.js";
 import type { VaultOptions } from "../load/vault.js";
 
+/** Set by the bundler (scripts/build.mjs) from package.json; absent when running the tsc output or the sources. */
+declare const __REDPLAY_VERSION__: string | undefined;
+
 function version(): string {
+  if (typeof __REDPLAY_VERSION__ === "string") return __REDPLAY_VERSION__;
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
   return pkg.version;
 }
@@ -62,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--vault-id <id>", "[label@]file or [label@]prompt: a vault password for a vault id (repeatable)", collect, [])
     .option("-J, --ask-vault-pass", "ask for the vault password", false)
     .action(async (playbook: string, opts: RunCliOptions) => {
+      const { runCommand } = await import("./run.js");
       code = await runCommand(playbook, opts);
     });
 
@@ -76,6 +82,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--vault-id <id>", "[label@]file or [label@]prompt (repeatable)", collect, [])
     .option("-J, --ask-vault-pass", "ask for the vault password", false)
     .action(async (playbook: string, opts: { inventory: string[]; extraVars: string[]; verbose: number } & VaultOptions) => {
+      const { validateCommand } = await import("./validate.js");
       code = await validateCommand(playbook, opts);
     });
 
@@ -89,6 +96,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--playbook-dir <dir>", "the playbook directory whose group_vars/ and host_vars/ also apply (default: the current directory, as ansible-inventory)")
     .option("-v, --verbose", "more output", increase, 0)
     .action(async (opts: InventoryCliOptions) => {
+      const { inventoryCommand } = await import("./inventory.js");
       code = await inventoryCommand(opts);
     });
 
@@ -98,6 +106,7 @@ export async function main(argv: string[]): Promise<number> {
     .argument("<template>", "Jinja2 template (.j2)")
     .option("-o, --output <file>", "write the Handlebars template here (default: stdout)")
     .action(async (template: string, opts: ConvertOptions) => {
+      const { convertCommand } = await import("./convert.js");
       code = await convertCommand(template, opts);
     });
 

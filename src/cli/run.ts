@@ -3,13 +3,13 @@
 // --list-tasks, --list-tags) and --syntax-check stop after loading, as in ansible-playbook.
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import { LoadErrors, UsageError } from "../errors.js";
+import { LoadErrors, UsageError, type LoadError } from "../errors.js";
 import { playHosts, runPlaybook } from "../engine/runner.js";
 import type { Reporter } from "../engine/events.js";
 import { HumanReporter, JsonReporter, Secrets, shouldUseColor } from "../output/index.js";
 import { EXIT, exitCodeForError, exitCodeForOutcome } from "./exit-codes.js";
 import { listHosts, listTags, listTasks } from "./listing.js";
-import { loadEverything, printError, splitList } from "./load-all.js";
+import { checkDocuments, loadDocuments, printError, splitList } from "./load-all.js";
 import { ask, stepper } from "./prompt.js";
 import { resolveSettings } from "./settings.js";
 import { validateCommand } from "./validate.js";
@@ -62,18 +62,25 @@ export async function runCommand(playbookPath: string, opts: RunCliOptions): Pro
       secrets.add(pw);
       hostDefaults.ansible_become_password = pw;
     }
-    const loaded = await loadEverything(playbookPath, settings.inventory, opts.extraVars, secrets, {
+    // The documents only: the checks that span them run below, once the run is connecting.
+    const docs = await loadDocuments(playbookPath, settings.inventory, opts.extraVars, secrets, {
       rolesPath: settings.rolesPath,
       hostDefaults,
       vaultPasswordFile: opts.vaultPasswordFile,
       vaultId: opts.vaultId,
       askVaultPass: opts.askVaultPass,
     });
-    if (loaded.errors.length > 0) throw new LoadErrors(loaded.errors);
+    if (docs.errors.length > 0 || !docs.playbook || !docs.inventory) {
+      throw new LoadErrors([...docs.errors, ...checkDocuments(docs)]);
+    }
+    const loaded = { ...docs, playbook: docs.playbook, inventory: docs.inventory };
     const tags = splitList(opts.tags);
     const skipTags = splitList(opts.skipTags);
     if (opts.listHosts || opts.listTasks || opts.listTags) {
-      const hosts = playHosts(loaded.playbook, loaded.inventory!, opts.limit);
+      // Nothing connects for a listing: every check first, as validate does.
+      const errors = checkDocuments(loaded);
+      if (errors.length > 0) throw new LoadErrors(errors);
+      const hosts = playHosts(loaded.playbook, loaded.inventory, opts.limit);
       const parts: string[] = [];
       if (opts.listHosts) parts.push(listHosts(loaded.playbook, hosts));
       if (opts.listTasks) parts.push(listTasks(loaded.playbook, tags, skipTags));
@@ -103,7 +110,14 @@ export async function runCommand(playbookPath: string, opts: RunCliOptions): Pro
     // Relative key and known_hosts paths start at the first inventory source's directory.
     const firstSource = path.resolve(settings.inventory[0]!);
     const inventoryDir = existsSync(firstSource) && statSync(firstSource).isDirectory() ? firstSource : path.dirname(firstSource);
-    const outcome = await runPlaybook(loaded.playbook, loaded.inventory!, {
+    // The run opens its hosts' connections now and starts nothing until the rest of the checks
+    // pass: the SSH handshakes (and the hosts' login shells) overlap them. A playbook that fails
+    // them has only logged in, and exits 4 as before.
+    let checked!: (errors: LoadError[]) => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      checked = (errors) => (errors.length > 0 ? reject(new LoadErrors(errors)) : resolve());
+    });
+    const running = runPlaybook(loaded.playbook, loaded.inventory, {
       signal: interrupt.signal,
       check: opts.check,
       diff: opts.diff,
@@ -126,10 +140,25 @@ export async function runCommand(playbookPath: string, opts: RunCliOptions): Pro
       log: (message, level) => {
         if (verbosity >= level) process.stderr.write(`${secrets.redact(message)}\n`);
       },
+      ready,
     });
-    process.off("SIGINT", onSigint);
-    reporter.close();
-    return exitCodeForOutcome(outcome, opts.detailedExitcode);
+    // Both settle while this function is still busy: they are awaited (or dropped) below.
+    running.catch(() => undefined);
+    ready.catch(() => undefined);
+    try {
+      // Let the connections get going (ssh2 loaded, key read, sockets opened) before the checks.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const errors = checkDocuments(loaded);
+      checked(errors);
+      // Errors in the playbook come before a pattern that matches no host (exit 4 before 5).
+      const outcome = await running.catch((err: unknown) => {
+        throw errors.length > 0 ? new LoadErrors(errors) : err;
+      });
+      reporter.close();
+      return exitCodeForOutcome(outcome, opts.detailedExitcode);
+    } finally {
+      process.off("SIGINT", onSigint);
+    }
   } catch (err) {
     reporter?.close();
     printError(err, secrets, verbosity);

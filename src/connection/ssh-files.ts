@@ -70,18 +70,45 @@ export async function readFileOn(h: FileHost, path: string, become?: BecomeOptio
   }
 }
 
+const STAT_FORMAT = "'%F|%a|%U|%G|%s'";
+
 /** Mode, owner, group, type and size in one command; `{exists:false}` when absent. */
 export async function statOn(h: FileHost, path: string, become?: BecomeOptions): Promise<FileStat> {
   const q = shq(path);
-  const r = await h.run(`if [ -e ${q} ]; then exec stat -L -c '%F|%a|%U|%G|%s' -- ${q}; else echo absent; fi`, {
+  const r = await h.run(`if [ -e ${q} ]; then exec stat -L -c ${STAT_FORMAT} -- ${q}; else echo absent; fi`, {
     become: viaSudo(h, become) ? become : undefined,
   });
-  const out = r.stdout.toString("utf8").trim();
   if (r.code !== 0) throw fail(h, "stat", path, r.stderr.toString("utf8"));
+  return parseStatLine(h, path, r.stdout.toString("utf8").trim());
+}
+
+function parseStatLine(h: FileHost, path: string, out: string): FileStat {
   if (out === "absent") return { exists: false };
   const [type, mode, owner, group, size] = out.split("|");
   if (size === undefined) throw fail(h, "stat", path, `unexpected stat output "${out}"`);
   return { exists: true, isDir: type === "directory", mode: parseInt(mode!, 8), owner, group, size: Number(size) };
+}
+
+/**
+ * statOn and, for a path that is not a directory, readFileOn, in one command while reads go
+ * through commands: the stat line first, then the bytes. Over SFTP, the two requests.
+ */
+export async function statReadOn(h: FileHost, path: string, become?: BecomeOptions): Promise<{ stat: FileStat; data: Buffer | null }> {
+  if (!viaCommand(h, become)) {
+    const stat = await statOn(h, path, become);
+    return { stat, data: stat.exists && !stat.isDir ? await readFileOn(h, path, become) : null };
+  }
+  const q = shq(path);
+  // Exit 4: stat itself failed; any other failure is cat's.
+  const r = await h.run(
+    `if [ -e ${q} ]; then stat -L -c ${STAT_FORMAT} -- ${q} || exit 4; [ -d ${q} ] || exec cat -- ${q}; else echo absent; fi`,
+    { become: viaSudo(h, become) ? become : undefined },
+  );
+  if (r.code === 4) throw fail(h, "stat", path, r.stderr.toString("utf8"));
+  if (r.code !== 0) throw fail(h, "read", path, r.stderr.toString("utf8"));
+  const nl = r.stdout.indexOf(0x0a);
+  const stat = parseStatLine(h, path, r.stdout.subarray(0, nl === -1 ? r.stdout.length : nl).toString("utf8").trim());
+  return { stat, data: stat.exists && !stat.isDir ? r.stdout.subarray(nl + 1) : null };
 }
 
 /** Looks up numeric ids for owner/group names (numbers pass through); cached per connection. */

@@ -53,11 +53,21 @@ export class ShellPool {
   }
 
   private async take(): Promise<RemoteShell | undefined> {
+    // A shell being opened ahead of time (warm) is for the first command: wait for it rather than
+    // start a second one, whose login files would run for nothing.
+    if (this.warming) {
+      await this.warming;
+      if (!this.enabled) return undefined;
+    }
     for (;;) {
       const s = this.idle.pop();
       if (!s) break;
       if (s.usable) return s;
     }
+    return this.open();
+  }
+
+  private async open(): Promise<RemoteShell | undefined> {
     const client = await this.client();
     try {
       const shell = await RemoteShell.open(client, this.opts.readyTimeoutMs, (s) => this.forget(s));
@@ -68,6 +78,24 @@ export class ShellPool {
       this.disable(err.message);
       return undefined;
     }
+  }
+
+  private warming?: Promise<void>;
+
+  /**
+   * Opens the first shell now, so the login shell's start-up files run while the controller is
+   * still busy; it waits idle for the first command. Failures are left for that command to meet.
+   */
+  warm(): void {
+    if (!this.enabled || this.all.size > 0 || this.warming) return;
+    this.warming = this.open().then(
+      (shell) => {
+        if (shell) this.idle.push(shell);
+      },
+      () => undefined,
+    ).finally(() => {
+      this.warming = undefined;
+    });
   }
 
   /** Runs `cmd` in a free shell; undefined when shells are off and the caller must use a channel. */

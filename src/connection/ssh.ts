@@ -18,7 +18,7 @@ import { userSshConfig } from "./ssh-config.js";
 import { ChannelLostError, runOnChannel, type RawResult } from "./ssh-exec.js";
 import { shellFailure, shellJob, shellResult } from "./ssh-shell-exec.js";
 import { ShellPool } from "./ssh-shell-pool.js";
-import { IdResolver, readFileOn, statOn, writeFileOn, type FileHost } from "./ssh-files.js";
+import { IdResolver, readFileOn, statOn, statReadOn, writeFileOn, type FileHost } from "./ssh-files.js";
 import { resolveSshSettings, type SshSettings } from "./ssh-settings.js";
 import type { BecomeOptions, Connection, ExecOptions, ExecResult, FileStat, WriteOptions } from "./types.js";
 
@@ -113,6 +113,8 @@ class SshConnection implements Connection, FileHost {
               readyTimeoutMs: SHELL_READY_TIMEOUT_MS,
               onDisabled: (reason) => {
                 this.useShells = false;
+                // A shell opened ahead of time that the run's end (or a failed check) cut short.
+                if (this.closing) return;
                 this.warn(this.host, `running each command on its own SSH channel from now on: ${reason}`);
               },
             });
@@ -234,6 +236,10 @@ class SshConnection implements Connection, FileHost {
     return statOn(this, path, opts.become);
   }
 
+  statRead(path: string, opts: { become?: BecomeOptions } = {}): Promise<{ stat: FileStat; data: Buffer | null }> {
+    return statReadOn(this, path, opts.become);
+  }
+
   async forward(host: string, port: number): Promise<Duplex> {
     const client = await this.client();
     return new Promise((resolve, reject) => {
@@ -270,6 +276,15 @@ class SshConnection implements Connection, FileHost {
             : `channel open failure ${err.reason}`
           : said.charAt(0).toLowerCase() + said.slice(1);
     return new ForwardError(this.host, host, port, failure, detail, { cause: err });
+  }
+
+  /** Connects (and opens the first shell) in the background; a failure stays for the first use. */
+  warm(): void {
+    if (this.dead || this.closing) return;
+    this.open().then(
+      (session) => session.shells?.warm(),
+      () => undefined,
+    );
   }
 
   async close(): Promise<void> {

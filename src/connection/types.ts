@@ -58,7 +58,14 @@ export interface Connection {
   write(path: string, data: Buffer, opts?: WriteOptions): Promise<void>;
   /** Mode, owner, group and type of a path, in one round trip. */
   stat(path: string, opts?: { become?: BecomeOptions }): Promise<FileStat>;
+  /** stat and, unless the path is absent or a directory, read: in one round trip where the transport allows. */
+  statRead?(path: string, opts?: { become?: BecomeOptions }): Promise<{ stat: FileStat; data: Buffer | null }>;
   /** A byte stream to host:port as seen from the host (ssh: forwardOut; local: a TCP socket). */
   forward(host: string, port: number): Promise<Duplex>;
+  /**
+   * Starts opening the connection now, in the background, so it is ready when the first task
+   * needs it. A failure is not reported here: the first real use fails with it, as it would have.
+   */
+  warm?(): void;
   close(): Promise<void>;
 }

@@ -28,6 +28,21 @@ export class ConnectionPool {
     return conn;
   }
 
+  /**
+   * Starts connecting to `hosts` in the background, with the variables they have now and the
+   * user `userOf` gives (as for get); the engine then finds each connection open, or failed with
+   * the error it would have met itself.
+   */
+  warm(hosts: string[], userOf: (host: string) => string | undefined = () => undefined): void {
+    for (const h of hosts) {
+      try {
+        this.get(h, userOf(h)).warm?.();
+      } catch {
+        // An unusable ansible_connection, or a remote_user that does not render: the first task on the host reports it.
+      }
+    }
+  }
+
   async closeAll(): Promise<void> {
     await Promise.allSettled([...this.conns.values()].map((c) => c.close()));
     this.conns.clear();

@@ -31,4 +31,9 @@ export interface RunOptions {
   startAtTask?: { pattern: string; reached: boolean };
   /** `--step`: asked before each task; false skips it. */
   confirmTask?: (taskName: string) => Promise<boolean>;
+  /**
+   * The run opens its first hosts' connections at once but reports nothing and starts no task
+   * until this settles; if it rejects, the run closes them and rejects with its error.
+   */
+  ready?: Promise<void>;
 }

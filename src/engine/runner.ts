@@ -58,6 +58,24 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
   const resources = new RunResourcePool();
   let aborted: string | undefined;
 
+  // The first batch's connections open now, with the variables their first task will see, while
+  // the caller may still be checking the playbook (options.ready).
+  const firstPlay = playbook.plays[0];
+  const firstBatch = firstPlay ? batchesOf(hostsPerPlay[0]!, firstPlay.serial)[0] : undefined;
+  if (firstPlay && firstBatch) {
+    vars.setPlay(firstPlay, firstBatch);
+    // As the play's tasks ask for it: as its remote_user (else -u / ansible.cfg's) where the host names no user.
+    conns.warm(firstBatch, (h) => (firstPlay.remoteUser === undefined ? options.remoteUser : String(renderValue(firstPlay.remoteUser, vars.forHost(h), { loc: firstPlay.loc, host: h }))));
+  }
+  if (options.ready) {
+    try {
+      await options.ready;
+    } catch (err) {
+      await conns.closeAll();
+      throw err;
+    }
+  }
+
   emit({ type: "playbook_start", file: playbook.file, check: options.check, diff: options.diff });
   try {
     for (const [i, play] of playbook.plays.entries()) {

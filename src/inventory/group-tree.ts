@@ -21,6 +21,8 @@ export interface GroupTree {
   hostOrder: string[];
   hostInlineVars: Map<string, Record<string, unknown>>;
   hostLocs: Map<string, Location>;
+  /** Host -> the groups that list it directly: membership questions are lookups, not scans of every group. */
+  hostGroups: Map<string, Set<string>>;
 }
 
 /** One graph from every inventory source, in order: later sources add hosts and groups and win for the same variable. */
@@ -30,6 +32,7 @@ export function buildGroupTree(docs: InventoryDoc | InventoryDoc[]): GroupTree {
     hostOrder: [],
     hostInlineVars: new Map(),
     hostLocs: new Map(),
+    hostGroups: new Map(),
   };
   node(tree, "all");
   node(tree, "ungrouped");
@@ -40,9 +43,13 @@ export function buildGroupTree(docs: InventoryDoc | InventoryDoc[]): GroupTree {
     for (const top of doc.groups) visit(tree, top, undefined);
   }
   // Ansible's `ungrouped`: exactly the hosts whose only group is `all` (or `ungrouped` itself).
-  const grouped = new Set<string>();
-  for (const g of tree.groups.values()) if (g.name !== "all" && g.name !== "ungrouped") for (const h of g.hosts) grouped.add(h);
-  tree.groups.get("ungrouped")!.hosts = tree.hostOrder.filter((h) => !grouped.has(h));
+  const ungrouped = tree.groups.get("ungrouped")!;
+  for (const h of ungrouped.hosts) tree.hostGroups.get(h)!.delete("ungrouped");
+  ungrouped.hosts = [];
+  for (const host of tree.hostOrder) {
+    const direct = tree.hostGroups.get(host)!;
+    if (![...direct].some((g) => g !== "all" && g !== "ungrouped")) addHost(tree, ungrouped, host);
+  }
   for (const g of tree.groups.values()) if (g.name !== "all" && g.parents.size === 0) link(tree, "all", g.name);
   return tree;
 }
@@ -58,9 +65,21 @@ function visit(tree: GroupTree, doc: InventoryGroupDoc, parent: string | undefin
       tree.hostLocs.set(h.name, h.loc);
     }
     Object.assign(tree.hostInlineVars.get(h.name)!, h.vars);
-    if (!g.hosts.includes(h.name)) g.hosts.push(h.name);
+    addHost(tree, g, h.name);
   }
   for (const child of doc.children) visit(tree, child, doc.name);
+}
+
+/** Lists `host` directly under `g`, once. */
+function addHost(tree: GroupTree, g: GroupNode, host: string): void {
+  let direct = tree.hostGroups.get(host);
+  if (!direct) {
+    direct = new Set();
+    tree.hostGroups.set(host, direct);
+  }
+  if (direct.has(g.name)) return;
+  direct.add(g.name);
+  g.hosts.push(host);
 }
 
 function node(tree: GroupTree, name: string): GroupNode {
@@ -105,7 +124,7 @@ export function groupsOfHost(tree: GroupTree, host: string): Set<string> {
     out.add(name);
     for (const p of tree.groups.get(name)?.parents ?? []) climb(p);
   };
-  for (const g of tree.groups.values()) if (g.hosts.includes(host)) climb(g.name);
+  for (const g of tree.hostGroups.get(host) ?? []) climb(g);
   out.add("all");
   return out;
 }

@@ -28,8 +28,8 @@ export function buildInventory(sources: InventoryDoc | InventoryDoc[], options: 
   const tree = buildGroupTree(docs);
   const depths = groupDepths(tree);
   const hosts = [...tree.hostOrder];
-  const groups = groupMembers(tree, hosts);
   const memberOf = new Map(hosts.map((h) => [h, groupsOfHost(tree, h)]));
+  const groups = groupMembers(tree, hosts, memberOf);
   const varsCache = new Map<string, Record<string, unknown>>();
   const play = options.playbookVars;
 
@@ -73,21 +73,13 @@ export function buildInventory(sources: InventoryDoc | InventoryDoc[], options: 
   };
 }
 
-/** Group name -> hosts of the group and its descendants, in inventory order. */
-function groupMembers(tree: GroupTree, hosts: string[]): Record<string, string[]> {
+/**
+ * Group name -> hosts of the group and its descendants, in inventory order: each host is added to
+ * the groups it belongs to, so the cost is the number of memberships, not groups times hosts.
+ */
+function groupMembers(tree: GroupTree, hosts: string[], memberOf: Map<string, Set<string>>): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const name of tree.groups.keys()) {
-    const set = new Set<string>();
-    const walk = (g: string, seen: Set<string>): void => {
-      if (seen.has(g)) return;
-      seen.add(g);
-      const node = tree.groups.get(g);
-      if (!node) return;
-      for (const h of node.hosts) set.add(h);
-      for (const c of node.children) walk(c, seen);
-    };
-    walk(name, new Set());
-    out[name] = name === "all" ? [...hosts] : hosts.filter((h) => set.has(h));
-  }
+  for (const name of tree.groups.keys()) out[name] = [];
+  for (const h of hosts) for (const g of memberOf.get(h)!) (out[g] ??= []).push(h);
   return out;
 }

@@ -2,16 +2,25 @@
 // `12345678901234567890` loses digits, `1e3` becomes 1000, `yes` becomes true. Any string
 // made from that value would not be the password the user wrote, so such values are refused
 // where they are written, and the user is told to quote them.
-import { isMap, isPair, isScalar, isSeq, type Node } from "yaml";
+import { isCollection, isMap, isPair, isScalar, isSeq, type Node } from "yaml";
 import { LoadError } from "../errors.js";
 import { Secrets } from "../output/redact.js";
 import { formatPath, nodeAt, type PathSegment, type YamlSource } from "./yaml.js";
 
 const names = new Secrets();
 
+/** Answers for names already seen: inventories and playbooks repeat the same few keys thousands of times. */
+const known = new Map<string, boolean>();
+const KNOWN_MAX = 10_000;
+
 /** True for a variable name that holds a secret (the same rule the output layer masks by). */
 export function isSecretName(name: string): boolean {
-  return names.isSecretName(name);
+  let secret = known.get(name);
+  if (secret === undefined) {
+    secret = names.isSecretName(name);
+    if (known.size < KNOWN_MAX) known.set(name, secret);
+  }
+  return secret;
 }
 
 /** The YAML type a secret must not have, or undefined when the value is fine (string, null, collection). */
@@ -24,16 +33,28 @@ export function nonStringKind(value: unknown): "number" | "boolean" | undefined 
 /** Errors for numbers and booleans stored under secret-looking keys anywhere below `path`. */
 export function secretValueErrors(src: YamlSource, path: PathSegment[] = [], root = ""): LoadError[] {
   const errors: LoadError[] = [];
-  const visit = (node: unknown, at: PathSegment[], secretKey: string | undefined) => {
+  // One path, pushed and popped on the way down, copied only into an error.
+  const at: PathSegment[] = [...path];
+  const visit = (node: unknown, secretKey: string | undefined) => {
     if (isMap(node)) {
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
         const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
         if (key === undefined) continue;
-        visit(pair.value, [...at, key], secretKey ?? (isSecretName(key) ? key : undefined));
+        const secret = secretKey ?? (isSecretName(key) ? key : undefined);
+        // Outside a secret, only a collection can hold one further down.
+        if (secret === undefined && !isCollection(pair.value)) continue;
+        at.push(key);
+        visit(pair.value, secret);
+        at.pop();
       }
     } else if (isSeq(node)) {
-      node.items.forEach((item, i) => visit(item, [...at, i], secretKey));
+      node.items.forEach((item, i) => {
+        if (secretKey === undefined && !isCollection(item)) return;
+        at.push(i);
+        visit(item, secretKey);
+        at.pop();
+      });
     } else if (isScalar(node) && secretKey !== undefined) {
       const kind = nonStringKind(node.value);
       if (kind === undefined) return;
@@ -48,6 +69,6 @@ export function secretValueErrors(src: YamlSource, path: PathSegment[] = [], roo
     }
   };
   const start = nodeAt(src, path);
-  if (start.complete) visit(start.node, path, undefined);
+  if (start.complete) visit(start.node, undefined);
   return errors;
 }

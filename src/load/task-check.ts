@@ -5,10 +5,10 @@
 import type { ValidateFunction } from "ajv";
 import { LoadError } from "../errors.js";
 import { getModule, moduleNames } from "../modules/registry.js";
-import { moduleAjv } from "../schema/ajv.js";
 import { INCLUDE_ACTION_SCHEMAS, TASK_KEYWORDS } from "../schema/keywords.js";
 import { toIssues } from "../schema/issues.js";
 import { moduleArgIssues } from "../schema/module-args.js";
+import { validatorFor } from "../schema/validators.js";
 import { includeActionOf, INCLUDE_ACTIONS, isBuiltinCollectionName, moduleNameOf, shortActionName, type IncludeAction } from "./action-names.js";
 import { didYouMean, issueToError } from "./issue-errors.js";
 import { locate, type PathSegment, type YamlSource } from "./yaml.js";
@@ -103,7 +103,9 @@ function checkTask(task: Record<string, unknown>, path: PathSegment[], ctx: Task
   const { src } = ctx;
   const errors: LoadError[] = [];
   const at = (p: PathSegment[], onKey = false) => locate(src, p, { onKey, root: ctx.root ?? "plays" });
-  const modules = moduleNames();
+  // Sorted names are only needed to word a problem: not built for every task of a large playbook.
+  let sortedModules: string[] | undefined;
+  const modules = () => (sortedModules ??= moduleNames());
   const actionKeys: string[] = [];
   const unknown: string[] = [];
   const isBlock = "block" in task;
@@ -120,7 +122,7 @@ function checkTask(task: Record<string, unknown>, path: PathSegment[], ctx: Task
     }
   }
 
-  for (const key of unknown) errors.push(unknownKeyError(key, modules, actionKeys, isBlock, at([...path, key], true)));
+  for (const key of unknown) errors.push(unknownKeyError(key, modules(), actionKeys, isBlock, at([...path, key], true)));
 
   if (isBlock) {
     for (const m of actionKeys) {
@@ -141,7 +143,7 @@ function checkTask(task: Record<string, unknown>, path: PathSegment[], ctx: Task
   if (actionKeys.length === 0 && unknown.length === 0) {
     const what = typeof task.name === "string" ? `task "${task.name}"` : "task";
     errors.push(
-      new LoadError(`${what} has no module`, at(path), modules.length > 0 ? `add one module key, such as ${modules.slice(0, 4).join(", ")}` : undefined),
+      new LoadError(`${what} has no module`, at(path), modules().length > 0 ? `add one module key, such as ${modules().slice(0, 4).join(", ")}` : undefined),
     );
   }
   if (actionKeys.length > 1) {
@@ -191,7 +193,7 @@ function checkInclude(task: Record<string, unknown>, key: string, action: Includ
   }
   let validate = includeValidators.get(action);
   if (!validate) {
-    validate = moduleAjv.compile(INCLUDE_ACTION_SCHEMAS[action]!);
+    validate = validatorFor("module", INCLUDE_ACTION_SCHEMAS[action]!);
     includeValidators.set(action, validate);
   }
   const value = task[key];

@@ -8,6 +8,7 @@
 import { readFile } from "node:fs/promises";
 import {
   Document,
+  isCollection,
   isMap,
   isNode,
   isPair,
@@ -87,14 +88,16 @@ export function parseYaml(text: string, file: string): YamlSource {
   const lineCounter = new LineCounter();
   // The yaml package checks key uniqueness by comparing each key with every earlier key of its
   // mapping, which is quadratic (40 000 keys took 13 s); duplicateKeyErrors does it in one pass.
-  const doc = parseDocument(text, {
-    lineCounter,
-    uniqueKeys: false,
-    merge: true,
-    prettyErrors: false,
-    schema: "core",
-    customTags: withAnsibleScalars,
-  });
+  const doc = withPlainEnv(() =>
+    parseDocument(text, {
+      lineCounter,
+      uniqueKeys: false,
+      merge: true,
+      prettyErrors: false,
+      schema: "core",
+      customTags: withAnsibleScalars,
+    }),
+  );
   const errors = [...doc.errors, ...duplicateKeyErrors(doc)].sort((a, b) => a.pos[0] - b.pos[0]);
   if (errors.length > 0) {
     // After the first syntax error the parser's further complaints are mostly echoes of it;
@@ -114,6 +117,22 @@ export function parseYaml(text: string, file: string): YamlSource {
   return { file, doc, lineCounter, value: toPlain(doc, lineCounter, file) };
 }
 
+/**
+ * Runs `fn` (synchronous) with process.env replaced by a plain copy of itself. The yaml package's
+ * parser reads process.env.LOG_TOKENS once per token; on the real process.env each read is a call
+ * into the C++ environment (a fifth of the parse time of a large file), on a copy a property load.
+ * Nothing else runs meanwhile, and the real object is back before `fn`'s result or error leaves.
+ */
+export function withPlainEnv<T>(fn: () => T): T {
+  const env = process.env;
+  process.env = { ...env };
+  try {
+    return fn();
+  } finally {
+    process.env = env;
+  }
+}
+
 /** A YAML error as parseYaml reports it: the yaml package's own, or a duplicate key found here. */
 interface SyntaxIssue {
   code: string;
@@ -128,22 +147,52 @@ interface SyntaxIssue {
  */
 export function duplicateKeyErrors(doc: Document.Parsed): SyntaxIssue[] {
   const issues: SyntaxIssue[] = [];
-  visit(doc, {
-    Map(_, map) {
-      const seen = new Set<unknown>();
-      for (const pair of map.items) {
-        if (!isScalar(pair.key)) continue;
-        const value = pair.key.value;
-        if (seen.has(value)) {
-          const at = pair.key.range?.[0] ?? 0;
-          issues.push({ code: "DUPLICATE_KEY", message: "Map keys must be unique", pos: [at, at + 1] });
+  // A plain walk rather than the package's visit(), which allocates a frozen ancestor path per
+  // node; collections used as keys are walked too, as visit() does.
+  const pending: unknown[] = [doc.contents];
+  const later = (node: unknown) => {
+    if (isCollection(node) || isPair(node)) pending.push(node);
+  };
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (isMap(node)) {
+      const items = node.items;
+      // A small mapping compares its few keys directly; a large one uses a set.
+      const seen = items.length > SMALL_MAP ? new Set<unknown>() : undefined;
+      for (let i = 0; i < items.length; i++) {
+        const pair = items[i]!;
+        if (isScalar(pair.key)) {
+          const value = pair.key.value;
+          if (seen ? seen.has(value) : repeatsEarlierKey(items, i, value)) {
+            const at = pair.key.range?.[0] ?? 0;
+            issues.push({ code: "DUPLICATE_KEY", message: "Map keys must be unique", pos: [at, at + 1] });
+          } else {
+            seen?.add(value);
+          }
         } else {
-          seen.add(value);
+          later(pair.key);
         }
+        later(pair.value);
       }
-    },
-  });
+    } else if (isSeq(node)) {
+      for (const item of node.items) later(item);
+    } else if (isPair(node)) {
+      later(node.key);
+      later(node.value);
+    }
+  }
   return issues;
+}
+
+/** Whether a scalar key before `items[i]` has `value`, equal as a Set would find it (NaN included). */
+function repeatsEarlierKey(items: readonly Pair[], i: number, value: unknown): boolean {
+  for (let j = 0; j < i; j++) {
+    const key = items[j]!.key;
+    if (!isScalar(key)) continue;
+    const v = key.value;
+    if (v === value || (v !== v && value !== value)) return true;
+  }
+  return false;
 }
 
 /** How many nodes aliases may expand to in one document: far above real files, far below a "billion laughs". */
@@ -258,7 +307,7 @@ export function nodeAt(src: YamlSource, path: readonly PathSegment[]): { node: N
     let next: unknown = undefined;
     let nextKey: Node | null = null;
     if (isMap(node)) {
-      const item = keyIndex(node).get(String(seg));
+      const item = pairWithKey(node, String(seg));
       if (item) {
         next = item.value ?? item.key;
         nextKey = isNode(item.key) ? item.key : null;
@@ -273,7 +322,17 @@ export function nodeAt(src: YamlSource, path: readonly PathSegment[]): { node: N
   return { node: isNode(node) ? node : null, key, complete: true };
 }
 
-/** Each mapping's pairs by key (the first of duplicates), built once: a lookup per key stays O(1). */
+/** Up to this many keys a mapping is searched in place; a task or an argument mapping needs no index. */
+const SMALL_MAP = 8;
+
+/** The first pair of `map` whose key reads as `key`. */
+function pairWithKey(map: YAMLMap, key: string): Pair | undefined {
+  if (map.items.length > SMALL_MAP) return keyIndex(map).get(key);
+  for (const item of map.items) if (isPair(item) && keyValue(item.key) === key) return item as Pair;
+  return undefined;
+}
+
+/** Each large mapping's pairs by key (the first of duplicates), built once: a lookup per key stays O(1). */
 const keyIndexes = new WeakMap<YAMLMap, Map<string, Pair>>();
 
 function keyIndex(map: YAMLMap): Map<string, Pair> {

@@ -73,11 +73,14 @@ export async function planContent(ctx: TaskContext, args: DestArgs, content: Buf
   let st: FileStat;
   let old: Buffer | null = null;
   try {
-    st = await conn.stat(dest, { become });
-    if (st.isDir) return { changes: [], failed: `dest ${dest} is a directory; give the full path of the file` };
-    if (st.exists) {
-      old = await conn.read(dest, { become });
+    if (conn.statRead) {
+      ({ stat: st, data: old } = await conn.statRead(dest, { become }));
     } else {
+      st = await conn.stat(dest, { become });
+      if (st.exists && !st.isDir) old = await conn.read(dest, { become });
+    }
+    if (st.isDir) return { changes: [], failed: `dest ${dest} is a directory; give the full path of the file` };
+    if (!st.exists) {
       const parent = await conn.stat(dirname(dest), { become });
       // Under --check an earlier task may only have *planned* the directory: predict the write.
       if ((!parent.exists || !parent.isDir) && !(ctx.check && !parent.exists)) {

@@ -51,6 +51,18 @@ export const REDIS_CONNECT_TIMEOUT_MS = 5000;
 /** A command without a reply for this long fails (a stopped node must not hang the run). */
 export const REDIS_COMMAND_TIMEOUT_MS = 10_000;
 
+type Ioredis = Pick<typeof import("ioredis"), "Redis" | "AbstractConnector">;
+let ioredisModule: Promise<Ioredis> | undefined;
+
+/**
+ * ioredis is loaded on first use: a run without Redis tasks does not pay for it (~25 MB). It is
+ * CommonJS; bundled, its exports come as the default export only.
+ */
+function loadIoredis(): Promise<Ioredis> {
+  ioredisModule ??= import("ioredis").then((m) => (m.AbstractConnector ? m : (m as unknown as { default: Ioredis }).default));
+  return ioredisModule;
+}
+
 interface Holder {
   current?: Promise<RedisSession>;
 }
@@ -135,8 +147,7 @@ async function openSession(
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     disableClientInfo: true,
   };
-  // ioredis is loaded on first use: a run without Redis tasks does not pay for it (~25 MB).
-  const ioredis = await import("ioredis");
+  const ioredis = await loadIoredis();
   if (endpoint.connect === "forward") {
     options.Connector = forwardConnector(ioredis.AbstractConnector, async () => {
       const conn = await ctx.connFor(endpoint.host);
@@ -160,9 +171,25 @@ async function openSession(
     throw new RedisAccessError(endpoint.host, "unreachable", scrub(connectFailure(endpoint, e), [password]), { cause: e });
   }
   try {
-    const auth = endpoint.username && password ? await loginAsUser(client, endpoint, endpoint.username, password) : await login(client, endpoint, password, previous);
-    await nameConnection(ctx, client, endpoint, password);
-    const version = await serverVersion(client, endpoint);
+    // The usual case in one round trip: log in, name the session, ask what the server is. Only
+    // when the login needs another step (the previous password, or the default user while
+    // redplay's own ACL user is not in place yet) are the other two asked again.
+    const asUser = endpoint.username && password ? endpoint.username : undefined;
+    const first = asUser ? ["AUTH", asUser, password!] : password ? ["AUTH", password] : ["PING"];
+    const replies = await client
+      .pipeline()
+      .call(first[0]!, ...first.slice(1))
+      .call("CLIENT", "SETNAME", REDPLAY_CLIENT_NAME)
+      .call("INFO", "server")
+      .exec()
+      .catch((e: Error) => [[e, undefined], [e, undefined], [e, undefined]] as Array<[Error | null, unknown]>);
+    const [loginReply, nameReply, infoReply] = replies as Array<[Error | null, unknown]>;
+    const auth = asUser ? await loginAsUser(client, endpoint, asUser, password!, loginReply!) : await login(client, endpoint, password, previous, loginReply!);
+    // Another AUTH after the pipeline: its other two replies were the first login's (an error, or another user's).
+    const again = auth === "previous" || (asUser !== undefined && loginReply![0] !== null);
+    if (again) await nameConnection(ctx, client, endpoint, password);
+    else if (nameReply![0]) logNameRefused(ctx, endpoint, password, nameReply![0]);
+    const version = again || infoReply![0] ? await serverVersion(client, endpoint) : versionOf(String(infoReply![1]), endpoint);
     return { client, endpoint, auth, version };
   } catch (e) {
     client.disconnect();
@@ -195,64 +222,58 @@ function connectFailure(endpoint: RedisEndpoint, e: unknown): string {
 /**
  * AUTH with our password; a node with no password yet is accepted and reported as `none`; during a
  * rotation, a node that still has the previous password is accepted and reported as `previous`.
+ * `sent` is the reply to the AUTH (or, without a password, the PING) already sent.
  */
-async function login(client: Redis, endpoint: RedisEndpoint, password: string | undefined, previous?: string): Promise<RedisAuthState> {
+async function login(
+  client: Redis,
+  endpoint: RedisEndpoint,
+  password: string | undefined,
+  previous: string | undefined,
+  sent: [Error | null, unknown],
+): Promise<RedisAuthState> {
   const where = describeEndpoint(endpoint);
+  const failed = sent[0];
   if (!password) {
-    try {
-      await client.ping();
-      return "none";
-    } catch (e) {
-      if (/NOAUTH/i.test(serverWords(e))) {
-        throw new RedisAccessError(
-          endpoint.host,
-          "noauth",
-          `authentication to Redis on ${where} failed: the server requires a password and redis_password is not set`,
-          { cause: e },
-        );
-      }
-      throw new RedisAccessError(endpoint.host, "unreachable", `Redis on ${where} does not answer PING: ${serverWords(e)}`);
-    }
-  }
-  try {
-    await client.auth(password);
-    return "password";
-  } catch (e) {
-    const msg = serverWords(e);
-    // Redis 7: "ERR AUTH <password> called without any password configured for the default user."
-    if (/without any password configured|no password is set/i.test(msg)) return "none";
-    if (/WRONGPASS|invalid password|invalid username-password/i.test(msg)) {
-      if (previous && (await client.auth(previous).then(() => true, () => false))) return "previous";
+    if (!failed) return "none";
+    if (/NOAUTH/i.test(serverWords(failed))) {
       throw new RedisAccessError(
         endpoint.host,
-        "auth",
-        `authentication to Redis on ${where} failed: wrong password (redis_password${previous ? ", and redis_password_previous" : ""})`,
+        "noauth",
+        `authentication to Redis on ${where} failed: the server requires a password and redis_password is not set`,
+        { cause: failed },
       );
     }
+    throw new RedisAccessError(endpoint.host, "unreachable", `Redis on ${where} does not answer PING: ${serverWords(failed)}`);
+  }
+  if (!failed) return "password";
+  const msg = serverWords(failed);
+  // Redis 7: "ERR AUTH <password> called without any password configured for the default user."
+  if (/without any password configured|no password is set/i.test(msg)) return "none";
+  if (/WRONGPASS|invalid password|invalid username-password/i.test(msg)) {
+    if (previous && (await client.auth(previous).then(() => true, () => false))) return "previous";
     throw new RedisAccessError(
       endpoint.host,
       "auth",
-      `authentication to Redis on ${where} failed: ${scrub(msg, [password])}`,
+      `authentication to Redis on ${where} failed: wrong password (redis_password${previous ? ", and redis_password_previous" : ""})`,
     );
   }
+  throw new RedisAccessError(endpoint.host, "auth", `authentication to Redis on ${where} failed: ${scrub(msg, [password])}`);
 }
 
 /**
- * AUTH as redplay's own ACL user; a node whose users are not in place yet (ACLs being turned on)
- * is logged in as the default user with redis_password, or without one on a fresh node.
+ * AUTH as redplay's own ACL user (`sent`: the reply to that AUTH, already sent); a node whose
+ * users are not in place yet (ACLs being turned on) is logged in as the default user with
+ * redis_password, or without one on a fresh node.
  */
-async function loginAsUser(client: Redis, endpoint: RedisEndpoint, username: string, password: string): Promise<RedisAuthState> {
-  try {
-    await client.call("AUTH", username, password);
-    return "password";
-  } catch (e) {
-    const msg = serverWords(e);
-    if (!/WRONGPASS|invalid password|invalid username-password|without any password configured|no password is set/i.test(msg)) {
-      throw new RedisAccessError(endpoint.host, "auth", `authentication to Redis on ${describeEndpoint(endpoint)} as ${username} failed: ${scrub(msg, [password, endpoint.defaultPassword])}`);
-    }
+async function loginAsUser(client: Redis, endpoint: RedisEndpoint, username: string, password: string, sent: [Error | null, unknown]): Promise<RedisAuthState> {
+  if (!sent[0]) return "password";
+  const msg = serverWords(sent[0]);
+  if (!/WRONGPASS|invalid password|invalid username-password|without any password configured|no password is set/i.test(msg)) {
+    throw new RedisAccessError(endpoint.host, "auth", `authentication to Redis on ${describeEndpoint(endpoint)} as ${username} failed: ${scrub(msg, [password, endpoint.defaultPassword])}`);
   }
   try {
-    const state = await login(client, endpoint, endpoint.defaultPassword, undefined);
+    const def = endpoint.defaultPassword;
+    const state = await login(client, endpoint, def, undefined, await settled(def ? client.auth(def) : client.ping()));
     return state === "password" ? "default" : state;
   } catch (e) {
     if (e instanceof RedisAccessError && e.reason === "auth") {
@@ -266,6 +287,14 @@ async function loginAsUser(client: Redis, endpoint: RedisEndpoint, username: str
   }
 }
 
+/** A command's reply as a pipeline gives it: [error, undefined] or [null, result]. */
+function settled(p: Promise<unknown>): Promise<[Error | null, unknown]> {
+  return p.then(
+    (v): [Error | null, unknown] => [null, v],
+    (e: unknown): [Error | null, unknown] => [e instanceof Error ? e : new Error(String(e)), undefined],
+  );
+}
+
 /**
  * CLIENT SETNAME (every supported version has it). Best effort: a server that refuses it (an ACL
  * without CLIENT) still serves the session; the run only loses the protection from promotions.
@@ -274,14 +303,22 @@ async function nameConnection(ctx: TaskContext, client: Redis, endpoint: RedisEn
   try {
     await client.call("CLIENT", "SETNAME", REDPLAY_CLIENT_NAME);
   } catch (e) {
-    ctx.log(`redis ${describeEndpoint(endpoint)}: CLIENT SETNAME ${REDPLAY_CLIENT_NAME} refused: ${scrub(serverWords(e), [password])}`, 1);
+    logNameRefused(ctx, endpoint, password, e);
   }
+}
+
+function logNameRefused(ctx: TaskContext, endpoint: RedisEndpoint, password: string | undefined, e: unknown): void {
+  ctx.log(`redis ${describeEndpoint(endpoint)}: CLIENT SETNAME ${REDPLAY_CLIENT_NAME} refused: ${scrub(serverWords(e), [password])}`, 1);
 }
 
 /** The server's identity from `INFO server`; refuses a server older than redplay supports. */
 async function serverVersion(client: Redis, endpoint: RedisEndpoint): Promise<ServerVersion> {
+  return versionOf(String(await client.call("INFO", "server")), endpoint);
+}
+
+/** The server's identity from the text of `INFO server`; refuses a server older than redplay supports. */
+function versionOf(text: string, endpoint: RedisEndpoint): ServerVersion {
   const where = describeEndpoint(endpoint);
-  const text = String(await client.call("INFO", "server"));
   let version: ServerVersion;
   try {
     version = versionFromInfo(parseInfoSections(text).server ?? {});

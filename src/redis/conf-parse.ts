@@ -146,6 +146,15 @@ function trimLine(bytes: Uint8Array): Uint8Array {
   return bytes.subarray(start, stop);
 }
 
+/** Index of the first character that sdstrim(" \t\r\n") keeps, or -1 when it keeps none. */
+function firstKept(line: string): number {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== SPACE && c !== TAB && c !== CR && c !== LF) return i;
+  }
+  return -1;
+}
+
 /** ASCII-only lower-casing, as C tolower() in the C locale. */
 function asciiLower(s: string): string {
   return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
@@ -160,6 +169,10 @@ export function parseConf(text: string): ConfLine[] {
   const out: ConfLine[] = [];
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
+    // Most lines of a stock file are comments or blank: tell them apart on the text (the trimmed
+    // characters are ASCII, so this is the byte-level test below) and encode only directives.
+    const first = firstKept(lines[i]!);
+    if (first === -1 || lines[i]!.charCodeAt(first) === HASH) continue;
     const bytes = trimLine(encoder.encode(lines[i]!));
     if (bytes.length === 0 || bytes[0] === HASH) continue;
     const split = splitArgs(bytes);

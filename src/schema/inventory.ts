@@ -1,7 +1,7 @@
 // The schema of an Ansible-style YAML inventory: top-level groups, each with optional
 // `hosts` (host -> vars or null), `vars` and `children` (group -> group or null).
 import type { ValidateFunction } from "ajv";
-import { strictAjv } from "./ajv.js";
+import { validatorFor } from "./validators.js";
 import { varsSchema } from "./keywords.js";
 
 /** The inventory schema, as validated by the loader and exported for editors. */
@@ -31,6 +31,6 @@ let compiled: ValidateFunction | undefined;
 
 /** Compiled once and reused for every inventory. */
 export function inventoryValidator(): ValidateFunction {
-  compiled ??= strictAjv.compile(inventorySchema());
+  compiled ??= validatorFor("strict", inventorySchema());
   return compiled;
 }

@@ -54,23 +54,90 @@ export function toIssues(errors: readonly ErrorObject[] | null | undefined, temp
   return issues;
 }
 
+/**
+ * The errors of one validation, found by where they are in the validated value. The errors of an
+ * anyOf's branches are at its value or below it, never elsewhere: two tasks with the same mistake
+ * share every schema path, so schema paths alone would mix their branches (and report only the last).
+ */
+class ErrorIndex {
+  private readonly order = new Map<ErrorObject, number>();
+  private readonly byPath = new Map<string, ErrorObject[]>();
+  private readonly childPaths = new Map<string, Set<string>>();
+  private readonly removed = new Set<ErrorObject>();
+  private readonly all: ErrorObject[] = [];
+
+  constructor(errors: ErrorObject[]) {
+    for (const e of errors) this.add(e);
+  }
+
+  /** Adds an error after all present ones (a merged summary). */
+  add(e: ErrorObject): void {
+    this.order.set(e, this.all.length);
+    this.all.push(e);
+    let list = this.byPath.get(e.instancePath);
+    if (!list) {
+      list = [];
+      this.byPath.set(e.instancePath, list);
+      // Link the path to its ancestors, up to the first one already known.
+      for (let path = e.instancePath; path !== ""; ) {
+        const parent = path.slice(0, path.lastIndexOf("/"));
+        const known = this.childPaths.has(parent);
+        let children = this.childPaths.get(parent);
+        if (!children) {
+          children = new Set();
+          this.childPaths.set(parent, children);
+        }
+        children.add(path);
+        if (known) break;
+        path = parent;
+      }
+    }
+    list.push(e);
+  }
+
+  remove(e: ErrorObject): void {
+    this.removed.add(e);
+  }
+
+  has(e: ErrorObject): boolean {
+    return this.order.has(e) && !this.removed.has(e);
+  }
+
+  /** Present errors at `path` or below it, in the order they were added. */
+  under(path: string): ErrorObject[] {
+    const out: ErrorObject[] = [];
+    const pending = [path];
+    while (pending.length > 0) {
+      const p = pending.pop()!;
+      for (const e of this.byPath.get(p) ?? []) if (!this.removed.has(e)) out.push(e);
+      for (const c of this.childPaths.get(p) ?? []) pending.push(c);
+    }
+    return out.sort((a, b) => this.order.get(a)! - this.order.get(b)!);
+  }
+
+  /** Present errors, in the order they were added. */
+  present(): ErrorObject[] {
+    return this.all.filter((e) => !this.removed.has(e));
+  }
+}
+
 // Innermost alternatives first, so an outer anyOf sees already-simplified branches.
 function collapseAlternatives(errors: ErrorObject[]): ErrorObject[] {
-  let errs = errors;
-  const alts = errs
+  const index = new ErrorIndex(errors);
+  const alts = errors
     .filter((e) => e.keyword === "anyOf" || e.keyword === "oneOf")
     .sort((a, b) => b.schemaPath.length - a.schemaPath.length);
   for (const alt of alts) {
-    if (!errs.includes(alt)) continue;
+    if (!index.has(alt)) continue;
     const prefix = `${alt.schemaPath}/`;
-    const branch = errs.filter((e) => e.schemaPath.startsWith(prefix));
-    const typeMisses = branch.filter((e) => e.keyword === "type" && e.instancePath === alt.instancePath);
-    const rest = branch.filter((e) => !typeMisses.includes(e));
+    const around = index.under(alt.instancePath);
+    const branch = around.filter((e) => e.schemaPath.startsWith(prefix));
+    const typeMisses = new Set(branch.filter((e) => e.keyword === "type" && e.instancePath === alt.instancePath));
+    const rest = branch.filter((e) => !typeMisses.has(e));
     if (branch.length === 0) {
       // Branches reached through $ref report schema paths outside this anyOf: keep their own
       // errors and drop the summary when they already explain the failure.
-      const explained = errs.some((e) => e !== alt && e.instancePath.startsWith(alt.instancePath));
-      if (explained) errs = errs.filter((e) => e !== alt);
+      if (around.some((e) => e !== alt)) index.remove(alt);
     } else if (branch.every((e) => e.keyword === "required" && e.instancePath === alt.instancePath)) {
       // `anyOf: [{required: [a]}, {required: [b]}]`: one of several keys must be given.
       const keys = [...new Set(branch.map((e) => String(e.params.missingProperty)))];
@@ -80,22 +147,25 @@ function collapseAlternatives(errors: ErrorObject[]): ErrorObject[] {
         params: { missingProperty: keys.join('" or "') },
         message: `needs one of ${keys.join(", ")}`,
       };
-      errs = errs.filter((e) => !branch.includes(e) && e !== alt);
-      errs.push(merged);
+      for (const e of branch) index.remove(e);
+      index.remove(alt);
+      index.add(merged);
     } else if (rest.length === 0) {
-      const types = [...new Set(typeMisses.flatMap((e) => typeNames(e.params.type)))];
+      const types = [...new Set([...typeMisses].flatMap((e) => typeNames(e.params.type)))];
       const merged: ErrorObject =
         types.length > 0
           ? { ...alt, keyword: "type", params: { type: types }, message: `must be ${types.join(" or ")}` }
           : { ...alt, message: "does not match any allowed form" };
-      errs = errs.filter((e) => !branch.includes(e) && e !== alt);
-      errs.push(merged);
+      for (const e of branch) index.remove(e);
+      index.remove(alt);
+      index.add(merged);
     } else {
       // The value had the right type for some branch: report only that branch's complaints.
-      errs = errs.filter((e) => !typeMisses.includes(e) && e !== alt);
+      for (const e of typeMisses) index.remove(e);
+      index.remove(alt);
     }
   }
-  return errs;
+  return index.present();
 }
 
 function typeNames(t: unknown): string[] {

@@ -5,13 +5,14 @@ import type { ValidateFunction } from "ajv";
 import { getModule } from "../modules/registry.js";
 import type { ModuleInfo } from "../modules/types.js";
 import { formatPath } from "../load/yaml.js";
-import { moduleAjv } from "./ajv.js";
+import { ajvFor } from "./ajv.js";
 import { toIssues, type SchemaIssue } from "./issues.js";
 import { templatedSchema } from "./templated.js";
+import { precompiledFor, schemaKey } from "./validators.js";
 
 interface Compiled {
   validate: ValidateFunction;
-  wrappers: Set<string>;
+  wrappers: ReadonlySet<string>;
 }
 
 const cache = new WeakMap<object, { plain?: Compiled; templated?: Compiled }>();
@@ -22,10 +23,15 @@ function compiledFor(mod: ModuleInfo, templated: boolean): Compiled {
   const slot = templated ? "templated" : "plain";
   if (!entry[slot]) {
     const { $schema: _ignored, ...schema } = mod.schema;
-    const t = templated ? templatedSchema(schema) : { schema, wrappers: new Set<string>() };
-    entry[slot] = { validate: moduleAjv.compile(t.schema), wrappers: t.wrappers };
+    // Keyed by the schema as the module wrote it: the templated variant is derived from it.
+    entry[slot] = precompiledFor(schemaKey("module", slot, schema)) ?? compileNow(schema, templated);
   }
   return entry[slot]!;
+}
+
+function compileNow(schema: Record<string, unknown>, templated: boolean): Compiled {
+  const t = templated ? templatedSchema(schema) : { schema, wrappers: new Set<string>() };
+  return { validate: ajvFor("module").compile(t.schema), wrappers: t.wrappers };
 }
 
 /** Argument problems as located issues (paths relative to the arguments mapping). */

@@ -3,7 +3,7 @@
 // (src/load/task-check.ts) and in the editor schema (export.ts), so this schema lets unknown
 // task keys through.
 import type { ValidateFunction } from "ajv";
-import { strictAjv } from "./ajv.js";
+import { validatorFor } from "./validators.js";
 import { importPlaybookSchema, playKeywordSchemas, taskKeywordSchemas } from "./keywords.js";
 
 /** The playbook schema: a list of plays or import_playbook entries; plays strict, tasks open to module keys. */
@@ -29,28 +29,39 @@ export function playbookStructureSchema(): Record<string, unknown> {
 
 const compiled = new Map<string, ValidateFunction>();
 
-function validatorFor(definition: "play" | "import_playbook" | "tasks"): ValidateFunction {
-  let v = compiled.get(definition);
+/** What the loader validates on its own: one play, one import_playbook entry, or a file of tasks. */
+export type PlaybookPart = "play" | "import_playbook" | "tasks";
+
+/** The schema of one part, with the structure's definitions (scripts/build.mjs generates a validator for each). */
+export function playbookPartSchema(part: PlaybookPart): Record<string, unknown> {
+  const { definitions } = playbookStructureSchema() as { definitions: Record<string, unknown> };
+  const root = part === "tasks" ? { type: "array", items: { $ref: "#/definitions/task" } } : { $ref: `#/definitions/${part}` };
+  return { ...root, definitions };
+}
+
+/** Every part the loader validates, for the build. */
+export const PLAYBOOK_PARTS: readonly PlaybookPart[] = ["play", "import_playbook", "tasks"];
+
+function partValidator(part: PlaybookPart): ValidateFunction {
+  let v = compiled.get(part);
   if (!v) {
-    const { definitions } = playbookStructureSchema() as { definitions: Record<string, unknown> };
-    const root = definition === "tasks" ? { type: "array", items: { $ref: "#/definitions/task" } } : { $ref: `#/definitions/${definition}` };
-    v = strictAjv.compile({ ...root, definitions });
-    compiled.set(definition, v);
+    v = validatorFor("strict", playbookPartSchema(part));
+    compiled.set(part, v);
   }
   return v;
 }
 
 /** Validates one entry of a playbook's list: a play. */
 export function playValidator(): ValidateFunction {
-  return validatorFor("play");
+  return partValidator("play");
 }
 
 /** Validates one `import_playbook` entry. */
 export function importPlaybookValidator(): ValidateFunction {
-  return validatorFor("import_playbook");
+  return partValidator("import_playbook");
 }
 
 /** Validates a file of tasks (include_tasks, import_tasks, a role's tasks/ and handlers/). */
 export function taskListValidator(): ValidateFunction {
-  return validatorFor("tasks");
+  return partValidator("tasks");
 }

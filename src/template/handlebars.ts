@@ -7,12 +7,15 @@ import { helpers, HelperFailure } from "./helpers.js";
 import { singleMustache, nativeValue } from "./native-value.js";
 import { findJinja, mayHoldJinjaTags } from "./jinja-detect.js";
 import { JinjaInTemplate, toTemplateError, type TemplateWhere } from "./template-error.js";
+import { contentKey } from "../content-key.js";
+import { precompiledTemplates } from "./precompiled.js";
 
 export type { TemplateWhere } from "./template-error.js";
 
 type Compiled = (vars: Record<string, unknown>) => string;
 
-const COMPILE_OPTIONS = { strict: true, noEscape: true } as const;
+/** The options every template is compiled with (the build precompiles with the same). */
+export const COMPILE_OPTIONS = { strict: true, noEscape: true } as const;
 
 /** The isolated environment; exported for parsing (static checks), not for registering helpers. */
 export const handlebarsEnv = Handlebars.create();
@@ -70,9 +73,11 @@ function refuseJinja(source: string): void {
 
 function compile(source: string): Compiled {
   refuseJinja(source);
-  // Handlebars compiles lazily; parse now so syntax errors surface before any rendering.
-  handlebarsEnv.parse(source);
-  return handlebarsEnv.compile(source, COMPILE_OPTIONS) as Compiled;
+  // Handlebars compiles lazily; parse now so syntax errors surface before any rendering, and
+  // hand that parse to compile, which would otherwise parse the source again (it applies the
+  // whitespace control, as it does to a source it parses itself).
+  const ast = handlebarsEnv.parseWithoutProcessing(source);
+  return handlebarsEnv.compile(ast, COMPILE_OPTIONS) as Compiled;
 }
 
 function compiledString(source: string): Compiled {
@@ -140,7 +145,10 @@ interface FileEntry {
 
 const fileCache = new Map<string, FileEntry>();
 
-/** Renders a template file; compiled once per path and modification time. */
+/**
+ * Renders a template file; compiled once per path and modification time. A file whose text is
+ * one the build precompiled (the templates redplay ships, unchanged) takes that code instead.
+ */
 export async function renderFile(path: string, vars: Record<string, unknown>, where: TemplateWhere): Promise<string> {
   const w: TemplateWhere = { ...where, file: where.file ?? path };
   const { mtimeMs } = await stat(path);
@@ -149,7 +157,8 @@ export async function renderFile(path: string, vars: Record<string, unknown>, wh
     const source = await readFile(path, "utf8");
     let fn: Compiled;
     try {
-      fn = compile(source);
+      const built = precompiledTemplates[contentKey(source)];
+      fn = built ? (handlebarsEnv.template((await built()).default) as Compiled) : compile(source);
     } catch (err) {
       throw toTemplateError(err, source, w);
     }

@@ -65,13 +65,19 @@ function hostFactNames(pb: Playbook): Set<string> {
   return names;
 }
 
-function definedNames(play: PlaySpec, known: KnownVars, facts: Set<string>): Set<string> {
+/** Names every play can read whatever it defines: magic variables, facts, extra vars, inventory vars. */
+function commonNames(known: KnownVars, facts: Set<string>): Set<string> {
   const names = new Set<string>([...MAGIC, ...(known.moduleFacts ?? []), ...facts]);
+  for (const k of Object.keys(known.extraVars ?? {})) names.add(k);
+  for (const h of known.inventory?.hosts() ?? []) for (const k of Object.keys(known.inventory!.hostVars(h))) names.add(k);
+  return names;
+}
+
+function definedNames(play: PlaySpec, common: Set<string>): Set<string> {
+  const names = new Set<string>(common);
   const add = (obj: Record<string, unknown> | undefined): void => {
     for (const k of Object.keys(obj ?? {})) names.add(k);
   };
-  add(known.extraVars);
-  for (const h of known.inventory?.hosts() ?? []) add(known.inventory!.hostVars(h));
   add(play.vars);
   add(play.varsFilesData);
   for (const r of play.roles ?? []) {
@@ -120,12 +126,15 @@ function strings(value: unknown, out: string[] = []): string[] {
 
 export function checkPlaybookTemplates(pb: Playbook, known: KnownVars): LoadError[] {
   const errors: LoadError[] = [];
-  const facts = hostFactNames(pb);
+  // The inventory's names once for the playbook, not once per play: a large inventory is read once.
+  const common = commonNames(known, hostFactNames(pb));
   for (const play of pb.plays) {
-    const defined = definedNames(play, known, facts);
+    const defined = definedNames(play, common);
     const checkUndefined = known.inventory !== undefined;
     const gathers = play.gatherFacts === true || allTasks(play).some((t) => t.module === "setup" || t.module === "ansible.builtin.setup");
     const reported = new Set<string>();
+    // A misspelt name repeated over many tasks is compared with every defined name once.
+    const hints = new Map<string, string>();
 
     const undefinedName = (name: string, loc: Location): void => {
       if (!checkUndefined || defined.has(name)) return;
@@ -141,7 +150,12 @@ export function checkPlaybookTemplates(pb: Playbook, known: KnownVars): LoadErro
       const key = `${loc.file}:${loc.line}:${loc.col}:${name}`;
       if (reported.has(key)) return;
       reported.add(key);
-      errors.push(new LoadError(`undefined variable "${name}"`, loc, hint(name, defined)));
+      let h = hints.get(name);
+      if (h === undefined) {
+        h = hint(name, defined);
+        hints.set(name, h);
+      }
+      errors.push(new LoadError(`undefined variable "${name}"`, loc, h));
     };
 
     const template = (source: string, loc: Location): void => {

@@ -1,5 +1,6 @@
-// Large YAML files load in time linear in their size: duplicate keys are found with one set per
-// mapping, and locating a node looks each key up in an index instead of scanning its mapping.
+// Large YAML files load in time linear in their size: duplicate keys are found in one pass per
+// mapping, locating a node looks each key of a large mapping up in an index instead of scanning
+// it, and the parser's per-token read of process.env goes to a plain copy.
 // (Measured outside the tests: a 40 000-key vars file took 13 s before, about 0.5 s now.)
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -8,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument, type YAMLMap } from "yaml";
 import { LoadErrors } from "../../src/errors.js";
 import { loadVarsFile } from "../../src/load/vars.js";
-import { duplicateKeyErrors, locate, parseYaml } from "../../src/load/yaml.js";
+import { duplicateKeyErrors, locate, parseYaml, withPlainEnv } from "../../src/load/yaml.js";
 
 const KEYS = 40_000;
 let dir: string;
@@ -57,12 +58,57 @@ describe("duplicateKeyErrors", () => {
     ]);
   });
 
+  it("looks inside sequences, mappings used as keys and values of such keys", () => {
+    expect(syntax("- a: 1\n  a: 2\n")).toEqual(["2:3 invalid YAML: Map keys must be unique"]);
+    expect(syntax("? { a: 1, a: 2 }\n: x\n")).toEqual(["1:11 invalid YAML: Map keys must be unique"]);
+    expect(syntax("? [k]\n: { b: 1, b: 2 }\n")).toEqual(["2:11 invalid YAML: Map keys must be unique"]);
+  });
+
   it("compares keys by their value as the yaml package does: 1 and '1' differ, the same mapping under two keys does not clash", () => {
     expect(syntax("1: a\n'1': b\n")).toEqual([]);
     expect(syntax("x: { k: 1 }\ny: { k: 1 }\n")).toEqual([]);
     expect(syntax("true: a\nyes: b\n")).toEqual(["2:1 invalid YAML: Map keys must be unique"]);
+    expect(syntax(".nan: a\n.NaN: b\n")).toEqual(["2:1 invalid YAML: Map keys must be unique"]);
+    // The same rules in a mapping large enough to be checked with a set.
+    const many = Array.from({ length: 20 }, (_, i) => `k${i}: ${i}\n`).join("");
+    expect(syntax(`${many}.nan: a\ntrue: b\n1: c\n.NaN: d\nyes: e\n'1': f\n`)).toEqual([
+      "24:1 invalid YAML: Map keys must be unique",
+      "25:1 invalid YAML: Map keys must be unique",
+    ]);
     // Located after the key's anchor or tag, where the yaml package's own check pointed.
     expect(syntax("&x a: 1\n!!str a: 2\n")).toEqual(["2:7 invalid YAML: Map keys must be unique"]);
+  });
+});
+
+describe("parseYaml and the environment", () => {
+  it("reads the real process.env a fixed number of times, not once per token", () => {
+    const real = process.env;
+    let reads = 0;
+    process.env = new Proxy(real, {
+      get(target, prop, receiver) {
+        reads++;
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    try {
+      parseYaml(lines(5000), "many.yaml");
+    } finally {
+      process.env = real;
+    }
+    // Copying the environment reads each variable once; 5 000 lines are some 20 000 tokens.
+    expect(reads).toBeLessThanOrEqual(Object.keys(real).length + 10);
+  });
+
+  it("puts the real process.env back, also when the parse throws", () => {
+    const real = process.env;
+    expect(() => withPlainEnv(() => {
+      expect(process.env).not.toBe(real);
+      expect(process.env.PATH).toBe(real.PATH);
+      throw new Error("boom");
+    })).toThrow("boom");
+    expect(process.env).toBe(real);
+    expect(withPlainEnv(() => 42)).toBe(42);
+    expect(process.env).toBe(real);
   });
 });
 

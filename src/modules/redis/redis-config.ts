@@ -503,12 +503,18 @@ async function planNode(ctx: TaskContext, args: RedisConfigArgs, topology: Topol
       node.restart = `${service} is down, left so by an interrupted run (${markerOf(dest)})`;
       return node;
     }
-    const running = pairs((await session!.client.call("CONFIG", "GET", "*")) as string[]);
+    // The reads in one round trip (sent back to back, answered in order).
+    const [config, info, aclList] = await Promise.all([
+      session.client.call("CONFIG", "GET", "*"),
+      readInfoSections(session, ["replication"]),
+      node.acl ? session.client.call("ACL", "LIST") : undefined,
+    ]);
+    const running = pairs(config as string[]);
     if (node.acl) {
       node.acl.active = running.aclfile === node.acl.dest.dest;
-      node.acl.drift = aclDrift(node.acl.users, (await session!.client.call("ACL", "LIST")) as string[]);
+      node.acl.drift = aclDrift(node.acl.users, aclList as string[]);
     }
-    const role = (await readInfoSections(session!, ["replication"])).replication;
+    const role = info.replication;
     node.running = running;
     node.role = role;
     // A directive the running server does not report (CONFIG GET *) cannot be compared: the file

@@ -143,14 +143,17 @@ async function take(ctx: TaskContext, path: string, ttl: number): Promise<true |
   return `${ctx.host}: the lock ${path} could not be taken`;
 }
 
-/** Removes the lock on one host if this run holds it. */
+/** Removes the lock on one host if this run holds it: the owner's token read and compared on the host, one command. */
 async function release(ctx: TaskContext, path: string): Promise<void> {
   try {
-    const holder = await readHolder(ctx, path);
-    if (holder !== null && holder !== "unreachable" && holder.token === TOKEN) {
-      const conn = await ctx.conn();
-      await conn.exec(`rm -rf -- ${shq(path)}`, { become: ctx.become });
-    }
+    const conn = await ctx.conn();
+    const owner = shq(`${path}/owner`);
+    // The token is the owner file's first word (parseHolder); `read` returns non-zero at a last
+    // line without a newline, yet has read it.
+    await conn.exec(
+      `if { read -r t _ < ${owner} || [ -n "$t" ]; } 2>/dev/null && [ "$t" = ${shq(TOKEN)} ]; then rm -rf -- ${shq(path)}; fi`,
+      { become: ctx.become },
+    );
   } catch (e) {
     ctx.log(`releasing ${path}: ${errorText(e)}`);
   }
