@@ -44,6 +44,9 @@ q='"'"'"
 say() { printf "$S" "redplay conf check: $*"; }
 if ! command -v "$bin" >/dev/null 2>&1; then say "server binary $bin not found"; exit 2; fi
 if [ ! -r "$conf" ]; then say "cannot read $conf"; exit 2; fi
+# A check's dir outlives it only when the host died mid-check (or the shell was SIGKILLed): those
+# older than any check can run are removed here.
+find "\${TMPDIR:-/tmp}" -maxdepth 1 -name 'redplay-conf-check.*' -type d -mmin +10 -exec rm -rf {} + 2>/dev/null
 tmp=$(mktemp -d "\${TMPDIR:-/tmp}/redplay-conf-check.XXXXXX") || { say "mktemp failed"; exit 2; }
 spid=
 jpid=
