@@ -169,7 +169,12 @@ export async function applyContent(ctx: TaskContext, args: DestArgs, plan: Plan<
 export async function validate(ctx: TaskContext, command: string, content: Buffer, dest: string, destExists: boolean): Promise<string | undefined> {
   const conn = await ctx.conn();
   const become = ctx.become;
-  const mk = await conn.exec(`mktemp -d "\${TMPDIR:-/tmp}/.redplay-validate-XXXXXX"`, { become });
+  // A dir left by a controller killed mid-validate (it removes its own in `finally`) goes once it
+  // is an hour old, older than any validation runs.
+  const mk = await conn.exec(
+    `find "\${TMPDIR:-/tmp}" -maxdepth 1 -name '.redplay-validate-*' -type d -mmin +60 -exec rm -rf {} + 2>/dev/null; mktemp -d "\${TMPDIR:-/tmp}/.redplay-validate-XXXXXX"`,
+    { become },
+  );
   const dir = mk.stdout.trim();
   if (mk.code !== 0 || !dir.startsWith("/")) {
     return `validate: cannot create a temp dir on ${ctx.host}: ${excerpt(mk.stderr || mk.stdout) || `mktemp returned ${mk.code}`}`;

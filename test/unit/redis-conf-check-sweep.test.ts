@@ -6,7 +6,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { validate } from "../../src/modules/file-content.js";
 import { CONF_CHECK_SCRIPT } from "../../src/redis/conf-check.js";
+import { makeTaskContext } from "../helpers/task-context.js";
 
 const root = mkdtempSync(join(tmpdir(), "redplay-sweep-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -34,5 +36,24 @@ describe("conf check temp dirs", () => {
     expect(existsSync(other)).toBe(true);
     // and the check's own dir is gone
     expect(execFileSync("sh", ["-c", `ls -1 ${JSON.stringify(root)}`]).toString().trim().split("\n").sort()).toEqual(["checked.conf", "redplay-conf-check.recent", "unrelated.old"]);
+  });
+
+  it("validate's own temp dir: one older than an hour (its controller was killed) is swept by the next validate, which removes its own", async () => {
+    const dir = mkdtempSync(join(root, "validate-"));
+    const stale = join(dir, ".redplay-validate-stale1");
+    const recent = join(dir, ".redplay-validate-recent");
+    for (const d of [stale, recent]) mkdirSync(d);
+    const old = new Date(Date.now() - 2 * 3600_000);
+    utimesSync(stale, old, old);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = dir;
+    try {
+      const failed = await validate(makeTaskContext(), "test -s %s", Buffer.from("content\n"), "/etc/x.conf", true);
+      expect(failed).toBeUndefined();
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+    expect(execFileSync("sh", ["-c", `ls -1A ${JSON.stringify(dir)}`]).toString().trim().split("\n")).toEqual([".redplay-validate-recent"]);
   });
 });
