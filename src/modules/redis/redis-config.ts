@@ -680,6 +680,10 @@ function setOrder(deltas: RuntimeDelta[]): RuntimeDelta[] {
 
 /** Restarts (or first starts) the service, then waits until the node serves again. A failure message, or undefined. */
 async function restartAndWait(ctx: TaskContext, n: NodePlan, topology: Topology, timeoutMs: number, state: "restarted" | "started"): Promise<string | undefined> {
+  if (state === "restarted") {
+    const busy = await waitStoppable(ctx, timeoutMs);
+    if (busy) return busy;
+  }
   const svc = await serviceModule.plan(ctx, { name: n.service, state });
   if (svc.failed) return svc.failed;
   if (svc.changes.length > 0) {
@@ -689,6 +693,40 @@ async function restartAndWait(ctx: TaskContext, n: NodePlan, topology: Topology,
   const waited = await waitServing(ctx, topology, timeoutMs);
   if (waited) return waited;
   return verifyRunning(ctx, n);
+}
+
+/**
+ * Before a stop: a server that has just finished a full sync writes its initial AOF, and until
+ * that is done it refuses SIGTERM ("Writing initial AOF, can't exit") without ever retrying, so
+ * the service manager waits on a stop that never comes (Debian's units allow it forever). Waits
+ * until no sync, no load and no AOF rewrite is under way. A node that does not answer is left to
+ * the restart. A failure message, or undefined.
+ */
+async function waitStoppable(ctx: TaskContext, timeoutMs: number): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let session;
+  try {
+    session = await getRedisSession(ctx, ctx.host);
+  } catch {
+    return undefined;
+  }
+  for (;;) {
+    let busy: string[];
+    try {
+      const info = await readInfoSections(session, ["persistence", "replication"]);
+      const p = info.sections.persistence ?? {};
+      busy = [
+        p.loading === "1" ? "loading its data" : "",
+        p.aof_rewrite_in_progress === "1" || p.aof_rewrite_scheduled === "1" ? "rewriting its AOF" : "",
+        info.replication?.master_sync_in_progress ? "syncing from its primary" : "",
+      ].filter((b) => b !== "");
+    } catch {
+      return undefined;
+    }
+    if (busy.length === 0) return undefined;
+    if (Date.now() >= deadline) return `not restarted: still ${busy.join(" and ")} after ${timeoutMs / 1000}s (a server stopped now would refuse to exit)`;
+    await sleep(200);
+  }
 }
 
 /** Waits until the node answers and, as a replica, is in sync with the primary. */
