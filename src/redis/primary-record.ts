@@ -5,7 +5,8 @@
 // one), nor which of two forks holds the writes clients were told to use. The record can: a
 // failover or switchover writes the next generation on every node it reaches before it acts, so a
 // node that was down meanwhile keeps an older one and is known to be superseded. Records hold no
-// secret; a node without one counts as generation 0.
+// secret; a node without one counts as generation 0. `redplay_state_dir` moves them (tests that run
+// several "hosts" on one machine give each its own).
 import { shq } from "../connection/quote.js";
 import { errorText } from "../errors.js";
 import type { TaskContext } from "../modules/types.js";
@@ -25,8 +26,15 @@ export const RECORD_DIR = "/var/lib/redplay";
 
 /** Where `host`'s record lives: one per Redis port, so two servers on one host keep their own. */
 export function recordPath(ctx: TaskContext, host: string): string {
-  const { port } = redisEndpoint(host, host === ctx.host ? ctx.vars : ctx.varsFor(host));
-  return `${RECORD_DIR}/primary-${port}.json`;
+  const vars = host === ctx.host ? ctx.vars : ctx.varsFor(host);
+  const { port } = redisEndpoint(host, vars);
+  return `${stateDir(vars)}/primary-${port}.json`;
+}
+
+/** redplay's state directory on a host: `redplay_state_dir` (an absolute path), else /var/lib/redplay. */
+function stateDir(vars: Record<string, unknown>): string {
+  const dir = vars.redplay_state_dir;
+  return typeof dir === "string" && dir.startsWith("/") ? dir.replace(/\/+$/, "") || "/" : RECORD_DIR;
 }
 
 /** A record from its file's text; anything unreadable counts as no record. */
@@ -53,8 +61,9 @@ export async function writeRecord(ctx: TaskContext, host: string, record: Primar
   const conn = await ctx.connFor(host);
   const path = recordPath(ctx, host);
   const text = `${JSON.stringify(record)}\n`;
+  const dir = path.slice(0, path.lastIndexOf("/")) || "/";
   const r = await conn.exec(
-    `mkdir -p ${shq(RECORD_DIR)} && t=$(mktemp ${shq(`${path}.XXXXXX`)}) && printf '%s' ${shq(text)} > "$t" && chmod 0644 "$t" && mv -f "$t" ${shq(path)}`,
+    `mkdir -p ${shq(dir)} && t=$(mktemp ${shq(`${path}.XXXXXX`)}) && printf '%s' ${shq(text)} > "$t" && chmod 0644 "$t" && mv -f "$t" ${shq(path)}`,
     { become: ctx.become },
   );
   if (r.code !== 0) throw new Error(`${host}: cannot write ${path}: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`}`);

@@ -1,5 +1,8 @@
 // A TaskContext over a small Redis group: per-host variables, the play's hosts, and one shared,
 // disposable resource pool (so cached Redis clients are closed like at the end of a real run).
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { RunResourcePool } from "../../src/engine/resources.js";
 import type { GroupContext, TaskContext } from "../../src/modules/types.js";
 import { makeGroupContext, makeTaskContext } from "./task-context.js";
@@ -19,7 +22,9 @@ export function redisGroupContext(group: GroupVars): RedisGroupContext {
   const resources = new RunResourcePool();
   const hosts = Object.keys(group);
   // `groups.all` as the engine sets it: modules check host arguments against it.
-  const varsOf = (h: string) => ({ inventory_hostname: h, groups: { all: hosts }, ...(group[h] ?? {}) });
+  // These hosts share this machine's filesystem: each gets its own state dir (primary records).
+  const stateRoot = mkdtempSync(join(tmpdir(), "redplay-state-"));
+  const varsOf = (h: string) => ({ inventory_hostname: h, groups: { all: hosts }, redplay_state_dir: join(stateRoot, h), ...(group[h] ?? {}) });
   const on: RedisGroupContext["on"] = (host, opts = {}) => {
     const base = makeTaskContext({ host, vars: varsOf(host), check: opts.check ?? false, resources });
     return Object.assign(base, { varsFor: varsOf, playHosts: hosts });

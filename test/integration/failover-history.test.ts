@@ -9,25 +9,19 @@
 // Roles, keys and files are read straight from each node, independently of redplay.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { labKill, labStart } from "../../src/lab/lab.js";
 import { nodeDir } from "../../src/lab/paths.js";
-import { sshRun, startLab, stopLab, type TestLab } from "../helpers/lab.js";
-import { labRedis, until } from "../helpers/lab-redis.js";
+import { sshRun } from "../helpers/lab.js";
+import { until } from "../helpers/lab-redis.js";
+import { useLab } from "../helpers/use-lab.js";
 
 const BASE = "127.0.0.84";
 const PASSWORD = "lab-only-password";
 const NODES = ["node-1", "node-2", "node-3"];
 const RECORD = "/var/lib/redplay/primary-6379.json";
 
-let lab: TestLab | undefined;
-
-function theLab(): TestLab {
-  if (!lab) throw new Error("lab did not start");
-  return lab;
-}
-
-const { clients, call, role, playbook } = labRedis(theLab, PASSWORD);
+const { theLab, call, role, playbook } = useLab({ base: BASE }, PASSWORD);
 const addr = (n: string) => theLab().address[n]!;
 const record = async (n: string) => JSON.parse((await sshRun(theLab(), n, `cat ${RECORD}`)).stdout) as { generation: number; primary: string };
 
@@ -44,18 +38,9 @@ async function ackedWrites(node: string, prefix: string, count: number): Promise
 }
 
 describe("setup after a failover or switchover with nodes that missed it", () => {
-  beforeAll(async () => {
-    lab = await startLab({ nodes: 3, base: BASE });
+  it("setup records node-1 as the primary on every node", async () => {
     const r = await playbook("setup.yaml");
     expect(r.code, r.stdout + r.stderr).toBe(0);
-  }, 240_000);
-
-  afterAll(async () => {
-    for (const c of clients) c.disconnect();
-    if (lab) await stopLab(lab);
-  }, 120_000);
-
-  it("setup records node-1 as the primary on every node", async () => {
     for (const n of NODES) expect(await record(n), n).toMatchObject({ primary: "node-1" });
   });
 

@@ -67,7 +67,7 @@ describe("redis modules on real servers", () => {
     const r = await run(redisTopologyModule, "node-1", { hosts: ["node-1", "node-2", "node-3"], preferred: "node-2" });
     expect(r.status).toBe("ok");
     expect(r.plan.facts).toEqual({
-      redis_topology: { primary: "node-2", primary_address: addr(2), primary_port: 6379, replicas: ["node-1", "node-3"], fresh: true, role: "replica", sentinel: false },
+      redis_topology: { primary: "node-2", primary_address: addr(2), primary_port: 6379, replicas: ["node-1", "node-3"], fresh: true, role: "replica", sentinel: false, generation: 1 },
     });
   });
 

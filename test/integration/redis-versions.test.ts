@@ -161,7 +161,7 @@ describe.each(VERSIONS.map((v, i) => ({ ...v, index: i })))("$label", (v) => {
     });
     const t = await run(redisTopologyModule, "node-1", { hosts: [...NODES] });
     expect(t.plan.facts).toEqual({
-      redis_topology: { primary: "node-1", primary_address: address(1), primary_port: port, replicas: ["node-2", "node-3"], fresh: false, role: "primary", sentinel: false },
+      redis_topology: { primary: "node-1", primary_address: address(1), primary_port: port, replicas: ["node-2", "node-3"], fresh: false, role: "primary", sentinel: false, generation: 1 },
     });
   });
 
