@@ -1,5 +1,5 @@
 // Per-node directories: the files bind-mounted over a node's /etc/redis, /var/lib/redis,
-// /var/lib/redplay, /var/log, /run and /etc/ssh. Config is the host's stock Debian config (so the lab behaves
+// /var/lib/redplay, /root, /var/log, /run and /etc/ssh. Config is the host's stock Debian config (so the lab behaves
 // like a fresh install); the only edits are the redis.conf `bind` line and a new host key.
 import { chmod, chown, mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -14,6 +14,8 @@ export interface NodeDirs {
   varLibRedis: string;
   /** redplay's state on the node (/var/lib/redplay). */
   varLibRedplay: string;
+  /** root's home on the node (/root): empty, as on a fresh host. */
+  rootHome: string;
   varLog: string;
   run: string;
   etcSsh: string;
@@ -32,6 +34,7 @@ export function nodeDirs(root: string): NodeDirs {
     etcRedis: join(root, "etc-redis"),
     varLibRedis: join(root, "var-lib-redis"),
     varLibRedplay: join(root, "var-lib-redplay"),
+    rootHome: join(root, "root"),
     varLog: join(root, "var-log"),
     run: join(root, "run"),
     etcSsh: join(root, "etc-ssh"),
@@ -78,6 +81,7 @@ export async function createNodeDirs(dirs: NodeDirs, node: string, address: stri
 
   await mkdirLike(dirs.varLibRedis, "/var/lib/redis");
   await mkdir(dirs.varLibRedplay, { mode: 0o755 });
+  await mkdir(dirs.rootHome, { mode: 0o700 });
   await mkdirLike(dirs.varLog, "/var/log");
   await mkdirLike(join(dirs.varLog, "redis"), "/var/log/redis");
   await mkdirLike(dirs.run, "/run");

@@ -17,12 +17,17 @@ import { childPids, cmdlineOf, livePidsInNamespace, pidNamespaceOf, pollUntil, s
 const INIT_SCRIPT = String.raw`#!/bin/bash
 # pid 1 of a redplay lab node
 set -e
-name=$1 addr=$2 etc_redis=$3 var_lib_redis=$4 var_log=$5 run=$6 etc_ssh=$7 var_lib_redplay=$8
+name=$1 addr=$2 etc_redis=$3 var_lib_redis=$4 var_log=$5 run=$6 etc_ssh=$7 var_lib_redplay=$8 root_home=$9
 mount --bind "$etc_redis" /etc/redis
 mount --bind "$var_lib_redis" /var/lib/redis
 # redplay's own state on a host (the primary record) is per node, as on separate machines.
 mkdir -p "$var_lib_redplay" /var/lib/redplay
 mount --bind "$var_lib_redplay" /var/lib/redplay
+# root's home too: a separate host has its own, and the machine's root shell start-up files
+# (a version manager's hooks, its locks) stay out of every login to the node.
+mkdir -p "$root_home"
+chmod 0700 "$root_home"
+mount --bind "$root_home" /root
 mount --bind "$var_log" /var/log
 mount --bind "$run" /run
 mount --bind "$etc_ssh" /etc/ssh
@@ -61,7 +66,7 @@ export async function startNodeProcess(name: string, address: string, dirs: Node
       [
         "--mount", "--propagation", "private", "--uts", "--pid", "--fork", "--mount-proc",
         "/bin/bash", dirs.initScript,
-        name, address, dirs.etcRedis, dirs.varLibRedis, dirs.varLog, dirs.run, dirs.etcSsh, dirs.varLibRedplay,
+        name, address, dirs.etcRedis, dirs.varLibRedis, dirs.varLog, dirs.run, dirs.etcSsh, dirs.varLibRedplay, dirs.rootHome,
       ],
       // detached: its own session, so the node outlives a `redplay lab up` that exits
       { detached: true, stdio: ["ignore", out, out] },
