@@ -16,12 +16,13 @@
 // code cache" give every run an empty cache directory, as after a fresh build or install. Where
 // bench/results/latest.json (bench/run.mjs) has Ansible's median for the same scenario and
 // size, the speed-up against it is shown too; this script does not run Ansible.
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { run as runProcess } from "./lib/proc.mjs";
+import { recapTotals } from "./lib/tools.mjs";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(REPO, "bin/redplay.js");
@@ -47,21 +48,8 @@ function parseArgs(argv) {
   return opts;
 }
 
-function run(cmd, args, { timeoutMs = 300_000, env = {} } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: REPO, env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
-}
+/** A command run to its end in the repository; resolves to { code, stdout, stderr }. */
+const run = (cmd, args, { timeoutMs = 300_000, env = {} } = {}) => runProcess(cmd, args, { cwd: REPO, env, timeoutMs });
 
 let seq = 0;
 
@@ -77,23 +65,6 @@ async function timed(cmd, args, { cold = false } = {}) {
   const [wall, user, sys, rss] = text.split(/\s+/).map(Number);
   if (![wall, user, sys, rss].every(Number.isFinite)) throw new Error(`no timing for ${cmd} ${args.join(" ")}: ${text}\n${r.stderr}`);
   return { ...r, wall, cpu: user + sys, rssMb: rss / 1024 };
-}
-
-/** Sums changed/failed/unreachable over a PLAY RECAP. */
-function recapTotals(stdout) {
-  const start = stdout.lastIndexOf("PLAY RECAP");
-  if (start < 0) return null;
-  const totals = { hosts: 0, changed: 0, failed: 0, unreachable: 0 };
-  for (const line of stdout.slice(start).split("\n").slice(1)) {
-    const m = /^\S+\s+:\s+(.*)$/.exec(line.trim());
-    if (!m) continue;
-    totals.hosts++;
-    for (const kv of m[1].trim().split(/\s+/)) {
-      const [k, v] = kv.split("=");
-      if (k in totals) totals[k] += Number(v);
-    }
-  }
-  return totals;
 }
 
 const median = (xs) => {

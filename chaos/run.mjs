@@ -4,7 +4,7 @@
 // (127.0.0.211 and up) reused across schedules. After each step and at the end of each schedule
 // the invariants are checked against the servers themselves (chaos/lib/invariants.mjs).
 //
-//   npm run chaos -- --short           20 schedules (what CI runs)
+//   npm run chaos -- --short           20 schedules
 //   npm run chaos                      200 schedules (the long form)
 //   npm run chaos -- --schedules 60    any number
 //   npm run chaos -- --seed 123456     replay one schedule, printing every step

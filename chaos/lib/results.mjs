@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
-const TITLES = { short: "Short form (CI: `npm run chaos -- --short`)", long: "Long form (`npm run chaos`, or `-- --schedules N`)", replay: "Last replay (`--seed`)" };
+const TITLES = { short: "Short form (`npm run chaos -- --short`)", long: "Long form (`npm run chaos`, or `-- --schedules N`)", replay: "Last replay (`--seed`)" };
 
 function markdown(all) {
   const lines = [
