@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { labKill, labStart } from "../../src/lab/lab.js";
 import { nodeDir } from "../../src/lab/paths.js";
+import { runCli } from "../helpers/cli.js";
 import { sshRun } from "../helpers/lab.js";
 import { until } from "../helpers/lab-redis.js";
 import { useLab } from "../helpers/use-lab.js";
@@ -116,5 +117,35 @@ describe("setup after a failover or switchover with nodes that missed it", () =>
     const acked = await ackedWrites("node-3", "after-chain", 5);
     for (const n of ["node-1", "node-2"]) await until(`${n} holding the new keys`, async () => JSON.stringify(await call(n, "MGET", ...acked)) === JSON.stringify(acked.map(() => "v")));
     for (const n of NODES) expect(await record(n), n).toMatchObject({ primary: "node-3" });
+  });
+
+  it("a promoted node killed before its redis.conf is persisted comes back a primary with its writes, not a replica of the old primary that would resync them away", async () => {
+    // node-3 is the primary now; node-1 and node-2 follow it.
+    await labKill("node-3", { dir: theLab().dir });
+    await until("replicas to see the primary gone", async () => (await role("node-1")).endsWith("link down") && (await role("node-2")).endsWith("link down"));
+    const promote = await runCli(["run", "test/fixtures/redis/promote-only.yaml", "-i", theLab().paths.inventory, "-e", "new_primary=node-1"]);
+    expect(promote.code, promote.stdout + promote.stderr).toBe(0);
+    expect(await role("node-1")).toBe("master");
+    // The file no longer follows anybody, though redis.conf was never persisted by this run.
+    expect((await sshRun(theLab(), "node-1", "grep -Eic '^[[:space:]]*replicaof' /etc/redis/redis.conf || true")).stdout.trim()).toBe("0");
+    expect((await sshRun(theLab(), "node-2", "grep -Ec '^replicaof' /etc/redis/redis.conf")).stdout.trim()).toBe("1");
+    expect(await call("node-2", "REPLICAOF", addr("node-1"), "6379")).toBe("OK");
+    await until("node-2 following node-1", async () => (await role("node-2")) === `replica of ${addr("node-1")} link up`);
+    const acked = await ackedWrites("node-1", "promoted-then-killed", 10);
+    // Killed right there, and back with its file.
+    await labKill("node-1", { dir: theLab().dir });
+    await labStart("node-1", { dir: theLab().dir });
+    await until("node-1 answering", async () => (await role("node-1").catch(() => "")) !== "");
+    expect(await role("node-1")).toBe("master");
+    expect(await call("node-1", "MGET", ...acked)).toEqual(acked.map(() => "v"));
+    // The old primary returns; setup keeps node-1 (the newest record, and the node node-2 follows).
+    await labStart("node-3", { dir: theLab().dir });
+    const setup = await playbook("setup.yaml");
+    expect(setup.code, setup.stdout + setup.stderr).toBe(0);
+    expect(await role("node-1")).toBe("master");
+    for (const n of ["node-2", "node-3"]) {
+      await until(`${n} following node-1`, async () => (await role(n)) === `replica of ${addr("node-1")} link up`);
+      await until(`${n} holding the keys`, async () => JSON.stringify(await call(n, "MGET", ...acked)) === JSON.stringify(acked.map(() => "v")));
+    }
   });
 });

@@ -15,6 +15,7 @@ import type { ReplicationInfo } from "../../facts/redis-info.js";
 import { getRedisSession, isRedplayClientName, type RedisSession } from "../../redis/client.js";
 import { redisEndpoint } from "../../redis/endpoint.js";
 import { readInfoSections, transaction } from "../../redis/session-commands.js";
+import { shq } from "../../connection/quote.js";
 import type { Module, TaskContext } from "../types.js";
 import { readInfo } from "./node-read.js";
 
@@ -90,6 +91,10 @@ export const redisPromoteModule: Module<RedisPromoteArgs, PromoteState> = {
       const rival = await rivalPrimary(ctx, others, leader);
       if (rival) return { failed: `${rival}: promoting ${ctx.host} too would make two primaries; nothing was changed` };
 
+      // The file first: a node killed between the promotion and the rewrite of its redis.conf
+      // would otherwise restart following the old primary, whose full resync then replaces
+      // everything it took as the primary.
+      const fileNote = await dropReplicaof(ctx, session);
       const victims = await otherClients(session);
       const kills = victims.map((id) => ["CLIENT", "KILL", "ID", id]);
       try {
@@ -106,11 +111,11 @@ export const redisPromoteModule: Module<RedisPromoteArgs, PromoteState> = {
       const killed = `${victims.length} client(s) disconnected`;
       if (after.master_replid2 !== replid) {
         return {
-          msg: `${ctx.host} is now a primary, but its master_replid2 (${after.master_replid2}) is not the old history ${replid}: the other replicas will fully resync (${killed})`,
+          msg: `${ctx.host} is now a primary, but its master_replid2 (${after.master_replid2}) is not the old history ${replid}: the other replicas will fully resync (${killed})${fileNote}`,
         };
       }
       return {
-        msg: `${ctx.host} is now a primary (history ${replid} kept as master_replid2 up to offset ${after.second_repl_offset}; ${killed})`,
+        msg: `${ctx.host} is now a primary (history ${replid} kept as master_replid2 up to offset ${after.second_repl_offset}; ${killed})${fileNote}`,
         data: {
           master_replid: after.master_replid,
           master_replid2: after.master_replid2,
@@ -196,4 +201,34 @@ async function otherClients(session: RedisSession): Promise<string[]> {
     }
   }
   return [...ids].sort((a, b) => Number(a) - Number(b));
+}
+
+/**
+ * Takes the `replicaof` (or `slaveof`) line out of the file the server was started with (INFO
+ * server's config_file), atomically and keeping its owner and mode, right before the promotion;
+ * the rest of the file is left to redis_config. A note for the result when it could not (the
+ * promotion goes on: a failover is not held back by a file).
+ */
+async function dropReplicaof(ctx: TaskContext, session: RedisSession): Promise<string> {
+  let file: string | undefined;
+  try {
+    file = (await readInfoSections(session, ["server"])).sections.server?.config_file?.trim();
+  } catch (e) {
+    return `; its redis.conf was not changed before the promotion (${errorText(e)})`;
+  }
+  if (!file) return "";
+  try {
+    const conn = await ctx.conn();
+    const f = shq(file);
+    const r = await conn.exec(
+      `[ -f ${f} ] || exit 0; grep -Eiq '^[[:space:]]*(replicaof|slaveof)[[:space:]]' ${f} || exit 0; ` +
+        `t=$(mktemp ${shq(`${file}.XXXXXX`)}) && cp -p -- ${f} "$t" && ` +
+        `sed -E '/^[[:space:]]*([Rr][Ee][Pp][Ll][Ii][Cc][Aa][Oo][Ff]|[Ss][Ll][Aa][Vv][Ee][Oo][Ff])[[:space:]]/d' -- ${f} > "$t" && mv -f -- "$t" ${f}`,
+      { become: ctx.become },
+    );
+    if (r.code !== 0) return `; its redis.conf was not changed before the promotion (${(r.stderr || r.stdout).trim() || `exit ${r.code}`})`;
+    return "";
+  } catch (e) {
+    return `; its redis.conf was not changed before the promotion (${errorText(e)})`;
+  }
 }
