@@ -95,19 +95,11 @@ const DRAIN_MS = 100;
 export async function manualHandover(ctx: TaskContext, h: ManualHandover): Promise<Applied> {
   const primary = await getRedisSession(ctx, h.primary);
   const target = await getRedisSession(ctx, h.target);
-  const saved = await configValues(primary, ["min-replicas-to-write", "min-replicas-max-lag"]);
-  const restore = [
-    ["CONFIG", "SET", "min-replicas-to-write", saved["min-replicas-to-write"] ?? "0"],
-    ["CONFIG", "SET", "min-replicas-max-lag", saved["min-replicas-max-lag"] ?? "10"],
-  ];
-  const lag = saved["min-replicas-max-lag"] && saved["min-replicas-max-lag"] !== "0" ? saved["min-replicas-max-lag"] : "10";
+  const { restore, fence } = await primaryFence(primary);
 
   // 1. Fence.
   const fencedAt = Date.now();
-  await transaction(primary, [
-    ["CONFIG", "SET", "min-replicas-max-lag", lag],
-    ["CONFIG", "SET", "min-replicas-to-write", FENCE_MIN_REPLICAS],
-  ]);
+  await transaction(primary, fence);
 
   // 2-4, repeated while the deadline allows: a write that slipped past the fence (see the
   // header) in the instant of the demotion can leave the target a few bytes short; the old
@@ -203,8 +195,27 @@ export async function manualHandover(ctx: TaskContext, h: ManualHandover): Promi
   };
 }
 
+/**
+ * The primary's min-replicas settings as they are (`saved`), the commands that put them back
+ * (`restore`), and the fence that refuses every write while the target catches up (`fence`: a
+ * non-zero min-replicas-max-lag, so the fence counts).
+ */
+export async function primaryFence(primary: RedisSession): Promise<{ saved: Record<string, string>; restore: string[][]; fence: string[][] }> {
+  const saved = await configValues(primary, ["min-replicas-to-write", "min-replicas-max-lag"]);
+  const restore = [
+    ["CONFIG", "SET", "min-replicas-to-write", saved["min-replicas-to-write"] ?? "0"],
+    ["CONFIG", "SET", "min-replicas-max-lag", saved["min-replicas-max-lag"] ?? "10"],
+  ];
+  const lag = saved["min-replicas-max-lag"] && saved["min-replicas-max-lag"] !== "0" ? saved["min-replicas-max-lag"] : "10";
+  const fence = [
+    ["CONFIG", "SET", "min-replicas-max-lag", lag],
+    ["CONFIG", "SET", "min-replicas-to-write", FENCE_MIN_REPLICAS],
+  ];
+  return { saved, restore, fence };
+}
+
 /** True once the target, still following the primary, has its offset; else why not, at the deadline. */
-async function catchUp(primary: RedisSession, target: RedisSession, h: ManualHandover, deadline: number): Promise<true | string> {
+export async function catchUp(primary: RedisSession, target: RedisSession, h: ManualHandover, deadline: number): Promise<true | string> {
   let last = "no offsets read yet";
   for (;;) {
     const left = deadline - Date.now();
@@ -246,14 +257,14 @@ async function offsetReached(target: RedisSession, offset: number, deadline: num
   }
 }
 
-async function replication(session: RedisSession): Promise<ReplicationInfo> {
+export async function replication(session: RedisSession): Promise<ReplicationInfo> {
   const info = (await readInfoSections(session, ["replication"])).replication;
   if (!info) throw new Error(`INFO on ${session.endpoint.host} has no replication section`);
   return info;
 }
 
 /** CONFIG GET of each name, as name -> value (names the server does not know are absent). */
-async function configValues(session: RedisSession, names: string[]): Promise<Record<string, string>> {
+export async function configValues(session: RedisSession, names: string[]): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const name of names) {
     const reply = (await session.client.call("CONFIG", "GET", name)) as string[];

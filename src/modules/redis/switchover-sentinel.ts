@@ -23,23 +23,15 @@
 // Left behind only if redplay itself dies half way: a fenced primary (writes refused, none lost)
 // or replicas with replica-priority 0; setup.yaml puts both back from the template.
 import { errorText } from "../../errors.js";
-import type { ReplicationInfo } from "../../facts/redis-info.js";
 import { getRedisSession, type RedisSession } from "../../redis/client.js";
 import { getSentinel, sentinelList, sentinelMaster, type SentinelSession } from "../../redis/sentinel-client.js";
-import { readInfoSections, transaction } from "../../redis/session-commands.js";
+import { transaction } from "../../redis/session-commands.js";
 import type { Applied, TaskContext } from "../types.js";
 import { sleep } from "./node-read.js";
-import { FENCE_MIN_REPLICAS } from "./switchover-manual.js";
+import { catchUp, configValues, FENCE_MIN_REPLICAS, primaryFence, replication, type ManualHandover } from "./switchover-manual.js";
 
 /** What a switchover through Sentinel needs to know. */
-export interface SentinelHandover {
-  primary: string;
-  target: string;
-  address: string;
-  port: number;
-  primaryAddress: string;
-  primaryPort: number;
-  timeoutMs: number;
+export interface SentinelHandover extends ManualHandover {
   /** The master name Sentinel monitors the group under. */
   masterName: string;
   /** Hosts whose Sentinels watch the group. */
@@ -59,12 +51,7 @@ const RETRIES = 5;
 export async function sentinelHandover(ctx: TaskContext, h: SentinelHandover): Promise<Applied> {
   const primary = await getRedisSession(ctx, h.primary);
   const target = await getRedisSession(ctx, h.target);
-  const saved = await configValues(primary, ["min-replicas-to-write", "min-replicas-max-lag"]);
-  const restore = [
-    ["CONFIG", "SET", "min-replicas-to-write", saved["min-replicas-to-write"] ?? "0"],
-    ["CONFIG", "SET", "min-replicas-max-lag", saved["min-replicas-max-lag"] ?? "10"],
-  ];
-  const lag = saved["min-replicas-max-lag"] && saved["min-replicas-max-lag"] !== "0" ? saved["min-replicas-max-lag"] : "10";
+  const { saved, restore, fence } = await primaryFence(primary);
   // A fresh session each time: Sentinel's reconfiguration kills the clients of the nodes it changes.
   const unfence = async () =>
     onNode(ctx, h.primary, (s) => transaction(s, restore))
@@ -101,10 +88,7 @@ export async function sentinelHandover(ctx: TaskContext, h: SentinelHandover): P
 
   // 2. Fence.
   const fencedAt = Date.now();
-  await transaction(primary, [
-    ["CONFIG", "SET", "min-replicas-max-lag", lag],
-    ["CONFIG", "SET", "min-replicas-to-write", FENCE_MIN_REPLICAS],
-  ]);
+  await transaction(primary, fence);
   // 3. Catch-up.
   const caught = await catchUp(primary, target, h, fencedAt + h.timeoutMs);
   if (caught !== true) {
@@ -203,28 +187,6 @@ async function promotedBySentinel(ctx: TaskContext, h: SentinelHandover, deadlin
   }
 }
 
-/** True once the target, still following the primary, has its offset; else why not, at the deadline. */
-async function catchUp(primary: RedisSession, target: RedisSession, h: SentinelHandover, deadline: number): Promise<true | string> {
-  let last = "no offsets read yet";
-  for (;;) {
-    if (Date.now() >= deadline) return last;
-    try {
-      const p = await replication(primary);
-      const t = await replication(target);
-      if (p.role !== "master") return `${h.primary} reports role:${p.role}`;
-      if (t.role !== "slave" || t.master_host !== h.primaryAddress || t.master_port !== h.primaryPort) {
-        return `${h.target} no longer follows ${h.primary} (role:${t.role}, master ${t.master_host}:${t.master_port})`;
-      }
-      const offset = t.slave_repl_offset ?? -1;
-      if (t.master_link_status === "up" && offset >= p.master_repl_offset) return true;
-      last = `${h.target} at offset ${offset} of ${p.master_repl_offset}, link ${t.master_link_status ?? "unknown"}`;
-    } catch (e) {
-      last = errorText(e);
-    }
-    await sleep(POLL_MS);
-  }
-}
-
 /**
  * Runs `fn` on the node, again on a fresh session if the connection was closed under it: Sentinel
  * ends every normal client of a node it reconfigures (CLIENT KILL TYPE normal), ours included.
@@ -246,19 +208,4 @@ async function roleOf(ctx: TaskContext, host: string): Promise<string> {
   } catch {
     return "unknown";
   }
-}
-
-async function replication(session: RedisSession): Promise<ReplicationInfo> {
-  const info = (await readInfoSections(session, ["replication"])).replication;
-  if (!info) throw new Error(`INFO on ${session.endpoint.host} has no replication section`);
-  return info;
-}
-
-async function configValues(session: RedisSession, names: string[]): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const name of names) {
-    const reply = (await session.client.call("CONFIG", "GET", name)) as string[];
-    if (reply.length >= 2) out[name] = String(reply[1]);
-  }
-  return out;
 }
