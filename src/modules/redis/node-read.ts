@@ -7,6 +7,7 @@ import type { RedisInfo } from "../../facts/redis-info.js";
 import { errorText, UnreachableError } from "../../errors.js";
 import { getRedisSession, type RedisSession } from "../../redis/client.js";
 import { redisEndpoint } from "../../redis/endpoint.js";
+import { readRecord } from "../../redis/primary-record.js";
 import type { HealthNode } from "../../redis/health.js";
 import type { ServerVersion } from "../../redis/server-version.js";
 import { readInfoSections } from "../../redis/session-commands.js";
@@ -29,19 +30,29 @@ export async function readInfo(ctx: TaskContext, host: string, sections: string[
 }
 
 /** What observeNode saw: the replication state, and which server answered. */
-export type NodeObservation = ObservedNode & HealthNode & { version?: ServerVersion };
+export type NodeObservation = ObservedNode & HealthNode & { version?: ServerVersion; keyspace?: Record<string, string> };
 
-/** One node's replication state for topology and health; never throws, failures become `error`. */
-export async function observeNode(ctx: TaskContext, host: string): Promise<NodeObservation> {
+/** observeNode, with the node's primary record read beside it (none when it has none or SSH fails). */
+export async function observeRecorded(ctx: TaskContext, host: string, opts: { keyspace?: boolean } = {}): Promise<NodeObservation> {
+  const [seen, record] = await Promise.all([observeNode(ctx, host, opts), readRecord(ctx, host).catch(() => undefined)]);
+  return record ? { ...seen, record } : seen;
+}
+
+/**
+ * One node's replication state for topology and health; never throws, failures become `error`.
+ * With `keyspace`, INFO keyspace comes in the same read (`keyspace`: empty when the node holds nothing).
+ */
+export async function observeNode(ctx: TaskContext, host: string, opts: { keyspace?: boolean } = {}): Promise<NodeObservation> {
   let address = host;
   let port = 6379;
   try {
     const e = redisEndpoint(host, host === ctx.host ? ctx.vars : ctx.varsFor(host));
     address = e.address;
     port = e.port;
-    const { session, info } = await readInfo(ctx, host, ["replication"]);
+    const { session, info } = await readInfo(ctx, host, opts.keyspace ? ["replication", "keyspace"] : ["replication"]);
     if (!info.replication) return { host, address, port, reachable: false, error: "INFO has no replication section" };
-    return { host, address, port, reachable: true, info: info.replication, version: session.version };
+    const seen: NodeObservation = { host, address, port, reachable: true, info: info.replication, version: session.version };
+    return opts.keyspace ? { ...seen, keyspace: info.sections.keyspace ?? {} } : seen;
   } catch (e) {
     return { host, address, port, reachable: false, error: errorText(e) };
   }

@@ -15,10 +15,10 @@ import { chooseCandidate } from "../../redis/candidate.js";
 import { describeEndpoint, redisEndpoint, type RedisEndpoint } from "../../redis/endpoint.js";
 import { describeVersion, featuresOf, type ServerVersion } from "../../redis/server-version.js";
 import { decideTopology } from "../../redis/topology.js";
-import { nextRecord, readRecord, sameRecord, writeRecords, type PrimaryRecord } from "../../redis/primary-record.js";
+import { nextRecord, sameRecord, writeRecords, type PrimaryRecord } from "../../redis/primary-record.js";
 import type { Applied, GroupModule, GroupPlan, Plan, TaskContext } from "../types.js";
 import { unknownHostPlan } from "../group.js";
-import { observeNode, readInfo, sleep } from "./node-read.js";
+import { observeRecorded, readInfo, sleep } from "./node-read.js";
 import { FENCE_MIN_REPLICAS, manualHandover } from "./switchover-manual.js";
 import { sentinelHandover } from "./switchover-sentinel.js";
 import { sentinelDecision, sentinelHostsOf, sentinelMasterName } from "../../redis/sentinel-view.js";
@@ -98,12 +98,7 @@ export async function planSwitchover(ctx: TaskContext, hosts: string[], requeste
   if (requested !== undefined && !hosts.includes(requested)) {
     return { changes: [], failed: `new_primary "${requested}" is not one of the nodes (${hosts.join(", ")})` };
   }
-  const observed = await Promise.all(
-    hosts.map(async (h) => {
-      const [n, record] = await Promise.all([observeNode(ctx, h), readRecord(ctx, h).catch(() => undefined)]);
-      return record ? { ...n, record } : n;
-    }),
-  );
+  const observed = await Promise.all(hosts.map((h) => observeRecorded(ctx, h)));
   const t = decideTopology(observed);
   if ("error" in t) return { changes: [], failed: `${t.error}\n${t.report}` };
   if (t.fresh) return { changes: [], failed: "the group has no replicas yet; run setup.yaml first" };

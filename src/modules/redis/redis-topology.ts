@@ -6,10 +6,10 @@ import type { ReplicationInfo } from "../../facts/redis-info.js";
 import { redisEndpoint } from "../../redis/endpoint.js";
 import { sentinelDecision } from "../../redis/sentinel-view.js";
 import { decideTopology, type ObservedNode } from "../../redis/topology.js";
-import { nextRecord, readRecord, recordPath, sameRecord, writeRecords, type PrimaryRecord } from "../../redis/primary-record.js";
+import { nextRecord, recordPath, sameRecord, writeRecords, type PrimaryRecord } from "../../redis/primary-record.js";
 import type { GroupModule, GroupPlan, TaskContext } from "../types.js";
 import { forEveryHost, unknownHostPlan } from "../group.js";
-import { observeNode, readInfo } from "./node-read.js";
+import { observeRecorded, type NodeObservation } from "./node-read.js";
 
 /** Arguments of `redis_topology`. */
 export interface RedisTopologyArgs {
@@ -51,18 +51,14 @@ export const redisTopologyModule: GroupModule<RedisTopologyArgs, TopologyState> 
     // `-e redis_primary=NODE` is the operator's explicit choice; the inventory's redis_primary only
     // names the primary of a fresh group. Only -e can tell the two apart.
     const override = nonEmpty(args.override) ?? nonEmpty(ctx.extraVars.redis_primary);
-    const keyspaces = new Map<string, Record<string, string>>();
-    const observed: ObservedNode[] = await Promise.all(
+    const observed: NodeObservation[] = await Promise.all(
       hosts.map(async (h) => {
         if (isNewServer(ctx, h)) return newServerNode(ctx, h);
-        const [seen, record] = await Promise.all([observeNode(ctx, h), readRecord(ctx, h).catch(() => undefined)]);
-        const withRecord = record ? { ...seen, record } : seen;
+        const seen = await observeRecorded(ctx, h, { keyspace: true });
         // Down with a restart owed by an interrupted run: redis_config restarts it; it counts as
         // what it will be once restarted, a node without replicas of its own.
-        if (!seen.reachable) return (await restartOwed(ctx, h)) ? { ...newServerNode(ctx, h), ...(record ? { record } : {}) } : withRecord;
-        const keyspace = await keyspaceOf(ctx, h);
-        if (keyspace) keyspaces.set(h, keyspace);
-        return keyspace ? { ...withRecord, keys: keyCount(keyspace) } : withRecord;
+        if (!seen.reachable) return (await restartOwed(ctx, h)) ? { ...newServerNode(ctx, h), ...(seen.record ? { record: seen.record } : {}) } : seen;
+        return seen.keyspace ? { ...seen, keys: keyCount(seen.keyspace) } : seen;
       }),
     );
     const opts: { preferred?: string; override?: string } = {};
@@ -116,7 +112,7 @@ export const redisTopologyModule: GroupModule<RedisTopologyArgs, TopologyState> 
       // A primary that is not the group's primary: an old one back after a failover. It becomes a
       // replica, and a full resync replaces what it accepted since.
       const demoted = role === "replica" && seen?.info?.role === "master" && (seen.keys ?? 0) > 0;
-      const discards = demoted ? keyspaces.get(host) : undefined;
+      const discards = demoted ? seen.keyspace : undefined;
       const fact = discards ? { ...topology, role, discards } : { ...topology, role };
       const stale = seen !== undefined && !isNewServer(ctx, host) && !sameRecord(seen.record, record);
       if (stale) out.state!.write.push(host);
@@ -163,15 +159,6 @@ async function restartOwed(ctx: TaskContext, host: string): Promise<boolean> {
     return (await conn.stat(`${conf}.restart-pending`, { become: ctx.become })).exists;
   } catch {
     return false;
-  }
-}
-
-/** A node's INFO keyspace (empty when it holds nothing), or undefined when it cannot say. */
-async function keyspaceOf(ctx: TaskContext, host: string): Promise<Record<string, string> | undefined> {
-  try {
-    return (await readInfo(ctx, host, ["keyspace"])).info.sections.keyspace ?? {};
-  } catch {
-    return undefined;
   }
 }
 
