@@ -100,7 +100,7 @@ export async function runOnChannel(
     });
     ch.on("exit", (c: number | null, signal?: string) => {
       if (typeof c === "number") code = c;
-      else if (signal) code = 128 + (SIGNALS[signal] ?? 0);
+      else if (signal) code = 128 + (SIGNALS[signal.replace(/^SIG/, "")] ?? 0);
     });
     ch.on("close", () => {
       if (timer) clearTimeout(timer);

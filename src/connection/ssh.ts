@@ -77,6 +77,8 @@ function withRemoteTimeout(cmd: string, timeoutMs: number | undefined): string {
 class SshConnection implements Connection, FileHost {
   private session?: Promise<Session>;
   private dead?: UnreachableError;
+  /** Why the last connection to the host ended, once one has. */
+  private lostWhy?: string;
   private reconnectsLeft = 1;
   private closing = false;
   private readonly channels = pLimit(MAX_CHANNELS);
@@ -107,6 +109,7 @@ class SshConnection implements Connection, FileHost {
       const attempt = openClientChain(this.settings, this.acceptNew, this.defaultKnownHosts).then(
         (chain) => {
           const session: Session = { chain };
+          this.lostWhy = undefined;
           if (this.useShells) {
             session.shells = new ShellPool(async () => chain.client, {
               max: MAX_SHELLS,
@@ -138,30 +141,38 @@ class SshConnection implements Connection, FileHost {
   private watch(session: Session): void {
     const clients = [session.chain.client, ...session.chain.jumps];
     let gone = false;
-    const lost = () => {
+    let why: string | undefined;
+    const lost = (c: Client) => {
       if (gone || this.closing) return;
       gone = true;
+      // What ended it, for the message of every command it cut short: the server's or the
+      // socket's reason when ssh2 reported one (a DISCONNECT, a reset), else a plain close.
+      this.lostWhy = why ?? `${c === session.chain.client ? "the SSH connection" : "the connection through a jump host"} closed`;
       session.shells?.close();
       for (const c of clients) c.end();
       if (this.reconnectsLeft > 0) {
         this.reconnectsLeft -= 1;
         this.session = undefined;
       } else {
-        this.dead = new UnreachableError(this.host, `the connection to ${this.host} was lost`);
+        this.dead = new UnreachableError(this.host, `the connection to ${this.host} was lost: ${this.lostWhy}`);
       }
     };
     for (const c of clients) {
-      c.on("error", lost);
+      c.on("error", (err: Error) => {
+        why ??= err.message;
+        lost(c);
+      });
       c.on("close", () => {
         closedClients.add(c);
-        lost();
+        lost(c);
       });
     }
   }
 
   private lostError(err: unknown): UnreachableError {
     if (err instanceof UnreachableError) return err;
-    return this.dead ?? new UnreachableError(this.host, `the connection to ${this.host} was lost: ${(err as Error).message}`, { cause: err });
+    const why = this.lostWhy ? `${this.lostWhy} (${(err as Error).message})` : (err as Error).message;
+    return this.dead ?? new UnreachableError(this.host, `the connection to ${this.host} was lost: ${why}`, { cause: err });
   }
 
   private async client(): Promise<Client> {

@@ -329,6 +329,17 @@ describe("lost connections", () => {
     await expect(conn.exec("echo down")).rejects.toBeInstanceOf(UnreachableError);
     await expect(conn.exec("echo down")).rejects.toBeInstanceOf(UnreachableError);
   });
+
+  it("a command cut short by the connection's end says how it ended, and the next command reconnects", async () => {
+    const conn = connect({ redplay_persistent_shell: false });
+    // The command's parent is sshd's process for this connection: killing it drops the connection.
+    const err = await conn.exec("kill -9 $PPID; sleep 5").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnreachableError);
+    expect((err as Error).message).toMatch(
+      /^the connection to 127\.0\.0\.41 was lost: (the SSH connection closed|read ECONNRESET) \(the channel closed without an exit status\)$/,
+    );
+    expect(await conn.exec("echo back")).toEqual({ code: 0, stdout: "back\n", stderr: "" });
+  });
 });
 
 describe("forward and jump hosts", () => {
@@ -461,6 +472,12 @@ describe("persistent shell", () => {
     expect(target.sessionsStarted() - before).toBe(5);
   });
 
+  it("on its own channel, a command killed by a signal exits 128 + the signal's number, as a shell reports it", async () => {
+    const conn = connect({ redplay_persistent_shell: false });
+    expect(await conn.exec("kill -9 $$")).toEqual({ code: 137, stdout: "", stderr: "" });
+    expect(await conn.exec("kill -TERM $$")).toEqual({ code: 143, stdout: "", stderr: "" });
+  });
+
   it("returns stdout, stderr, exit code and stdin byte-exact with awkward data", async () => {
     const conn = connect();
     // No trailing newline, UTF-8, lines shaped like the shell's own framing, quotes, a here-doc end.
@@ -540,7 +557,14 @@ describe("persistent shell", () => {
     setBashrc("export TMPDIR=/nonexistent-redplay-dir");
     const warnings: string[] = [];
     const conn = connect({ ansible_user: RC_USER }, { onWarning: (host, msg) => warnings.push(`${host}|${msg}`) });
-    for (let i = 0; i < 3; i++) expect(await conn.exec(`echo ${i}`)).toEqual({ code: 0, stdout: `${i}\n`, stderr: "" });
+    const since = target.log().length;
+    try {
+      for (let i = 0; i < 3; i++) expect(await conn.exec(`echo ${i}`)).toEqual({ code: 0, stdout: `${i}\n`, stderr: "" });
+    } catch (err) {
+      // What the server logged meanwhile says which side ended a session that should have lived.
+      (err as Error).message += `\nsshd logged:\n${target.log().slice(since).split("\n").slice(-40).join("\n")}`;
+      throw err;
+    }
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^127\.0\.0\.41\|running each command on its own SSH channel from now on: the remote \/bin\/sh did not start/);
     // The failed shell's start-up, then one per command.
