@@ -11,8 +11,10 @@
 //   reads `replicaof no one` as host "no", port 0).
 // - `logfile` lines become comments: 5.0 and 6.x open the log file while parsing (creating it,
 //   as the checking user, where the real server later must write); the check logs to stdout.
+//   The path itself is checked: its directory must exist, and it must not be a directory.
 // - `dir` lines become comments: `dir` is a chdir while parsing, and the check runs in its own
-//   empty temp dir (whether the node's dir is usable by the server's user is not checked).
+//   empty temp dir. The path itself must be an existing directory (whether the server's user may
+//   write there, or to the log, is not checked: the check runs as the connecting user).
 // - `aclfile` lines become comments: the ACL file may not be written yet; redis_config loads it
 //   with ACL LOAD, which refuses a bad file and keeps the users the server has.
 // - `tls-port` lines become `tls-port 0`: no listener. An `include` line is refused, since the
@@ -50,6 +52,8 @@ find "\${TMPDIR:-/tmp}" -maxdepth 1 -name 'redplay-conf-check.*' -type d -mmin +
 tmp=$(mktemp -d "\${TMPDIR:-/tmp}/redplay-conf-check.XXXXXX") || { say "mktemp failed"; exit 2; }
 spid=
 jpid=
+logf=
+datadir=
 cleanup() {
   if [ -n "$spid" ] && [ ! -e "$tmp/rc" ]; then kill -KILL "$spid" 2>/dev/null; fi
   if [ -n "$jpid" ]; then wait "$jpid" 2>/dev/null; fi
@@ -66,8 +70,10 @@ while IFS= read -r line || [ -n "$line" ]; do
     [Rr][Ee][Pp][Ll][Ii][Cc][Aa][Oo][Ff][$sp$q]*|[Ss][Ll][Aa][Vv][Ee][Oo][Ff][$sp$q]*)
       printf "$S" "# redplay conf check: replicaof left out (no replication connection)" ;;
     [Ll][Oo][Gg][Ff][Ii][Ll][Ee][$sp$q]*)
+      logf=\${t#[Ll][Oo][Gg][Ff][Ii][Ll][Ee]}
       printf "$S" "# redplay conf check: logfile left out (the check logs to stdout)" ;;
     [Dd][Ii][Rr][$sp$q]*)
+      datadir=\${t#[Dd][Ii][Rr]}
       printf "$S" "# redplay conf check: dir left out (the check runs in an empty temp dir)" ;;
     [Aa][Cc][Ll][Ff][Ii][Ll][Ee][$sp$q]*)
       printf "$S" "# redplay conf check: aclfile left out (the users are loaded with ACL LOAD, which keeps the old ones on an error)" ;;
@@ -81,6 +87,22 @@ while IFS= read -r line || [ -n "$line" ]; do
     *) printf "$S" "$line" ;;
   esac
 done < "$conf" > "$tmp/redis.conf" || exit 2
+# The last logfile and dir lines win, as in the server. Their paths are checked here, since the
+# checked copy leaves them out: a log file the server cannot open, or a dir it cannot enter,
+# stops the real server at start (an absolute path is checked; a relative one depends on where
+# the server starts).
+unq() { v=\${1#"\${1%%[!$sp$q]*}"}; v=\${v%"\${v##*[!$sp$q]}"}; }
+unq "$datadir"; datadir=$v
+unq "$logf"; logf=$v
+case $datadir in
+  /*) if [ ! -d "$datadir" ]; then say "dir $datadir: no such directory (the server could not start)"; exit ${CONF_CHECK_REJECTED}; fi ;;
+esac
+case $logf in
+  /*)
+    logdir=\${logf%/*}
+    if [ -d "$logf" ]; then say "logfile $logf: is a directory (the server could not open its log and would not start)"; exit ${CONF_CHECK_REJECTED}; fi
+    if [ ! -d "\${logdir:-/}" ]; then say "logfile $logf: no such directory $logdir (the server could not open its log and would not start)"; exit ${CONF_CHECK_REJECTED}; fi ;;
+esac
 unset NOTIFY_SOCKET
 (
   "$bin" "$tmp/redis.conf" --port 0 --unixsocket "$tmp/s" --unixsocketperm 700 --dir "$tmp" \\

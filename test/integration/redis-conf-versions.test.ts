@@ -7,9 +7,9 @@
 // file points at. Binaries come from ensureBuild (built once per machine); a missing one fails.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readlinkSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuild } from "../../src/lab/server-builds.js";
@@ -191,13 +191,37 @@ describe.each(TARGETS)("redis.conf for $name", (t) => {
   });
 
   it("the server's own check accepts the primary and replica files, with its flavour's standard paths", async () => {
-    for (const role of ["primary", "replica"] as const) {
-      const conf = await render(vars(b, t, role, null));
-      const valkey = b.version.flavor === "valkey";
-      expect(conf).toContain(valkey ? "\ndir /var/lib/valkey\n" : "\ndir /var/lib/redis\n");
-      const r = await writeChecked(b, join(dir, `${role}-standard.conf`), conf);
-      expect(r.applied?.failed ?? r.plan.failed).toBeUndefined();
-      expect(r.status).toBe("changed");
+    // The check wants the data dir and the log's dir to exist, as the flavour's package makes them.
+    const layout = debianLayout(b.version.flavor);
+    const made = [layout.dir, dirname(layout.logfile)].filter((d) => !existsSync(d));
+    for (const d of made) await mkdir(d, { recursive: true });
+    try {
+      for (const role of ["primary", "replica"] as const) {
+        const conf = await render(vars(b, t, role, null));
+        const valkey = b.version.flavor === "valkey";
+        expect(conf).toContain(valkey ? "\ndir /var/lib/valkey\n" : "\ndir /var/lib/redis\n");
+        const r = await writeChecked(b, join(dir, `${role}-standard.conf`), conf);
+        expect(r.applied?.failed ?? r.plan.failed).toBeUndefined();
+        expect(r.status).toBe("changed");
+      }
+    } finally {
+      for (const d of made.reverse()) await rm(d, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a log file or data dir in a directory that does not exist, before the server runs; nothing is written", async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ redis_logfile: "/nonexistent-redplay/x.log" }, "logfile /nonexistent-redplay/x.log: no such directory /nonexistent-redplay"],
+      [{ redis_logfile: "/tmp" }, "logfile /tmp: is a directory"],
+      [{ redis_dir: "/nonexistent-redplay-data" }, "dir /nonexistent-redplay-data: no such directory"],
+    ];
+    for (const [extra, said] of cases) {
+      const dest = join(dir, "bad-path.conf");
+      const r = await writeChecked(b, dest, await render(vars(b, t, "primary", dir, extra)));
+      expect(r.status).toBe("failed");
+      expect(r.applied?.failed).toMatch(/^validation failed, nothing written: the validate command returned 1: /);
+      expect(r.applied?.failed).toContain(`redplay conf check: ${said}`);
+      expect(existsSync(dest)).toBe(false);
     }
   });
 
@@ -273,7 +297,7 @@ describe.each(TARGETS)("redis.conf for $name", (t) => {
     const series = b.version.version.split(".").slice(0, 2).join(".");
     const line = newer[series]!;
     const dest = join(dir, "rejected.conf");
-    const r = await writeChecked(b, dest, await render(vars(b, t, "primary", null, { redis_extra_config: [line] })));
+    const r = await writeChecked(b, dest, await render(vars(b, t, "primary", dir, { redis_extra_config: [line] })));
     expect(r.status).toBe("failed");
     expect(r.applied?.failed).toMatch(/^validation failed, nothing written: the validate command returned 1: /);
     expect(r.applied?.failed).toContain("rejected the file (exit 1)");
@@ -284,7 +308,7 @@ describe.each(TARGETS)("redis.conf for $name", (t) => {
 
   it("--check predicts the refusal with the diff, and a bad password line is quoted without the password", async () => {
     const dest = join(dir, "check-mode.conf");
-    const conf = await render(vars(b, t, "primary", null, { redis_extra_config: [`requirepass ${PASSWORD} extra`] }));
+    const conf = await render(vars(b, t, "primary", dir, { redis_extra_config: [`requirepass ${PASSWORD} extra`] }));
     const r = await runModule(copyModule, makeTaskContext({ check: true }), { dest, content: conf, validate: `${confCheckCommand(b.server, 20)} %s` });
     expect(r.status).toBe("failed");
     expect(r.plan.failed).toMatch(/^validation failed, nothing written \(check mode\): /);
