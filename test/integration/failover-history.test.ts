@@ -6,6 +6,8 @@
 //    file was rewritten (so it follows the old primary again, which then takes writes): setup keeps
 //    the node the failover promoted, because the primary record the failover wrote on every node it
 //    reached is newer than the old primary's, and every acknowledged write survives.
+// And a primary that must restart while its replicas are still reconnecting: the handover waits
+// for a replica to be listed online instead of failing the run.
 // Roles, keys and files are read straight from each node, independently of redplay.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -147,5 +149,24 @@ describe("setup after a failover or switchover with nodes that missed it", () =>
       await until(`${n} following node-1`, async () => (await role(n)) === `replica of ${addr("node-1")} link up`);
       await until(`${n} holding the keys`, async () => JSON.stringify(await call(n, "MGET", ...acked)) === JSON.stringify(acked.map(() => "v")));
     }
+  });
+
+  it("a primary that must restart while its replicas are still reconnecting waits for them, then hands over; nothing fails", async () => {
+    // node-1 is the primary. Its replicas drop their links and cannot log in again for 2 s (as
+    // after a restart of either side): the primary lists none of them meanwhile.
+    for (const n of ["node-2", "node-3"]) expect(await call(n, "CONFIG", "SET", "masterauth", "not-the-password")).toBe("OK");
+    await call("node-1", "CLIENT", "KILL", "TYPE", "replica");
+    await until("the primary listing no replica", async () => String(await call("node-1", "INFO", "replication")).includes("connected_slaves:0"));
+    const back = new Promise<void>((resolve, reject) => {
+      setTimeout(() => {
+        Promise.all(["node-2", "node-3"].map((n) => call(n, "CONFIG", "SET", "masterauth", PASSWORD))).then(() => resolve(), reject);
+      }, 2000);
+    });
+    // A change only a restart applies: the primary hands over first, to a replica listed online.
+    const setup = await playbook("setup.yaml", "-e", "redis_databases=17");
+    await back;
+    expect(setup.code, setup.stdout + setup.stderr).toBe(0);
+    for (const n of NODES) expect(await call(n, "CONFIG", "GET", "databases"), n).toEqual(["databases", "17"]);
+    expect(await role("node-1")).toMatch(/^replica of /);
   });
 });

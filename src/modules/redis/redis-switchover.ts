@@ -56,6 +56,9 @@ export interface SwitchoverState {
 const POLL_MS = 50;
 /** How long `failover-in-progress` (the handshake after the pause) may last before it is treated as stuck. */
 const HANDOFF_GRACE_MS = 15_000;
+/** How long a target that follows the primary may take to be listed online (a reconnect and sync after a restart). */
+const SETTLE_MS = 15_000;
+const SETTLE_POLL_MS = 200;
 
 export const redisSwitchoverModule: GroupModule<RedisSwitchoverArgs, SwitchoverState> = {
   name: "redis_switchover",
@@ -126,7 +129,10 @@ export async function planSwitchover(ctx: TaskContext, hosts: string[], requeste
   if (target === primary.host) {
     return { changes: [], noop: `${target} is already the primary`, facts: facts(target, endpoint, target) };
   }
-  const problem = targetProblem(primary.info, primary.host, endpoint);
+  const follows = observed.find((n) => n.host === target)?.info;
+  const problem = await settledTargetProblem(ctx, primary.host, primary.info, endpoint, Boolean(
+    follows && follows.role === "slave" && follows.master_host === primary.address && follows.master_port === primary.port,
+  ));
   if (problem) return { changes: [], failed: problem };
   // A target that does not answer now is still tried: the handover then times out, and the
   // old primary stays the primary (with FAILOVER as without). Its version is taken to be the
@@ -275,6 +281,27 @@ export function targetProblem(primary: ReplicationInfo, primaryHost: string, tar
     return `${primaryHost} is already in master_failover_state:${primary.master_failover_state}`;
   }
   return undefined;
+}
+
+/**
+ * targetProblem, given time to clear when the target follows the primary but is not listed online
+ * yet: the primary or the target has just restarted, and the replica is reconnecting or syncing
+ * (for up to SETTLE_MS). A target that follows another node is judged at once.
+ */
+async function settledTargetProblem(
+  ctx: TaskContext,
+  primaryHost: string,
+  info: ReplicationInfo,
+  target: RedisEndpoint,
+  follows: boolean,
+): Promise<string | undefined> {
+  let problem = targetProblem(info, primaryHost, target);
+  const deadline = Date.now() + SETTLE_MS;
+  while (problem && follows && Date.now() < deadline) {
+    await sleep(SETTLE_POLL_MS);
+    problem = targetProblem(await replication(ctx, primaryHost), primaryHost, target);
+  }
+  return problem;
 }
 
 /** Follows master_failover_state on the old primary until the handover ended, one way or the other. */
