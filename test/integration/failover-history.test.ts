@@ -169,4 +169,27 @@ describe("setup after a failover or switchover with nodes that missed it", () =>
     for (const n of NODES) expect(await call(n, "CONFIG", "GET", "databases"), n).toEqual(["databases", "17"]);
     expect(await role("node-1")).toMatch(/^replica of /);
   });
+
+  it("a switchover cut short right after the handover: the new primary's file already follows nobody, so killed there it comes back the primary", async () => {
+    const primary = (await Promise.all(NODES.map(async (n) => [n, await role(n)] as const))).find(([, r]) => r === "master")![0];
+    expect(primary).not.toBe("node-1");
+    expect((await sshRun(theLab(), "node-1", "grep -Ec '^replicaof' /etc/redis/redis.conf")).stdout.trim()).toBe("1");
+    const handover = await runCli(["run", "test/fixtures/redis/switchover-only.yaml", "-i", theLab().paths.inventory, "-e", "new_primary=node-1"]);
+    expect(handover.code, handover.stdout + handover.stderr).toBe(0);
+    expect(await role("node-1")).toBe("master");
+    expect((await sshRun(theLab(), "node-1", "grep -Eic '^[[:space:]]*replicaof' /etc/redis/redis.conf || true")).stdout.trim()).toBe("0");
+    const acked = await ackedWrites("node-1", "after-handover", 5);
+    await labKill("node-1", { dir: theLab().dir });
+    await labStart("node-1", { dir: theLab().dir });
+    await until("node-1 answering", async () => (await role("node-1").catch(() => "")) !== "");
+    expect(await role("node-1")).toBe("master");
+    // The group keeps the previous test's databases 17: no restart, so no handover moves the primary.
+    const setup = await playbook("setup.yaml", "-e", "redis_databases=17");
+    
+    expect(setup.code, setup.stdout + setup.stderr).toBe(0);
+    for (const n of ["node-2", "node-3"]) {
+      await until(`${n} following node-1`, async () => (await role(n)) === `replica of ${addr("node-1")} link up`);
+      await until(`${n} holding the keys`, async () => JSON.stringify(await call(n, "MGET", ...acked)) === JSON.stringify(acked.map(() => "v")));
+    }
+  });
 });

@@ -94,7 +94,7 @@ export const redisPromoteModule: Module<RedisPromoteArgs, PromoteState> = {
       // The file first: a node killed between the promotion and the rewrite of its redis.conf
       // would otherwise restart following the old primary, whose full resync then replaces
       // everything it took as the primary.
-      const fileNote = await dropReplicaof(ctx, session);
+      const fileNote = await dropReplicaof(ctx, ctx.host, session, "before the promotion");
       const victims = await otherClients(session);
       const kills = victims.map((id) => ["CLIENT", "KILL", "ID", id]);
       try {
@@ -204,21 +204,23 @@ async function otherClients(session: RedisSession): Promise<string[]> {
 }
 
 /**
- * Takes the `replicaof` (or `slaveof`) line out of the file the server was started with (INFO
- * server's config_file), atomically and keeping its owner and mode, right before the promotion;
- * the rest of the file is left to redis_config. A note for the result when it could not (the
- * promotion goes on: a failover is not held back by a file).
+ * Takes the `replicaof` (or `slaveof`) line out of the file `host`'s server was started with (INFO
+ * server's config_file), atomically and keeping its owner and mode; the rest of the file is left
+ * to redis_config. Used right around a promotion, so that a node killed before its file is
+ * persisted comes back a primary, not a replica of the old primary. A note for the result when it
+ * could not (the promotion goes on: it is not held back by a file).
  */
-async function dropReplicaof(ctx: TaskContext, session: RedisSession): Promise<string> {
+export async function dropReplicaof(ctx: TaskContext, host: string, session: RedisSession, when: string): Promise<string> {
+  const notChanged = (why: string) => `; ${host}'s redis.conf was not changed ${when} (${why})`;
   let file: string | undefined;
   try {
     file = (await readInfoSections(session, ["server"])).sections.server?.config_file?.trim();
   } catch (e) {
-    return `; its redis.conf was not changed before the promotion (${errorText(e)})`;
+    return notChanged(errorText(e));
   }
   if (!file) return "";
   try {
-    const conn = await ctx.conn();
+    const conn = await ctx.connFor(host);
     const f = shq(file);
     const r = await conn.exec(
       `[ -f ${f} ] || exit 0; grep -Eiq '^[[:space:]]*(replicaof|slaveof)[[:space:]]' ${f} || exit 0; ` +
@@ -226,9 +228,9 @@ async function dropReplicaof(ctx: TaskContext, session: RedisSession): Promise<s
         `sed -E '/^[[:space:]]*([Rr][Ee][Pp][Ll][Ii][Cc][Aa][Oo][Ff]|[Ss][Ll][Aa][Vv][Ee][Oo][Ff])[[:space:]]/d' -- ${f} > "$t" && mv -f -- "$t" ${f}`,
       { become: ctx.become },
     );
-    if (r.code !== 0) return `; its redis.conf was not changed before the promotion (${(r.stderr || r.stdout).trim() || `exit ${r.code}`})`;
+    if (r.code !== 0) return notChanged((r.stderr || r.stdout).trim() || `exit ${r.code}`);
     return "";
   } catch (e) {
-    return `; its redis.conf was not changed before the promotion (${errorText(e)})`;
+    return notChanged(errorText(e));
   }
 }

@@ -19,6 +19,7 @@ import { nextRecord, sameRecord, writeRecords, type PrimaryRecord } from "../../
 import type { Applied, GroupModule, GroupPlan, Plan, TaskContext } from "../types.js";
 import { unknownHostPlan } from "../group.js";
 import { observeRecorded, readInfo, sleep } from "./node-read.js";
+import { dropReplicaof } from "./redis-promote.js";
 import { FENCE_MIN_REPLICAS, manualHandover } from "./switchover-manual.js";
 import { sentinelHandover } from "./switchover-sentinel.js";
 import { sentinelDecision, sentinelHostsOf, sentinelMasterName } from "../../redis/sentinel-view.js";
@@ -187,19 +188,36 @@ export async function applySwitchover(ctx: TaskContext, s: SwitchoverState): Pro
       return { failed: `switchover from ${s.primary} to ${s.target} through Sentinel: ${failureText(e)}` };
     }
   }
-  if (s.method === "manual") {
-    try {
-      return await manualHandover(ctx, s);
-    } catch (e) {
-      return { failed: `switchover from ${s.primary} to ${s.target}: ${failureText(e)}` };
-    }
-  }
+  let done: Applied;
   try {
-    const client = await getRedis(ctx, s.primary);
-    await client.call("FAILOVER", "TO", s.address, String(s.port), "TIMEOUT", String(s.timeoutMs));
-    return await watch(ctx, s);
+    if (s.method === "manual") {
+      done = await manualHandover(ctx, s);
+    } else {
+      const client = await getRedis(ctx, s.primary);
+      await client.call("FAILOVER", "TO", s.address, String(s.port), "TIMEOUT", String(s.timeoutMs));
+      done = await watch(ctx, s);
+    }
   } catch (e) {
     return { failed: `switchover from ${s.primary} to ${s.target}: ${failureText(e)}` };
+  }
+  if (done.failed) return done;
+  const note = await persistPromotion(ctx, s.target);
+  return note ? { ...done, msg: done.msg ? `${done.msg}${note}` : note.replace(/^; /, "") } : done;
+}
+
+/**
+ * Right after the handover, the new primary's file stops following anybody: killed before the
+ * playbook persists the roles, it then comes back a primary with its writes, not a replica of the
+ * old primary (itself now following it: a loop nobody could serve from). Only once the handover
+ * succeeded: a target whose file said "primary" after a failed handover would be a second primary
+ * at its next start.
+ */
+async function persistPromotion(ctx: TaskContext, target: string): Promise<string> {
+  try {
+    const session = await getRedisSession(ctx, target);
+    return await dropReplicaof(ctx, target, session, "right after the handover");
+  } catch (e) {
+    return `; ${target}'s redis.conf was not changed right after the handover (${failureText(e)})`;
   }
 }
 
