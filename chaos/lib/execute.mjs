@@ -160,7 +160,7 @@ export async function runSchedule(ctx, seed) {
       setupRuns.push({ t0: started, t1: ended, code: r.code, discarded });
     }
     if (s.variant === "bad-setting" && r.killed !== "schedule") {
-      if (r.code === 0) violate({ invariant: "bad setting accepted", detail: "setup with logfile /nonexistent/x.log exited 0", evidence: { output: tail(r.out) } }, stepNo);
+      if (r.code === 0) violate({ invariant: "bad setting accepted", detail: "setup with logfile /root/redplay-chaos-bad.log exited 0", evidence: { output: tail(r.out) } }, stepNo);
       // A node killed during the run cannot have its old file put back until it returns.
       const onDisk = s.events.some((e) => e.kind === "kill") ? [] : await badSettingOnDisk(ctx.nodes, ctx.dir);
       if (onDisk.length) violate({ invariant: "bad setting left on disk", detail: `the failed run left the bad line in ${onDisk.join(", ")}'s redis.conf`, evidence: { output: tail(r.out) } }, stepNo);

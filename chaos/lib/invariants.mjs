@@ -104,7 +104,7 @@ export async function converged(nodes, password, dir, tag) {
     if (n.name !== p.name && replicaof?.[1] !== p.address) {
       out.push(v(`${n.name} replicates ${p.name} but its redis.conf says ${replicaof ? `replicaof ${replicaof[1]}` : "no replicaof"}`));
     }
-    if (text.includes("/nonexistent/")) out.push(v(`${n.name}'s redis.conf still holds the bad setting`));
+    if (text.includes("redplay-chaos-bad.log")) out.push(v(`${n.name}'s redis.conf still holds the bad setting`));
     if (existsSync(`${confPath(dir, n.name)}.restart-pending`)) out.push(v(`${n.name} still owes a restart (redis.conf.restart-pending)`));
   }
   return { violations: out, primary: p.name };
@@ -115,7 +115,7 @@ export async function badSettingOnDisk(nodes, dir) {
   const out = [];
   for (const n of nodes) {
     const text = await readFile(confPath(dir, n.name), "utf8").catch(() => "");
-    if (text.includes("/nonexistent/")) out.push(n.name);
+    if (text.includes("redplay-chaos-bad.log")) out.push(n.name);
   }
   return out;
 }

@@ -12,7 +12,9 @@ import { random } from "./prng.mjs";
 export const SCHEDULE_VERSION = 1;
 
 /** Extra vars of the setup variants. */
-export const BAD_SETTING = { redis_extra_config: ["logfile /nonexistent/x.log"] };
+// A log file the server's user cannot write (root's home, 0700 on a lab node): the config check,
+// run as root, passes it; the server refuses to start with it.
+export const BAD_SETTING = { redis_extra_config: ["logfile /root/redplay-chaos-bad.log"] };
 
 /** Rough length of each run, so a controller kill lands anywhere in it. */
 const RUN_MS = { setup: 2500, failover: 2500, switchover: 2000, change: 9000, "bad-setting": 3000 };
@@ -122,7 +124,7 @@ export function makeSchedule(seed, { nodes = 3 } = {}) {
 
 function describeRun(s) {
   const what =
-    s.variant === "bad-setting" ? "setup.yaml with a bad setting (logfile /nonexistent/x.log)"
+    s.variant === "bad-setting" ? "setup.yaml with a bad setting (logfile /root/redplay-chaos-bad.log)"
     : s.variant === "change" ? `setup.yaml with databases ${s.databases} (a restart of every node)`
     : `${s.playbook}.yaml`;
   const parts = [what];

@@ -21,7 +21,9 @@ const PASSWORD = "Known-Good-Pw-4t7w";
 const NODES = ["node-1", "node-2", "node-3"] as const;
 type Node = (typeof NODES)[number];
 const ADDRESS: Record<Node, string> = { "node-1": "127.0.0.195", "node-2": "127.0.0.196", "node-3": "127.0.0.197" };
-const BAD_LINE = "logfile /nonexistent-redplay-dir/x.log";
+// A log file in a directory the server's user cannot write (root's home, mode 0700): the config
+// check (run as root) passes it, the server refuses to start with it.
+const BAD_LINE = "logfile /root/redplay-bad.log";
 const BAD = ["-e", JSON.stringify({ redis_extra_config: [BAD_LINE] })];
 /** The path of redis.conf on every node (Debian's), as the marker names its backups. */
 const CONF = "/etc/redis/redis.conf";

@@ -223,8 +223,9 @@ describe("playbooks/setup.yaml on a 3-node lab", () => {
     const confsBefore = await allConf();
     const idsBefore = await runIds();
 
-    // A log file in a directory that does not exist: a valid directive, fatal only at start.
-    const r = await setup(["-e", JSON.stringify({ redis_extra_config: ["logfile /nonexistent-redplay-dir/redis.log"] })]);
+    // A log file in a directory the server's user cannot write (root's home): a valid directive,
+    // and a path that exists (so the config check passes it), fatal only at start.
+    const r = await setup(["-e", JSON.stringify({ redis_extra_config: ["logfile /root/redplay-bad.log"] })]);
     expect(r.code, r.stdout + r.stderr).toBe(2);
     const failed = Object.entries(recap(r.stdout)).filter(([, c]) => (c.failed ?? 0) > 0).map(([h]) => h as Node);
     expect(failed).toHaveLength(1);
@@ -236,7 +237,7 @@ describe("playbooks/setup.yaml on a 3-node lab", () => {
     expect(await runId(bad)).not.toBe(idsBefore[bad]);
     for (const n of NODES.filter((x) => x !== bad)) expect(await runId(n), `${n} restarted`).toBe(idsBefore[n]);
     // Files are written node by node in the restart waves: the bad line reached no other node's disk.
-    for (const n of NODES) expect(await conf(n), `${n} redis.conf`).not.toContain("nonexistent-redplay-dir");
+    for (const n of NODES) expect(await conf(n), `${n} redis.conf`).not.toContain("redplay-bad.log");
 
     const restore = await setup();
     expect(restore.code, restore.stdout + restore.stderr).toBe(0);
