@@ -6,12 +6,13 @@
 // written as the template module writes them, while the node keeps running its old config.
 // Outcomes are read back independently of redplay: redis-cli on each node's address (PING,
 // run_id), the bytes and modes of files under each node's directory, exit codes.
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { timestamp } from "../../src/modules/file-content.js";
-import { recap, runCli, type CliResult } from "../helpers/cli.js";
+import { BIN, REPO, recap, runCli, type CliResult } from "../helpers/cli.js";
 import { eventually } from "../helpers/lab-redis.js";
 import { infoFields, redisCliAt } from "../helpers/redis-cli.js";
 import { sshRun, startLab, stopLab, type TestLab } from "../helpers/lab.js";
@@ -190,6 +191,44 @@ describe("setup.yaml after a run interrupted between writing a bad redis.conf an
     expect(await redisCli(node, ["ping"])).toBe("PONG");
     expect(existsSync(markerPath(node))).toBe(false);
     expect(await conf(node)).toBe(good);
+    await expectInSync();
+  });
+
+  it("a run killed while its restart with a bad file fails: the host itself puts back the file the node ran with and restarts it, with no other run", async () => {
+    const goods = Object.fromEntries(await Promise.all(NODES.map(async (n) => [n, await conf(n)] as const))) as Record<Node, string>;
+    const child = spawn(process.execPath, [BIN, "run", "playbooks/setup.yaml", "-i", theLab().paths.inventory, ...BAD], {
+      cwd: REPO,
+      env: { ...process.env, REDIS_PASSWORD: PASSWORD },
+      stdio: "ignore",
+    });
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    let down: Node | undefined;
+    try {
+      // The first node restarted with the bad file stops answering; the run waits on it for seconds.
+      const deadline = Date.now() + 60_000;
+      while (!down && Date.now() < deadline) {
+        for (const n of NODES) {
+          if (!existsSync(markerPath(n))) continue;
+          const answers = await redisCli(n, ["ping"]).then(() => true, () => false);
+          if (!answers) {
+            down = n;
+            break;
+          }
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      child.kill("SIGKILL");
+      await exited;
+    }
+    expect(down, "a node down after its restart with the bad file").toBeDefined();
+    const node = down!;
+    expect(await conf(node)).toContain(BAD_LINE);
+    expect(existsSync(markerPath(node))).toBe(true);
+    // No run of redplay from here on: the guard armed before the restart does it.
+    await eventually(async () => expect(await redisCli(node, ["ping"])).toBe("PONG"), 150);
+    expect(await conf(node)).toBe(goods[node]);
+    await eventually(async () => expect(existsSync(markerPath(node))).toBe(false));
     await expectInSync();
   });
 

@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { labKill, labStart, type LabServer, type LabSuite } from "../../src/lab/lab.js";
 import { recap } from "../helpers/cli.js";
+import { armCommand, guardCommands } from "../../src/redis/restart-guard.js";
 import { sshRun } from "../helpers/lab.js";
 import { until } from "../helpers/lab-redis.js";
 import { useLab } from "../helpers/use-lab.js";
@@ -172,6 +173,31 @@ describe("a Debian 12 host with nothing installed", () => {
     expect(r.stdout).toMatch(/Can't open the log file: (Permission denied|No such file or directory|Read-only file system)/);
     expect(r.stdout).toMatch(/did not come back healthy with the new redis\.conf, so the\s+last one it ran with \(\/etc\/redis\/redis\.conf\.\d+~\) was restored/);
     expect(await role("node-1")).toBe("master");
+    const again = await playbook("setup.yaml");
+    expect(again.code, again.stdout).toBe(0);
+    expectNoChange(again.stdout);
+  });
+
+  it("a session that ends while a restart with a bad file fails under systemd (Restart=always): the guard it armed restores the file and restarts the unit", async () => {
+    // What a run leaves on node-2 right before its restart: a backup of the file the node runs,
+    // the marker naming it, the new (bad) file; then, in one SSH session as a run's own, the guard
+    // armed as redplay arms it, the failing restart, and the session's end (the controller gone).
+    const node = "node-2";
+    const conf = "/etc/redis/redis.conf";
+    const marker = `${conf}.restart-pending`;
+    const good = (await sshRun(theLab(), node, `cat ${conf}`)).stdout;
+    const prep = await sshRun(
+      theLab(),
+      node,
+      `b=${conf}.20260101000000~ && cp -p ${conf} $b && printf '%s\\n' $b > ${marker} && printf '%s\\n' 'logfile /root/redplay-bad.log' >> ${conf}`,
+    );
+    expect(prep.code, prep.stderr).toBe(0);
+    const run = await sshRun(theLab(), node, `${armCommand("sshd", marker, conf, guardCommands("systemd", "redis-server"))}; systemctl restart redis-server; echo "restart=$?"`);
+    expect(run.stdout).toMatch(/restart=[1-9]/);
+    expect((await sshRun(theLab(), node, `cat ${conf}`)).stdout).toContain("redplay-bad.log");
+    await until(`${node} running again`, async () => (await role(node).catch(() => "")).startsWith("replica of"));
+    expect((await sshRun(theLab(), node, `cat ${conf}`)).stdout).toBe(good);
+    expect((await sshRun(theLab(), node, `test -e ${marker}`)).code).not.toBe(0);
     const again = await playbook("setup.yaml");
     expect(again.code, again.stdout).toBe(0);
     expectNoChange(again.stdout);

@@ -31,7 +31,8 @@ import { runtimeDeltas, wantedConfig, type RuntimeDelta, type WantedConfig } fro
 import { atLeast, type ServerVersion } from "../../redis/server-version.js";
 import { readInfoSections } from "../../redis/session-commands.js";
 import { applyContent, destSchemaProps, planContent, validate, type ContentState, type DestArgs } from "../file-content.js";
-import { serviceModule } from "../service.js";
+import { initSystem, serviceModule } from "../service.js";
+import { armRestartGuard } from "../../redis/restart-guard.js";
 import type { Applied, Change, GroupContext, GroupModule, GroupPlan, Plan, TaskContext } from "../types.js";
 import { sleep } from "./node-read.js";
 import type { RedisServerFact } from "./redis-server.js";
@@ -628,6 +629,8 @@ async function convergeNode(ctx: TaskContext, n: NodePlan, topology: Topology, t
   }
   const replica = topology.primary !== ctx.host;
   if (restarting) {
+    // Should this run die before it can roll a failed restart back, the host does it.
+    if (!n.start) await armGuard(ctx, n, marker);
     const failed = await restartAndWait(ctx, n, topology, timeoutMs, n.start ? "started" : "restarted");
     if (!failed) {
       await removeMarker(ctx, marker);
@@ -797,6 +800,12 @@ async function restoreOldFile(ctx: TaskContext, n: NodePlan): Promise<string> {
   } catch (e) {
     return `restoring ${n.dest.dest} failed: ${errorText(e)}`;
   }
+}
+
+async function armGuard(ctx: TaskContext, n: NodePlan, marker: string): Promise<void> {
+  const conn = await ctx.conn();
+  const init = await initSystem(ctx, conn);
+  await armRestartGuard(conn, ctx.become, { marker, dest: n.dest.dest, service: n.service, init: init.kind });
 }
 
 /** After a failed restart: the file the marker names (the last one the node ran with) goes back, and the node restarts with it. */
