@@ -111,17 +111,25 @@ export function decideTopology(
     }
     // Each replica's root: follow the chain through replicas until a master or a node not read.
     const roots = new Set<string>();
+    let loopNote: string | undefined;
     for (const r of replicas) {
       const path = [r.host];
       let at = byAddress.get(followed(r.info!))!;
       while (at.reachable && at.info?.role === "slave") {
-        if (path.includes(at.host)) return ambiguous(`the replicas follow each other in a loop (${[...path, at.host].join(" -> ")})`);
+        if (path.includes(at.host)) {
+          const loop = path.slice(path.indexOf(at.host)).map((h) => observed.find((n) => n.host === h)!);
+          const chosen = loopLeader(loop);
+          const shown = [...path, at.host].join(" -> ");
+          if (!chosen) return ambiguous(`the replicas follow each other in a loop (${shown})`);
+          loopNote ??= chosen.note(shown);
+          break;
+        }
         path.push(at.host);
         const next = byAddress.get(followed(at.info));
         if (!next) return ambiguous(`${at.host} follows ${followed(at.info)}, which is not a node of this group`);
         at = next;
       }
-      roots.add(at.host);
+      roots.add(at.info?.role === "slave" && loopNote ? loopLeaderOf(at, observed)! : at.host);
     }
     const leaders = [...roots].map((h) => observed.find((n) => n.host === h)!);
     const rivals = masters.filter((m) => !roots.has(m.host) && m.info!.connected_slaves > 0);
@@ -130,6 +138,7 @@ export function decideTopology(
     if (leaders.length > 1) return ambiguous(`the replicas follow different nodes (${leaders.map((l) => l.host).join(", ")})`);
     const leader = leaders[0]!;
     if (rivals.length > 0) return ambiguous(`${leader.host} and ${rivals[0]!.host} are both primaries with replicas`);
+    if (loopNote) return { primary: leader.host, replicas: others(leader.host), fresh: false, report: `${report}\n${loopNote}` };
     return { primary: leader.host, replicas: others(leader.host), fresh: false, report };
   }
 
@@ -163,6 +172,48 @@ export function decideTopology(
     );
   }
   return { primary, replicas: others(primary), fresh: true, report };
+}
+
+/** The replication offset a replica has processed. */
+function offsetOf(n: ObservedNode): number {
+  return n.info!.slave_repl_offset ?? n.info!.master_repl_offset;
+}
+
+/**
+ * Who leads a loop of replicas (A follows B, B follows A): left by a primary that crashed right
+ * after a handover or a promotion and came back following its old file, so nothing serves writes
+ * and no link is up (a replica without its own link serves no sync). The member that processed
+ * the most of the stream (its offset highest, and strictly) holds every write the others
+ * acknowledged; the rest resync from it. Links up, or a tie: undefined, and the caller refuses.
+ */
+function loopLeader(loop: ObservedNode[]): { host: string; note: (shown: string) => string } | undefined {
+  if (loop.length < 2 || loop.some((n) => n.info!.master_link_status !== "down")) return undefined;
+  const sorted = [...loop].sort((a, b) => offsetOf(b) - offsetOf(a));
+  const [top, second] = sorted;
+  if (!top || (second && offsetOf(second) === offsetOf(top))) return undefined;
+  const rest = sorted.slice(1).map((n) => `${n.host} (offset ${offsetOf(n)})`).join(", ");
+  return {
+    host: top.host,
+    note: (shown) =>
+      `the replicas followed each other in a loop (${shown}), every link down: ${top.host} processed the most of the ` +
+      `replication stream (offset ${offsetOf(top)}), so it becomes the primary; ${rest} ` +
+      (sorted.length > 2 ? "resync from it and lose what they hold" : "resyncs from it and loses what it holds") +
+      " beyond it (writes never acknowledged by a replica)",
+  };
+}
+
+/** The leader of the loop `at` is part of (decideTopology found one). */
+function loopLeaderOf(at: ObservedNode, observed: ObservedNode[]): string | undefined {
+  const byAddress = new Map(observed.map((n) => [`${n.address}:${n.port}`, n]));
+  const loop: ObservedNode[] = [];
+  let n: ObservedNode | undefined = at;
+  while (n && n.reachable && n.info?.role === "slave" && !loop.includes(n)) {
+    loop.push(n);
+    n = byAddress.get(followed(n.info));
+  }
+  // The walk entered the loop at `n`: the members are from n onwards.
+  const members = n ? loop.slice(loop.indexOf(n)) : loop;
+  return loopLeader(members.length > 0 ? members : loop)?.host;
 }
 
 function followed(info: ReplicationInfo): string {

@@ -13,6 +13,9 @@ function master(slaves = 0): ReplicationInfo {
 function replicaOf(target: string, port = 6379): ReplicationInfo {
   return { ...master(), role: "slave", master_host: target, master_port: port, master_link_status: "up", master_sync_in_progress: false };
 }
+function down(target: string, offset: number): ReplicationInfo {
+  return { ...replicaOf(target), master_link_status: "down", slave_repl_offset: offset };
+}
 function node(host: string, info?: ReplicationInfo, extra: Partial<ObservedNode> = {}): ObservedNode {
   return info
     ? { host, address: addr(host), port: 6379, reachable: true, info, ...extra }
@@ -41,6 +44,11 @@ const cases: Case[] = [
   ["a chain and a rival primary with replicas are ambiguous", [node("node-1", master(1)), node("node-2", replicaOf("10.0.0.1")), node("node-3", replicaOf("10.0.0.2")), node("node-4", master(1))], {}, { error: /node-1 and node-4 are both primaries/ }],
   ["replicas following each other are a loop", [node("node-1", replicaOf("10.0.0.2")), node("node-2", replicaOf("10.0.0.3")), node("node-3", replicaOf("10.0.0.2"))], {}, { error: /follow each other in a loop \(node-1 -> node-2 -> node-3 -> node-2\)/ }],
   ["a replica following an address outside the group is ambiguous", [node("node-1", replicaOf("10.0.0.9")), node("node-2", replicaOf("10.0.0.1"))], {}, { error: /node-1 follows 10\.0\.0\.9:6379, which is not a node/ }],
+  // A primary killed right after a switchover came back following its old file (node-1), which
+  // follows it: every link down. node-1 processed the stream up to the crash; node-2 restarted.
+  ["a loop with every link down: the member that processed the most of the stream leads", [node("node-1", down("10.0.0.2", 897730), rec(78, "node-2")), node("node-2", down("10.0.0.1", 1), rec(78, "node-2")), node("node-3", { ...replicaOf("10.0.0.1"), slave_repl_offset: 897730 }, rec(78, "node-2"))], {}, { primary: "node-1", fresh: false }],
+  ["a loop with every link down and equal offsets is refused", [node("node-1", down("10.0.0.2", 500)), node("node-2", down("10.0.0.1", 500))], {}, { error: /follow each other in a loop \(node-1 -> node-2 -> node-1\)/ }],
+  ["a replica following itself with its link down is still refused", [node("node-1", master()), node("node-2", down("10.0.0.2", 7))], {}, { error: /loop \(node-2 -> node-2\)/ }],
   ["a replica following itself is a loop", [node("node-1", master()), node("node-2", replicaOf("10.0.0.2"))], {}, { error: /loop \(node-2 -> node-2\)/ }],
   // Primary records (a failover writes the next generation on every node it reaches).
   // The old primary came back and a stale replica (killed before its file was rewritten) follows it:
@@ -90,5 +98,15 @@ describe("decideTopology", () => {
       "node-3 (10.0.0.3:6379): primary, 1 replica(s) connected [10.9.9.0:6379 online]",
       "node-4 (10.0.0.4:6379): unreachable (connection refused)",
     ]);
+  });
+
+  it("a loop it settles is said in the report, with what the other members lose", () => {
+    const d = decideTopology([node("node-1", down("10.0.0.2", 897730)), node("node-2", down("10.0.0.1", 1)), node("node-3", replicaOf("10.0.0.1"))], {});
+    expect("error" in d).toBe(false);
+    expect(d.report.split("\n").at(-1)).toBe(
+      "the replicas followed each other in a loop (node-1 -> node-2 -> node-1), every link down: node-1 processed the most of the " +
+        "replication stream (offset 897730), so it becomes the primary; node-2 (offset 1) resyncs from it and loses what it holds " +
+        "beyond it (writes never acknowledged by a replica)",
+    );
   });
 });
