@@ -130,9 +130,14 @@ describe("setup after a failover or switchover with nodes that missed it", () =>
     expect(await role("node-1")).toBe("master");
     // The file no longer follows anybody, though redis.conf was never persisted by this run.
     expect((await sshRun(theLab(), "node-1", "grep -Eic '^[[:space:]]*replicaof' /etc/redis/redis.conf || true")).stdout.trim()).toBe("0");
-    expect((await sshRun(theLab(), "node-2", "grep -Ec '^replicaof' /etc/redis/redis.conf")).stdout.trim()).toBe("1");
-    expect(await call("node-2", "REPLICAOF", addr("node-1"), "6379")).toBe("OK");
-    await until("node-2 following node-1", async () => (await role("node-2")) === `replica of ${addr("node-1")} link up`);
+    expect((await sshRun(theLab(), "node-2", "grep -E '^replicaof' /etc/redis/redis.conf")).stdout.trim()).toBe(`replicaof ${addr("node-3")} 6379`);
+    // The repoint sets node-2's file before its REPLICAOF: killed right after, it comes back following node-1.
+    const repoint = await runCli(["run", "test/fixtures/redis/repoint-only.yaml", "-i", theLab().paths.inventory, "-e", "new_primary=node-1", "-e", "repoint=node-2"]);
+    expect(repoint.code, repoint.stdout + repoint.stderr).toBe(0);
+    expect((await sshRun(theLab(), "node-2", "grep -Ei '^[[:space:]]*(replicaof|slaveof)' /etc/redis/redis.conf")).stdout.trim()).toBe(`replicaof ${addr("node-1")} 6379`);
+    await labKill("node-2", { dir: theLab().dir });
+    await labStart("node-2", { dir: theLab().dir });
+    await until("node-2 following node-1", async () => (await role("node-2").catch(() => "")) === `replica of ${addr("node-1")} link up`);
     const acked = await ackedWrites("node-1", "promoted-then-killed", 10);
     // Killed right there, and back with its file.
     await labKill("node-1", { dir: theLab().dir });

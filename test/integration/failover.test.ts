@@ -65,7 +65,7 @@ describe("failover.yaml", () => {
     expect(check.code, check.stdout).toBe(0);
     expect(check.stdout).toMatch(/promoting node-3/);
     expect(check.stdout).toMatch(/would: REPLICAOF NO ONE on node-3/);
-    expect(check.stdout).toMatch(/would: REPLICAOF 127\.0\.0\.53 6379 \(node-2 follows 127\.0\.0\.51:6379\)/);
+    expect(check.stdout).toMatch(/would: replicaof 127\.0\.0\.53 6379 in its redis\.conf, then REPLICAOF 127\.0\.0\.53 6379 \(node-2 follows 127\.0\.0\.51:6379\)/);
     expect(check.stdout).toMatch(/\+replicaof 127\.0\.0\.53 6379/);
     expect(await role("node-3")).toBe("replica of 127.0.0.51 link down");
     expect({ two: await confBytes("node-2"), three: await confBytes("node-3") }).toEqual(before);

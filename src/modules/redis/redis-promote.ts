@@ -210,7 +210,22 @@ async function otherClients(session: RedisSession): Promise<string[]> {
  * persisted comes back a primary, not a replica of the old primary. A note for the result when it
  * could not (the promotion goes on: it is not held back by a file).
  */
-export async function dropReplicaof(ctx: TaskContext, host: string, session: RedisSession, when: string): Promise<string> {
+export function dropReplicaof(ctx: TaskContext, host: string, session: RedisSession, when: string): Promise<string> {
+  return setReplicaofLine(ctx, host, session, null, when);
+}
+
+/**
+ * Makes the file `host`'s server was started with follow `target` (its replicaof/slaveof lines
+ * replaced by one `replicaof ADDRESS PORT`), or nobody (null: the lines removed), atomically and
+ * keeping owner and mode. A note for the result ("" when done or when the server has no file).
+ */
+export async function setReplicaofLine(
+  ctx: TaskContext,
+  host: string,
+  session: RedisSession,
+  target: { address: string; port: number } | null,
+  when: string,
+): Promise<string> {
   const notChanged = (why: string) => `; ${host}'s redis.conf was not changed ${when} (${why})`;
   let file: string | undefined;
   try {
@@ -222,10 +237,14 @@ export async function dropReplicaof(ctx: TaskContext, host: string, session: Red
   try {
     const conn = await ctx.connFor(host);
     const f = shq(file);
+    const line = target ? `replicaof ${target.address} ${target.port}` : "";
+    const lines = `sed -E '/^[[:space:]]*([Rr][Ee][Pp][Ll][Ii][Cc][Aa][Oo][Ff]|[Ss][Ll][Aa][Vv][Ee][Oo][Ff])[[:space:]]/d' -- ${f}`;
     const r = await conn.exec(
-      `[ -f ${f} ] || exit 0; grep -Eiq '^[[:space:]]*(replicaof|slaveof)[[:space:]]' ${f} || exit 0; ` +
-        `t=$(mktemp ${shq(`${file}.XXXXXX`)}) && cp -p -- ${f} "$t" && ` +
-        `sed -E '/^[[:space:]]*([Rr][Ee][Pp][Ll][Ii][Cc][Aa][Oo][Ff]|[Ss][Ll][Aa][Vv][Ee][Oo][Ff])[[:space:]]/d' -- ${f} > "$t" && mv -f -- "$t" ${f}`,
+      target
+        ? `[ -f ${f} ] || exit 0; grep -Eqx ${shq(line)} ${f} && [ "$(grep -Eic '^[[:space:]]*(replicaof|slaveof)[[:space:]]' ${f})" = 1 ] && exit 0; ` +
+            `t=$(mktemp ${shq(`${file}.XXXXXX`)}) && cp -p -- ${f} "$t" && { ${lines}; printf '%s\n' ${shq(line)}; } > "$t" && mv -f -- "$t" ${f}`
+        : `[ -f ${f} ] || exit 0; grep -Eiq '^[[:space:]]*(replicaof|slaveof)[[:space:]]' ${f} || exit 0; ` +
+            `t=$(mktemp ${shq(`${file}.XXXXXX`)}) && cp -p -- ${f} "$t" && ${lines} > "$t" && mv -f -- "$t" ${f}`,
       { become: ctx.become },
     );
     if (r.code !== 0) return notChanged((r.stderr || r.stdout).trim() || `exit ${r.code}`);

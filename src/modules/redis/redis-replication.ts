@@ -1,13 +1,16 @@
 // `redis_replication`: makes the task's host a primary (`role: primary`) or a replica of another
-// inventory host (`replica_of: NODE`), at runtime only. The config file is the template module's
-// business, so this never runs CONFIG REWRITE. A replica is done when its link is up and no sync
-// runs; whether the whole group is healthy is redis_health's question.
+// inventory host (`replica_of: NODE`), at runtime. The config file is the template module's
+// business, so this never runs CONFIG REWRITE; with `update_file: true` (failover and switchover)
+// only the replicaof line of the file the server was started with is set first, so a node killed
+// before the file is rendered again restarts with its new role. A replica is done when its link is
+// up and no sync runs; whether the whole group is healthy is redis_health's question.
 import { failureText, errorText } from "../../errors.js";
 import type { ReplicationInfo } from "../../facts/redis-info.js";
-import { getRedis } from "../../redis/client.js";
+import { getRedis, getRedisSession } from "../../redis/client.js";
 import { describeEndpoint, redisEndpoint, type RedisEndpoint } from "../../redis/endpoint.js";
 import type { Module, TaskContext } from "../types.js";
 import { readInfo, sleep } from "./node-read.js";
+import { setReplicaofLine } from "./redis-promote.js";
 import { unknownHostFailure } from "../host-args.js";
 
 /** Arguments of `redis_replication`: exactly one of role / replica_of. */
@@ -17,6 +20,8 @@ export interface RedisReplicationArgs {
   replica_of?: string;
   /** Seconds to wait for the replica's link to come up and its sync to finish. @default 30 */
   timeout?: number;
+  /** Set the replicaof line of the server's config file (INFO server config_file) first. @default false */
+  update_file?: boolean;
 }
 
 /** Handed from plan to apply; holds no password, since a plan may be shown or serialised. */
@@ -37,6 +42,7 @@ export const redisReplicationModule: Module<RedisReplicationArgs, ReplicationSta
       role: { enum: ["primary"] },
       replica_of: { type: "string", minLength: 1 },
       timeout: { type: "number", minimum: 0 },
+      update_file: { type: "boolean" },
     },
     oneOf: [{ required: ["role"] }, { required: ["replica_of"] }],
     additionalProperties: false,
@@ -62,7 +68,7 @@ export const redisReplicationModule: Module<RedisReplicationArgs, ReplicationSta
     if (!target) {
       if (info.role === "master") return { changes: [], noop: `${ctx.host} is a primary` };
       return {
-        changes: [{ summary: `REPLICAOF NO ONE (${ctx.host} follows ${info.master_host}:${info.master_port})` }],
+        changes: [{ summary: `${fileFirst(args, "no replicaof line")}REPLICAOF NO ONE (${ctx.host} follows ${info.master_host}:${info.master_port})` }],
         state: { command: ["REPLICAOF", "NO", "ONE"] } satisfies ReplicationState,
       };
     }
@@ -75,7 +81,7 @@ export const redisReplicationModule: Module<RedisReplicationArgs, ReplicationSta
     }
     const now = info.role === "master" ? "is a primary" : `follows ${info.master_host}:${info.master_port}`;
     return {
-      changes: [{ summary: `REPLICAOF ${target.address} ${target.port} (${ctx.host} ${now})` }],
+      changes: [{ summary: `${fileFirst(args, `replicaof ${target.address} ${target.port}`)}REPLICAOF ${target.address} ${target.port} (${ctx.host} ${now})` }],
       state: {
         command: ["REPLICAOF", target.address, String(target.port)],
         target: { host: target.host, address: target.address, port: target.port },
@@ -85,19 +91,29 @@ export const redisReplicationModule: Module<RedisReplicationArgs, ReplicationSta
   async apply(ctx, args, plan) {
     const state = plan.state!;
     try {
+      // The file first: killed between the two, the node restarts with the role it was being given.
+      const note = args.update_file
+        ? await setReplicaofLine(ctx, ctx.host, await getRedisSession(ctx, ctx.host), state.target ?? null, `before ${state.command.join(" ")}`)
+        : "";
       const client = await getRedis(ctx, ctx.host);
       await client.call(state.command[0]!, ...state.command.slice(1));
       if (!state.target) {
         const info = (await readInfo(ctx, ctx.host, ["replication"])).info.replication;
         if (info?.role !== "master") return { failed: `${ctx.host} still reports role:${info?.role} after REPLICAOF NO ONE` };
-        return { msg: `${ctx.host} is now a primary` };
+        return { msg: `${ctx.host} is now a primary${note}` };
       }
-      return await waitForLink(ctx, state.target, (args.timeout ?? 30) * 1000);
+      const linked = await waitForLink(ctx, state.target, (args.timeout ?? 30) * 1000);
+      return note && !linked.failed ? { msg: `${linked.msg}${note}` } : linked;
     } catch (e) {
       return { failed: failureText(e) };
     }
   },
 };
+
+/** The change summary's prefix when the file is set first. */
+function fileFirst(args: RedisReplicationArgs, line: string): string {
+  return args.update_file ? `${line} in its redis.conf, then ` : "";
+}
 
 /** Polls INFO until the link to `target` is up and no sync runs; a timeout fails with what INFO last said. */
 async function waitForLink(
