@@ -62,7 +62,17 @@ const confPath = (node: Node) => join(etcDir(node), "redis.conf");
 const markerPath = (node: Node) => join(etcDir(node), "redis.conf.restart-pending");
 const conf = (node: Node) => readFile(confPath(node), "utf8");
 /** Backups of redis.conf beside it, oldest first. */
-const backups = (node: Node) => readdirSync(etcDir(node)).filter((f) => /^redis\.conf\.\d{14}(\.\d+)?~$/.test(f)).sort();
+const backups = (node: Node) => {
+  // By time stamp, then by the number a second backup within the same second gets (".1~" would
+  // sort before "~" by name).
+  const key = (f: string) => {
+    const m = /^redis\.conf\.(\d{14})(?:\.(\d+))?~$/.exec(f)!;
+    return [Number(m[1]), Number(m[2] ?? 0)] as const;
+  };
+  return readdirSync(etcDir(node))
+    .filter((f) => /^redis\.conf\.\d{14}(\.\d+)?~$/.test(f))
+    .sort((a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1]);
+};
 
 
 /** node-1 primary, both others in sync with it. */
