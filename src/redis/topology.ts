@@ -115,13 +115,16 @@ export function decideTopology(
     for (const r of replicas) {
       const path = [r.host];
       let at = byAddress.get(followed(r.info!))!;
+      let root: string | undefined;
       while (at.reachable && at.info?.role === "slave") {
         if (path.includes(at.host)) {
+          // The same cycle, however a chain enters it, so the same leader.
           const loop = path.slice(path.indexOf(at.host)).map((h) => observed.find((n) => n.host === h)!);
           const chosen = loopLeader(loop);
           const shown = [...path, at.host].join(" -> ");
           if (!chosen) return ambiguous(`the replicas follow each other in a loop (${shown})`);
           loopNote ??= chosen.note(shown);
+          root = chosen.host;
           break;
         }
         path.push(at.host);
@@ -129,7 +132,7 @@ export function decideTopology(
         if (!next) return ambiguous(`${at.host} follows ${followed(at.info)}, which is not a node of this group`);
         at = next;
       }
-      roots.add(at.info?.role === "slave" && loopNote ? loopLeaderOf(at, observed)! : at.host);
+      roots.add(root ?? at.host);
     }
     const leaders = [...roots].map((h) => observed.find((n) => n.host === h)!);
     const rivals = masters.filter((m) => !roots.has(m.host) && m.info!.connected_slaves > 0);
@@ -200,20 +203,6 @@ function loopLeader(loop: ObservedNode[]): { host: string; note: (shown: string)
       (sorted.length > 2 ? "resync from it and lose what they hold" : "resyncs from it and loses what it holds") +
       " beyond it (writes never acknowledged by a replica)",
   };
-}
-
-/** The leader of the loop `at` is part of (decideTopology found one). */
-function loopLeaderOf(at: ObservedNode, observed: ObservedNode[]): string | undefined {
-  const byAddress = new Map(observed.map((n) => [`${n.address}:${n.port}`, n]));
-  const loop: ObservedNode[] = [];
-  let n: ObservedNode | undefined = at;
-  while (n && n.reachable && n.info?.role === "slave" && !loop.includes(n)) {
-    loop.push(n);
-    n = byAddress.get(followed(n.info));
-  }
-  // The walk entered the loop at `n`: the members are from n onwards.
-  const members = n ? loop.slice(loop.indexOf(n)) : loop;
-  return loopLeader(members.length > 0 ? members : loop)?.host;
 }
 
 function followed(info: ReplicationInfo): string {
