@@ -237,14 +237,13 @@ export async function setReplicaofLine(
   try {
     const conn = await ctx.connFor(host);
     const f = shq(file);
-    const line = target ? `replicaof ${target.address} ${target.port}` : "";
-    const lines = `sed -E '/^[[:space:]]*([Rr][Ee][Pp][Ll][Ii][Cc][Aa][Oo][Ff]|[Ss][Ll][Aa][Vv][Ee][Oo][Ff])[[:space:]]/d' -- ${f}`;
+    const line = target ? `replicaof ${target.address} ${target.port}` : undefined;
+    // Nothing to do when the file already says it: exactly that one line, or no line at all.
+    const done = line ? `[ "$n" = 1 ] && grep -Fqx ${shq(line)} ${f}` : `[ "$n" = 0 ]`;
     const r = await conn.exec(
-      target
-        ? `[ -f ${f} ] || exit 0; grep -Eqx ${shq(line)} ${f} && [ "$(grep -Eic '^[[:space:]]*(replicaof|slaveof)[[:space:]]' ${f})" = 1 ] && exit 0; ` +
-            `t=$(mktemp ${shq(`${file}.XXXXXX`)}) && cp -p -- ${f} "$t" && { ${lines}; printf '%s\n' ${shq(line)}; } > "$t" && mv -f -- "$t" ${f}`
-        : `[ -f ${f} ] || exit 0; grep -Eiq '^[[:space:]]*(replicaof|slaveof)[[:space:]]' ${f} || exit 0; ` +
-            `t=$(mktemp ${shq(`${file}.XXXXXX`)}) && cp -p -- ${f} "$t" && ${lines} > "$t" && mv -f -- "$t" ${f}`,
+      `[ -f ${f} ] || exit 0; n=$(grep -Eic '^[[:space:]]*(replicaof|slaveof)[[:space:]]' ${f}); ${done} && exit 0; ` +
+        `t=$(mktemp ${shq(`${file}.XXXXXX`)}) && cp -p -- ${f} "$t" && ` +
+        `{ sed -E '/^[[:space:]]*([Rr][Ee][Pp][Ll][Ii][Cc][Aa][Oo][Ff]|[Ss][Ll][Aa][Vv][Ee][Oo][Ff])[[:space:]]/d' -- ${f}${line ? `; printf '%s\\n' ${shq(line)}` : ""}; } > "$t" && mv -f -- "$t" ${f}`,
       { become: ctx.become },
     );
     if (r.code !== 0) return notChanged((r.stderr || r.stdout).trim() || `exit ${r.code}`);

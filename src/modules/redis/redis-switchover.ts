@@ -109,9 +109,9 @@ export async function planSwitchover(ctx: TaskContext, hosts: string[], requeste
   const primary = observed.find((n) => n.host === t.primary)!;
   if (!primary.info) return { changes: [], failed: `the primary ${primary.host} does not answer (${primary.error}); use failover.yaml` };
 
+  const followers = observed.filter((n) => n.info?.role === "slave" && n.info.master_host === primary.address && n.info.master_port === primary.port);
   let target = requested;
   if (target === undefined) {
-    const followers = observed.filter((n) => n.info?.role === "slave" && n.info.master_host === primary.address && n.info.master_port === primary.port);
     const choice = chooseCandidate(followers.map((n) => ({ host: n.host, info: n.info! })));
     if ("error" in choice) return { changes: [], failed: `no replica to switch over to: ${choice.error}` };
     target = choice.host;
@@ -130,10 +130,7 @@ export async function planSwitchover(ctx: TaskContext, hosts: string[], requeste
   if (target === primary.host) {
     return { changes: [], noop: `${target} is already the primary`, facts: facts(target, endpoint, target) };
   }
-  const follows = observed.find((n) => n.host === target)?.info;
-  const problem = await settledTargetProblem(ctx, primary.host, primary.info, endpoint, Boolean(
-    follows && follows.role === "slave" && follows.master_host === primary.address && follows.master_port === primary.port,
-  ));
+  const problem = await settledTargetProblem(ctx, primary.host, primary.info, endpoint, followers.some((n) => n.host === target));
   if (problem) return { changes: [], failed: problem };
   // A target that does not answer now is still tried: the handover then times out, and the
   // old primary stays the primary (with FAILOVER as without). Its version is taken to be the
