@@ -129,6 +129,9 @@ interface ConfigState {
 }
 
 /** Directives whose values are never shown. */
+/** How often a node is asked (INFO, on its open connection) whether it can stop, or serves again. */
+const NODE_POLL_MS = 50;
+
 const SECRET = new Set(["requirepass", "masterauth", "primaryauth", "tls-key-file-pass", "tls-client-key-file-pass"]);
 
 export const redisConfigModule: GroupModule<RedisConfigArgs, ConfigState> = {
@@ -728,7 +731,7 @@ async function waitStoppable(ctx: TaskContext, timeoutMs: number): Promise<strin
     }
     if (busy.length === 0) return undefined;
     if (Date.now() >= deadline) return `not restarted: still ${busy.join(" and ")} after ${timeoutMs / 1000}s (a server stopped now would refuse to exit)`;
-    await sleep(200);
+    await sleep(NODE_POLL_MS);
   }
 }
 
@@ -760,7 +763,7 @@ async function waitServing(ctx: TaskContext, topology: Topology, timeoutMs: numb
       const what = replica ? `in sync with ${topology.primary}` : "serving as the primary";
       return `not ${what} within ${timeoutMs / 1000}s (${last})`;
     }
-    await sleep(200);
+    await sleep(NODE_POLL_MS);
   }
 }
 
