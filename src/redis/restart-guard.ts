@@ -11,7 +11,11 @@ import { shq } from "../connection/quote.js";
 import { LocalConnection } from "../connection/local.js";
 import type { BecomeOptions, Connection } from "../connection/types.js";
 
-/** The lock redis_lock takes by default: a run holding it (other than the one that armed the guard) is left to do the job. */
+/**
+ * The owner file of the lock redis_lock takes by default, watched when the arming run holds no
+ * lock (else the one it holds): a run holding it, other than the one that armed the guard, is left
+ * to do the job.
+ */
 const LOCK_OWNER = "/run/redplay/lock/owner";
 
 /** Seconds the server must stay down once the run is gone before the guard restores the file. */
@@ -94,11 +98,11 @@ export function armCommand(target: string, marker: string, dest: string, cmds: {
 export async function armRestartGuard(
   conn: Connection,
   become: BecomeOptions,
-  opts: { marker: string; dest: string; service: string; init: "systemd" | "service" | "initd" },
+  opts: { marker: string; dest: string; service: string; init: "systemd" | "service" | "initd"; lock?: string },
 ): Promise<void> {
   const target = conn instanceof LocalConnection ? String(process.pid) : "sshd";
   try {
-    await conn.exec(armCommand(target, opts.marker, opts.dest, guardCommands(opts.init, opts.service)), { become });
+    await conn.exec(armCommand(target, opts.marker, opts.dest, guardCommands(opts.init, opts.service), opts.lock), { become });
   } catch {
     // the restart goes on; only the host-side rollback is missing
   }

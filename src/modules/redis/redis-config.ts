@@ -37,6 +37,7 @@ import type { Applied, Change, GroupContext, GroupModule, GroupPlan, Plan, TaskC
 import { sleep } from "./node-read.js";
 import type { RedisServerFact } from "./redis-server.js";
 import { applySwitchover, planSwitchover, type SwitchoverState } from "./redis-switchover.js";
+import { heldLockOwner } from "./redis-lock.js";
 import { sentinelsTakePassword } from "./sentinel-auth.js";
 
 /** Arguments of `redis_config`. */
@@ -808,7 +809,9 @@ async function restoreOldFile(ctx: TaskContext, n: NodePlan): Promise<string> {
 async function armGuard(ctx: TaskContext, n: NodePlan, marker: string): Promise<void> {
   const conn = await ctx.conn();
   const init = await initSystem(ctx, conn);
-  await armRestartGuard(conn, ctx.become, { marker, dest: n.dest.dest, service: n.service, init: init.kind });
+  // The lock this run holds on the node (redis_lock's path, default or not): a guard leaves the
+  // node alone while another run holds it.
+  await armRestartGuard(conn, ctx.become, { marker, dest: n.dest.dest, service: n.service, init: init.kind, lock: heldLockOwner(ctx) });
 }
 
 /** After a failed restart: the file the marker names (the last one the node ran with) goes back, and the node restarts with it. */

@@ -37,6 +37,20 @@ interface Holder {
   since: number;
 }
 
+/** The run's locks by host: the lock directory this run holds there (a host it holds none on is absent). */
+function heldLocks(ctx: TaskContext): Map<string, string> {
+  return ctx.resources.get("redis-lock:held", () => new Map<string, string>());
+}
+
+/**
+ * The owner file of the lock this run holds on ctx's host, or undefined when it holds none there;
+ * a restart guard (restart-guard.ts) leaves the node to whichever run holds that lock next.
+ */
+export function heldLockOwner(ctx: TaskContext): string | undefined {
+  const path = heldLocks(ctx).get(ctx.host);
+  return path === undefined ? undefined : `${path}/owner`;
+}
+
 /** This run's token: one per controller process, so every lock task of a run is the same holder. */
 const TOKEN = randomUUID();
 
@@ -99,8 +113,10 @@ export const redisLockModule: GroupModule<RedisLockArgs, LockState> = {
     }
     // Released when the run ends, whatever happens in between.
     const ctx = g.ctx(g.hosts[0]!);
+    for (const h of taken) heldLocks(ctx).set(h, path);
     ctx.resources.get(`redis-lock:${path}:${taken.join(",")}`, () => taken, async (hosts) => {
       await Promise.all(hosts.map((h) => release(g.ctx(h), path).catch(() => undefined)));
+      for (const h of hosts) heldLocks(ctx).delete(h);
     });
     return { hosts: {} };
   },
