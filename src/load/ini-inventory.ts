@@ -8,6 +8,7 @@ import { IDENTIFIER } from "../schema/keywords.js";
 import { expandHostKey, HostPatternError } from "./host-pattern.js";
 import { didYouMean } from "./issue-errors.js";
 import { pythonLiteral } from "./python-literal.js";
+import { jinjaStringErrors } from "./jinja-values.js";
 import { isSecretName } from "./secret-values.js";
 import type { InventoryGroupDoc } from "./types.js";
 
@@ -164,7 +165,9 @@ export function parseIniInventory(text: string, file: string): InventoryGroupDoc
         errors.push(invalidName(key, at(lineNo, col, `${current}.vars`)));
         continue;
       }
-      group(current, at(lineNo, col)).vars[key] = iniValue(key, value);
+      const v = iniValue(key, value);
+      if (typeof v === "string") errors.push(...jinjaStringErrors(v, at(lineNo, col, `${current}.vars.${key}`)));
+      group(current, at(lineNo, col)).vars[key] = v;
     } else if (kind === "children") {
       const m = GROUP_NAME.exec(line);
       if (!m) {
@@ -246,6 +249,7 @@ function hostLine(raw: string, lineNo: number, groupName: string, g: InventoryGr
       continue;
     }
     vars[name] = iniValue(name, t.text.slice(eq + 1));
+    if (typeof vars[name] === "string") errors.push(...jinjaStringErrors(vars[name] as string, loc));
   }
   for (const h of expanded.hosts) g.hosts.push({ name: h, vars: { ...vars }, loc: hostLoc(h) });
 }
