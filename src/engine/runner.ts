@@ -203,15 +203,7 @@ class PlayRunner {
         failed.push({ host, status: "failed", msg: (err as Error).message, durationMs: Date.now() - started });
       }
     }
-    if (failed.length > 0) {
-      const name = taskName(include);
-      this.emit({ type: "task_start", name, module: include.include ?? "include_tasks", handler: false, loc: include.loc });
-      for (const r of failed) {
-        this.emit({ type: "host_result", task: name, result: r });
-        this.count(r.host, r);
-      }
-      this.emit({ type: "task_end", task: name, durationMs: Date.now() - started });
-    }
+    if (failed.length > 0) this.reportAtOnce(include, failed, started);
     const rounds = Math.max(0, ...[...itemsOf.values()].map((items) => items.length));
     for (let i = 0; i < rounds; i++) {
       const round = hosts.filter((h) => (itemsOf.get(h)?.length ?? 0) > i);
@@ -237,7 +229,8 @@ class PlayRunner {
     const hasRescue = Boolean(block.rescue && block.rescue.length > 0);
     if (hasRescue) this.rescuable++;
     try {
-      await this.runTasks(block.block ?? [], hosts, inner);
+      if (block.choose !== undefined) await this.runChosen(block, hosts, inner);
+      else await this.runTasks(block.block ?? [], hosts, inner);
     } finally {
       if (hasRescue) this.rescuable--;
     }
@@ -258,6 +251,48 @@ class PlayRunner {
       await this.runTasks(block.always, runOn, inner);
       for (const h of stillFailed) this.states.failed.add(h);
     }
+  }
+
+  /**
+   * An include_tasks with a templated file name: the name is rendered per host, and each file's
+   * block (all were loaded before the run) runs for the hosts whose name is that file's, in the
+   * order the files were found. A host whose name matches none of them fails, naming them.
+   */
+  private async runChosen(include: TaskSpec, hosts: string[], inner: Inherited): Promise<void> {
+    const started = Date.now();
+    const choices = include.block ?? [];
+    const chosen = new Map<string, string>();
+    const failed: HostResult[] = [];
+    for (const host of hosts) {
+      try {
+        const vars = this.deps.vars.forHost(host, { ...inner.vars, ...inner.hostVars?.get(host) }, include.role);
+        const name = String(renderValue(include.choose, vars, { loc: include.loc, host }));
+        if (choices.some((c) => c.choice === name)) {
+          chosen.set(host, name);
+        } else {
+          const known = choices.map((c) => c.choice).join(", ");
+          failed.push({ host, status: "failed", msg: `${formatLocation(include.loc)}: include_tasks file "${name}" (from "${include.choose}") is not one of the files found before the run: ${known}`, durationMs: Date.now() - started });
+        }
+      } catch (err) {
+        failed.push({ host, status: "failed", msg: (err as Error).message, durationMs: Date.now() - started });
+      }
+    }
+    if (failed.length > 0) this.reportAtOnce(include, failed, started);
+    for (const choice of choices) {
+      const on = hosts.filter((h) => chosen.get(h) === choice.choice);
+      if (on.length > 0) await this.runTasks(choice.block ?? [], this.active(on), inner);
+    }
+  }
+
+  /** One task line for results decided before a task or include could run (a bad loop, a file name that names nothing). */
+  private reportAtOnce(task: TaskSpec, results: HostResult[], started: number): void {
+    const name = taskName(task);
+    this.emit({ type: "task_start", name, module: task.include ?? "include_tasks", handler: false, loc: task.loc });
+    for (const r of results) {
+      this.emit({ type: "host_result", task: name, result: r });
+      this.count(r.host, r);
+    }
+    this.emit({ type: "task_end", task: name, durationMs: Date.now() - started });
   }
 
   /**

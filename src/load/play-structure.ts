@@ -4,7 +4,7 @@
 // touched. Static imports become plain blocks (their `when` is added to every task they bring);
 // dynamic includes become blocks the engine treats as Ansible treats includes (own tags decide
 // whether they run, `when` decided once per host, `loop` repeats them).
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { LoadError, LoadErrors, type Location } from "../errors.js";
 import { toIssues } from "../schema/issues.js";
@@ -178,15 +178,24 @@ export class PlayStructureLoader {
     const innerTags = dynamic ? mergeTags(req.inheritedTags, apply.tags) : spec.tags;
     let tasks: TaskSpec[] | undefined;
     let scope: RoleScope | undefined = role;
+    let choose: string | undefined;
     if (action.endsWith("_tasks")) {
       const file = typeof value === "string" ? value : String(args.file ?? args._raw_params ?? "");
-      if (file.includes("{{") || file === "") return undefined;
-      const abs = this.findTaskFile(file, fromFile, role);
-      if (!abs) {
-        this.errors.push(new LoadError(`${action} file "${file}" not found`, loc, `looked in ${this.taskFileCandidates(file, fromFile, role).map((c) => this.show(path.dirname(c))).join(", ")}`));
-        return undefined;
+      if (file === "") return undefined;
+      if (file.includes("{{")) {
+        // include_tasks only (an import is expanded before the run; task-check says so).
+        if (action !== "include_tasks") return undefined;
+        tasks = this.templatedTaskFiles(file, fromFile, role, { tags: innerTags, loc });
+        choose = file;
+      } else {
+        const abs = this.findTaskFile(file, fromFile, role);
+        if (!abs) {
+          this.errors.push(new LoadError(`${action} file "${file}" not found`, loc, `looked in ${this.taskFileCandidates(file, fromFile, role).map((c) => this.show(path.dirname(c))).join(", ")}`));
+          return undefined;
+        }
+        tasks = this.taskFile(abs, { tags: innerTags, role, from: loc });
       }
-      tasks = this.taskFile(abs, { tags: innerTags, role, from: loc });
+      if (!tasks) return undefined;
     } else {
       const name = String(args.name ?? "");
       if (name.includes("{{") || name === "") return undefined;
@@ -210,12 +219,58 @@ export class PlayStructureLoader {
       return block;
     }
     block.include = action === "include_role" ? "include_role" : "include_tasks";
+    if (choose !== undefined) block.choose = choose;
     if (typeof apply.become === "boolean" || typeof apply.become === "string") block.become = apply.become;
     if (typeof apply.become_user === "string") block.becomeUser = apply.become_user;
     if (typeof apply.remote_user === "string") block.remoteUser = apply.remote_user;
     const applyWhen = toCondition(apply.when);
     if (applyWhen) prependWhen(tasks, applyWhen);
     return block;
+  }
+
+  /**
+   * The files a templated include_tasks name may render to (each `{{...}}` of the file's name
+   * stands for any text without a slash; its directory must be plain), loaded and checked now, one
+   * block per name: in the search order of a plain name, the first directory holding a name wins.
+   */
+  private templatedTaskFiles(file: string, fromFile: string, role: RoleScope | undefined, opts: { tags: string[]; loc: Location }): TaskSpec[] | undefined {
+    const dirPart = path.dirname(file);
+    const base = path.basename(file);
+    if (dirPart.includes("{{")) {
+      this.errors.push(new LoadError(`include_tasks "${file}": only the file's name may be templated, not its directory`, opts.loc, "name the directory, and template the file name only"));
+      return undefined;
+    }
+    const literal = base.split(/\{\{.*?\}\}/);
+    const pattern = new RegExp(`^${literal.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*")}$`);
+    const dirs = [...new Set(this.taskFileCandidates(path.join(dirPart, "x"), fromFile, role).map((c) => path.dirname(c)))];
+    const found = new Map<string, string>();
+    for (const dir of dirs) {
+      let names: string[];
+      try {
+        names = readdirSync(dir).sort();
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const abs = path.join(dir, name);
+        if (pattern.test(name) && !found.has(name) && statSync(abs).isFile()) found.set(name, abs);
+      }
+    }
+    if (found.size === 0) {
+      this.errors.push(
+        new LoadError(
+          `include_tasks "${file}": no file matches ${literal.join("*")}`,
+          opts.loc,
+          `looked in ${dirs.map((d) => this.show(d)).join(", ")}; the name is rendered per host when the include runs, and every file it may name is loaded before the run`,
+        ),
+      );
+      return undefined;
+    }
+    return [...found].map(([name, abs]) => ({
+      ...emptyBlock(opts.loc),
+      block: this.taskFile(abs, { tags: opts.tags, role, from: opts.loc }),
+      choice: dirPart === "." ? name : path.join(dirPart, name),
+    }));
   }
 
   /** Where `file` of an include may be: beside the including file (and its tasks/), the role's tasks/, the playbook's. */

@@ -202,12 +202,17 @@ function checkInclude(task: Record<string, unknown>, key: string, action: Includ
     return errors;
   }
   const target = typeof value === "string" ? value : String((value as Record<string, unknown>).file ?? (value as Record<string, unknown>).name ?? (value as Record<string, unknown>)._raw_params ?? "");
-  if (target.includes("{{")) {
+  // A templated include_tasks file name is rendered per host at run time (every file it may name
+  // is loaded before the run: play-structure.ts); an import is expanded before the run, and a role
+  // name chooses defaults, vars and handlers that the whole play sees.
+  if (target.includes("{{") && action !== "include_tasks") {
     errors.push(
       new LoadError(
         `${action} "${target}" cannot be templated`,
         at(typeof value === "string" ? [...path, key] : [...path, key, action.endsWith("_role") ? "name" : "file"]),
-        "redplay loads every file before the run, so problems show before anything changes: name the file, and choose between files with when:",
+        action === "import_tasks"
+          ? "an import is expanded before the run: use include_tasks to choose the file per host, or name the file"
+          : "redplay loads every role before the run, so problems show before anything changes: name the role, and choose between roles with when:",
       ),
     );
   }

@@ -59,6 +59,14 @@ export interface TaskSpec {
    * tags decide whether it runs at all, its `when` is decided once per host, `loop` repeats it.
    */
   include?: "include_tasks" | "include_role";
+  /**
+   * An include_tasks whose file name is a template (`setup-{{ansible_os_family}}.yml`): rendered
+   * per host when it runs. Every file it could name was loaded (and checked) before the run, each
+   * as one block of `block` whose `choice` is that name; a host runs the one its name renders to.
+   */
+  choose?: string;
+  /** Of a block under a `choose` include: the file name (as the include writes it) it was loaded from. */
+  choice?: string;
   loc: Location;
 }
 

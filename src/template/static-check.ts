@@ -203,7 +203,7 @@ export function checkPlaybookTemplates(pb: Playbook, known: KnownVars): LoadErro
       }
       for (const s of strings(t.vars)) template(s, t.loc);
       for (const s of strings(t.loop)) template(s, t.loc);
-      for (const s of [t.delegateTo, t.remoteUser]) if (s !== undefined) template(s, t.loc);
+      for (const s of [t.delegateTo, t.remoteUser, t.choose]) if (s !== undefined) template(s, t.loc);
       for (const list of [t.when, t.until, t.changedWhen, t.failedWhen]) {
         for (const e of list ?? []) condition(e, t.loc);
       }

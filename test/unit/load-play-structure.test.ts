@@ -164,7 +164,7 @@ describe("mistakes in included files and roles are located, with hints", () => {
     expect(errors).toEqual([
       `${f}:3:22: include_tasks file "tasks/missing.yml" not found; looked in ${fixtures}/broken/tasks, ${fixtures}/broken/tasks/tasks`,
       `${f}:5:7: "loop" is not valid on import_tasks: it is expanded before the run; use include_tasks to loop`,
-      `${f}:6:22: include_tasks "setup-{{os}}.yml" cannot be templated; redplay loads every file before the run, so problems show before anything changes: name the file, and choose between files with when:`,
+      `${f}:6:22: include_tasks "setup-{{os}}.yml": no file matches setup-*.yml; looked in ${fixtures}/broken, ${fixtures}/broken/tasks; the name is rendered per host when the include runs, and every file it may name is loaded before the run`,
       `${f}:7:20: role "webservr" not found; did you mean "webserver"?`,
       `${f}:9:7: unknown module "ansible.builtin.yum"; redplay has no yum module; known modules: ${modules}`,
       `${f}:10:7: unknown module "community.general.redis_info"; modules from Ansible collections are not in redplay; known modules: ${modules}`,
