@@ -404,7 +404,7 @@ function buildContext(
 ): TaskContext {
   const where = { loc: task.loc, host };
   const become = resolveBecome(task, inherited, vars, where);
-  const resolveSrc = (kind: "templates" | "files", src: string): string => resolveSource(deps.playbookDir, kind, src, task.role?.dir);
+  const resolveSrc = (kind: SourceKind, src: string): string => resolveSource(deps.playbookDir, kind, src, task.role?.dir);
   const userRaw = task.remoteUser ?? inherited.remoteUser;
   const user = userRaw === undefined ? deps.options.remoteUser : String(renderValue(userRaw, vars, where));
   // delegate_to: the module runs through the other host's connection, with this host's variables.
@@ -468,14 +468,17 @@ function toBoolean(v: unknown, where: { loc: TaskSpec["loc"]; host: string }): b
   throw new TemplateError(`${formatLocation(where.loc)}: become must be a boolean, got ${shown} (host ${where.host})`, where.loc);
 }
 
+/** Where a role's or playbook's own files of one kind are looked for. */
+export type SourceKind = "templates" | "files" | "vars";
+
 /**
- * `src` of template/copy: absolute as is; else the role's templates/ (or files/) and the role
- * directory for a role's task, then templates/ (or files/) beside the playbook or one level up,
- * the playbook dir, cwd.
+ * Where `src` of template/copy/include_vars may be, in order: absolute as is; else the role's
+ * templates/ (files/, vars/) and the role directory for a role's task, then templates/ (files/,
+ * vars/) beside the playbook, the playbook dir, the kind's directory one level up, cwd.
  */
-export function resolveSource(playbookDir: string, kind: "templates" | "files", src: string, roleDir?: string): string {
-  if (path.isAbsolute(src)) return src;
-  const candidates = [
+export function sourceCandidates(playbookDir: string, kind: SourceKind, src: string, roleDir?: string): string[] {
+  if (path.isAbsolute(src)) return [src];
+  return [
     ...(roleDir ? [path.join(roleDir, kind, src), path.join(roleDir, src)] : []),
     path.join(playbookDir, kind, src),
     path.join(playbookDir, src),
@@ -483,5 +486,10 @@ export function resolveSource(playbookDir: string, kind: "templates" | "files", 
     path.resolve(kind, src),
     path.resolve(src),
   ];
-  return candidates.find((c) => existsSync(c)) ?? candidates[0];
+}
+
+/** The first of sourceCandidates that exists (else the first, for the message that it is missing). */
+export function resolveSource(playbookDir: string, kind: SourceKind, src: string, roleDir?: string): string {
+  const candidates = sourceCandidates(playbookDir, kind, src, roleDir);
+  return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
 }

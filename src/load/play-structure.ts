@@ -4,7 +4,7 @@
 // touched. Static imports become plain blocks (their `when` is added to every task they bring);
 // dynamic includes become blocks the engine treats as Ansible treats includes (own tags decide
 // whether they run, `when` decided once per host, `loop` repeats them).
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { LoadError, LoadErrors, type Location } from "../errors.js";
 import { toIssues } from "../schema/issues.js";
@@ -13,6 +13,7 @@ import { taskListValidator } from "../schema/playbook.js";
 import { didYouMean, issueToError } from "./issue-errors.js";
 import { findRole, knownRoles, roleFiles, roleSearchDirs } from "./roles.js";
 import { secretValueErrors } from "./secret-values.js";
+import { filesMatching, nameInDir, templatedName } from "./templated-name.js";
 import { checkTaskList } from "./task-check.js";
 import { mergeTags, normaliseTaskList, toCondition, type IncludeRequest } from "./task-normalise.js";
 import type { RoleScope, TaskSpec } from "./types.js";
@@ -231,45 +232,31 @@ export class PlayStructureLoader {
   /**
    * The files a templated include_tasks name may render to (each `{{...}}` of the file's name
    * stands for any text without a slash; its directory must be plain), loaded and checked now, one
-   * block per name: in the search order of a plain name, the first directory holding a name wins.
+   * block per name: those in the first directory of a plain name's search order that holds any,
+   * the including file itself excepted.
    */
   private templatedTaskFiles(file: string, fromFile: string, role: RoleScope | undefined, opts: { tags: string[]; loc: Location }): TaskSpec[] | undefined {
-    const dirPart = path.dirname(file);
-    const base = path.basename(file);
-    if (dirPart.includes("{{")) {
-      this.errors.push(new LoadError(`include_tasks "${file}": only the file's name may be templated, not its directory`, opts.loc, "name the directory, and template the file name only"));
+    const name = templatedName(file);
+    if ("error" in name) {
+      this.errors.push(new LoadError(`include_tasks "${file}": ${name.error}`, opts.loc, "name the directory, and template the file name only"));
       return undefined;
     }
-    const literal = base.split(/\{\{.*?\}\}/);
-    const pattern = new RegExp(`^${literal.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*")}$`);
-    const dirs = [...new Set(this.taskFileCandidates(path.join(dirPart, "x"), fromFile, role).map((c) => path.dirname(c)))];
-    const found = new Map<string, string>();
-    for (const dir of dirs) {
-      let names: string[];
-      try {
-        names = readdirSync(dir).sort();
-      } catch {
-        continue;
-      }
-      for (const name of names) {
-        const abs = path.join(dir, name);
-        if (pattern.test(name) && !found.has(name) && statSync(abs).isFile()) found.set(name, abs);
-      }
-    }
+    const dirs = [...new Set(this.taskFileCandidates(path.join(name.dir, "x"), fromFile, role).map((c) => path.dirname(c)))];
+    const found = filesMatching(dirs, name.pattern, fromFile);
     if (found.size === 0) {
       this.errors.push(
         new LoadError(
-          `include_tasks "${file}": no file matches ${literal.join("*")}`,
+          `include_tasks "${file}": no file matches ${name.glob}`,
           opts.loc,
           `looked in ${dirs.map((d) => this.show(d)).join(", ")}; the name is rendered per host when the include runs, and every file it may name is loaded before the run`,
         ),
       );
       return undefined;
     }
-    return [...found].map(([name, abs]) => ({
+    return [...found].map(([base, abs]) => ({
       ...emptyBlock(opts.loc),
       block: this.taskFile(abs, { tags: opts.tags, role, from: opts.loc }),
-      choice: dirPart === "." ? name : path.join(dirPart, name),
+      choice: nameInDir(name.dir, base),
     }));
   }
 

@@ -10,6 +10,7 @@ import { importPlaybookValidator, playValidator } from "../schema/playbook.js";
 import { didYouMean, issueToError, sortErrors } from "./issue-errors.js";
 import { PlayStructureLoader } from "./play-structure.js";
 import { defaultRolesPath } from "./roles.js";
+import { checkIncludeVars } from "./include-vars.js";
 import { secretValueErrors } from "./secret-values.js";
 import { checkTaskList } from "./task-check.js";
 import { mergeTags, normaliseTaskList } from "./task-normalise.js";
@@ -54,6 +55,7 @@ export async function loadPlaybook(file: string, options: PlaybookOptions = {}):
   const errors: LoadError[] = [];
   const plays = await loadPlaysOf(abs, file, { tags: [], vars: {} }, loader, errors, []);
   errors.push(...loader.errors);
+  if (errors.length === 0) errors.push(...(await checkIncludeVars(dir, plays, shown)));
   if (errors.length > 0) throw new LoadErrors(sortErrors(errors));
   return { file, dir, plays };
 }

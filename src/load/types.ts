@@ -67,6 +67,8 @@ export interface TaskSpec {
   choose?: string;
   /** Of a block under a `choose` include: the file name (as the include writes it) it was loaded from. */
   choice?: string;
+  /** Of an include_vars task: the variables its file (or any file its templated name may name) defines. */
+  varsDefined?: string[];
   loc: Location;
 }
 

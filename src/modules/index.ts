@@ -8,6 +8,7 @@ import { copyModule } from "./copy.js";
 import { debugModule } from "./debug.js";
 import { failModule } from "./fail.js";
 import { fileModule } from "./file.js";
+import { includeVarsModule } from "./include-vars.js";
 import { lineinfileModule } from "./lineinfile.js";
 import { metaModule } from "./meta.js";
 import { pauseModule } from "./pause.js";
@@ -32,6 +33,7 @@ export const builtinModules: readonly AnyModule[] = [
   systemdModule,
   systemdServiceModule,
   lineinfileModule,
+  includeVarsModule,
   userModule,
   groupModule,
   aptModule,

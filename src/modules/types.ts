@@ -86,8 +86,8 @@ export interface TaskContext {
   evaluate(expr: string): unknown;
   /** Renders a template file (resolved like `template.src`) with this host's variables, `overlay` over them. */
   renderFile(src: string, overlay?: Record<string, unknown>): Promise<string>;
-  /** Absolute path for a `src` given to template/copy: templates/ or files/ beside the playbook, the playbook dir, or cwd. */
-  resolveSrc(kind: "templates" | "files", src: string): string;
+  /** Absolute path for a `src` given to template/copy/include_vars: templates/, files/ or vars/ of the role or beside the playbook, the playbook dir, or cwd. */
+  resolveSrc(kind: "templates" | "files" | "vars", src: string): string;
   /** Marks a value as secret: masked in every output from now on. */
   addSecret(value: string): void;
   /** Verbose log line (shown with -v / -vv). */

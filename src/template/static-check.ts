@@ -60,6 +60,7 @@ function hostFactNames(pb: Playbook): Set<string> {
     for (const t of allTasks(play)) {
       if (t.register) names.add(t.register);
       if (t.module && SET_FACT.has(t.module)) for (const k of Object.keys(t.args ?? {})) names.add(k);
+      for (const k of t.varsDefined ?? []) names.add(k);
     }
   }
   return names;
