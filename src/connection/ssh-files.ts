@@ -150,10 +150,13 @@ function tempName(path: string): string {
 async function writeViaSftp(h: FileHost, ids: IdResolver, path: string, data: Buffer, o: WriteOptions): Promise<void> {
   const sftp = await h.sftp();
   let existing: Stats | undefined;
-  try {
-    existing = await promisify<Stats>((cb) => sftp.stat(path, cb));
-  } catch (err) {
-    if (!isNoSuchFile(err)) throw fail(h, "write", path, (err as Error).message);
+  // The old file's attributes are only needed for what the caller leaves to it.
+  if (o.mode === undefined || o.owner === undefined || o.group === undefined) {
+    try {
+      existing = await promisify<Stats>((cb) => sftp.stat(path, cb));
+    } catch (err) {
+      if (!isNoSuchFile(err)) throw fail(h, "write", path, (err as Error).message);
+    }
   }
   const mode = o.mode ?? (existing ? existing.mode & 0o7777 : 0o644);
   const uid = o.owner !== undefined ? await ids.uid(o.owner) : existing?.uid;
@@ -161,14 +164,16 @@ async function writeViaSftp(h: FileHost, ids: IdResolver, path: string, data: Bu
   const tmp = tempName(path);
   try {
     await promisify<void>((cb) => sftp.writeFile(tmp, data, { mode: 0o600 }, (e) => cb(e, undefined)));
+    // chown, then chmod (a chown may clear set-id bits), sent back to back: the server answers in order.
+    const steps: Promise<void>[] = [];
     if (uid !== undefined || gid !== undefined) {
-      const fresh = await promisify<Stats>((cb) => sftp.stat(tmp, cb));
-      const chown = promisify<void>((cb) => sftp.chown(tmp, uid ?? fresh.uid, gid ?? fresh.gid, (e) => cb(e, undefined)));
+      const fresh = uid === undefined || gid === undefined ? await promisify<Stats>((cb) => sftp.stat(tmp, cb)) : undefined;
+      const chown = promisify<void>((cb) => sftp.chown(tmp, uid ?? fresh!.uid, gid ?? fresh!.gid, (e) => cb(e, undefined)));
       // Keeping an existing file's owner is best effort; an owner that was asked for is not.
-      if (o.owner !== undefined || o.group !== undefined) await chown;
-      else await chown.catch(() => undefined);
+      steps.push(o.owner !== undefined || o.group !== undefined ? chown : chown.catch(() => undefined));
     }
-    await promisify<void>((cb) => sftp.chmod(tmp, mode, (e) => cb(e, undefined)));
+    steps.push(promisify<void>((cb) => sftp.chmod(tmp, mode, (e) => cb(e, undefined))));
+    await Promise.all(steps);
     await promisify<void>((cb) => sftp.ext_openssh_rename(tmp, path, (e) => cb(e, undefined)));
   } catch (err) {
     await promisify<void>((cb) => sftp.unlink(tmp, (e) => cb(e, undefined))).catch(() => undefined);
