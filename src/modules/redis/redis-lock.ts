@@ -1,11 +1,12 @@
 // `redis_lock`: runs that change a group's roles (setup, failover, switchover) exclude each other.
 // The lock is a directory created with mkdir (atomic) on every node that can be reached, holding
-// who took it (a random token, the controller's host name and pid, the time). It is taken node
-// by node in inventory order; a node already locked by another run stops this one before it
-// changes anything (the locks it took are given back). It is released when the run ends, however
-// it ends; a lock left by a controller that was killed expires after `ttl` seconds, or at once
-// when that controller was this machine and its process is gone. A node that
-// cannot be reached is not locked (a dead node is changed by no run) and is not reported failed.
+// who took it (a random token, the controller's host name and pid, the time). It is taken on the
+// first node in inventory order, then on the others at once; a node already locked by another
+// run stops this one before it changes anything (the locks it took are given back). It is
+// released when the run ends, however it ends; a lock left by a controller that was killed
+// expires after `ttl` seconds, or at once when that controller was this machine and its process
+// is gone. A node that cannot be reached is not locked (a dead node is changed by no run) and is
+// not reported failed.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { shq } from "../../connection/quote.js";
@@ -99,16 +100,18 @@ export const redisLockModule: GroupModule<RedisLockArgs, LockState> = {
   async apply(g, _args, plan) {
     const { path, ttl, reachable } = plan.state!;
     const taken: string[] = [];
-    for (const host of reachable) {
-      const ctx = g.ctx(host);
-      const r = await take(ctx, path, ttl);
-      if (r === true) {
-        taken.push(host);
-        continue;
-      }
+    // The first node alone, then the others at once: two runs over the same group both start with
+    // its first node, so only one of them gets past it.
+    const [first, ...rest] = reachable;
+    for (const round of first === undefined ? [] : [[first], rest]) {
+      const got = await Promise.all(round.map((h) => take(g.ctx(h), path, ttl)));
+      round.forEach((h, i) => got[i] === true && taken.push(h));
+      const lost = round.findIndex((_, i) => got[i] !== true);
+      if (lost < 0) continue;
       // Someone else got there first: give back what this run took, and stop before any change.
       await Promise.all(taken.map((h) => release(g.ctx(h), path)));
-      const failed = r;
+      const host = round[lost]!;
+      const failed = got[lost] as string;
       return { hosts: Object.fromEntries(g.hosts.map((h) => [h, { failed: h === host ? failed : `not locked: ${failed}` }])) };
     }
     // Released when the run ends, whatever happens in between.
