@@ -5,20 +5,14 @@
 // inventory host) for a host that cannot be reached itself. The inventory is also compared with
 // what ansible-inventory (ansible-core) lists for the same files.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recap, runCli } from "../helpers/cli.js";
+import { ansibleProject } from "../helpers/ansible-project.js";
+import { recap } from "../helpers/cli.js";
 
-let dir: string;
-let out: string;
-
-function write(rel: string, text: string): void {
-  const p = path.join(dir, rel);
-  mkdirSync(path.dirname(p), { recursive: true });
-  writeFileSync(p, text);
-}
+const project = ansibleProject("redplay-ansible-");
+const { dir, out, write, run } = project;
 
 function files(root: string): Record<string, string> {
   const found: Record<string, string> = {};
@@ -33,12 +27,7 @@ function files(root: string): Record<string, string> {
   return found;
 }
 
-const run = (args: string[]) => runCli(args, { cwd: dir, env: { ANSIBLE_CONFIG: "", HOME: path.join(dir, "home") } });
-
 beforeAll(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), "redplay-ansible-"));
-  out = path.join(dir, "out");
-  mkdirSync(path.join(dir, "home"));
   write(
     "ansible.cfg",
     `[defaults]
@@ -141,7 +130,7 @@ out=${out}
 });
 
 afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
+  project.remove();
 });
 
 describe("inventory as Ansible reads it", () => {

@@ -3,29 +3,16 @@
 // missing one, or a mistake inside one, is a located error), `validate` knows the names they
 // define, each host gets its own file's values, and a secret from a vars file is never shown.
 // Through the real CLI, on the local connection.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../helpers/cli.js";
+import { ansibleProject } from "../helpers/ansible-project.js";
 
-let dir: string;
-let out: string;
+const project = ansibleProject("redplay-incvars-");
+const { dir, out, write, run, read } = project;
 const SECRET = "debian-only-secret-7Qx";
 
-function write(rel: string, text: string): void {
-  const p = path.join(dir, rel);
-  mkdirSync(path.dirname(p), { recursive: true });
-  writeFileSync(p, text);
-}
-
-const run = (args: string[]) => runCli(args, { cwd: dir, env: { ANSIBLE_CONFIG: "", HOME: path.join(dir, "home") } });
-const read = (rel: string) => (existsSync(path.join(out, rel)) ? readFileSync(path.join(out, rel), "utf8") : undefined);
-
 beforeAll(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), "redplay-incvars-"));
-  out = path.join(dir, "out");
-  mkdirSync(path.join(dir, "home"));
   for (const h of ["h1", "h2"]) mkdirSync(path.join(out, h), { recursive: true });
   write("hosts.yaml", "all:\n  hosts:\n    h1: { ansible_connection: local, os_name: Debian }\n    h2: { ansible_connection: local, os_name: RedHat }\n");
   write("vars/Debian.yml", `redis_package: redis-server\nredis_password: ${SECRET}\n`);
@@ -48,7 +35,7 @@ beforeAll(() => {
   );
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => project.remove());
 
 describe("include_vars", () => {
   it("validate knows every file and the names they define", async () => {

@@ -3,29 +3,17 @@
 // runs the one its own variables (a host var, a loop item, a gathered fact) name. A host whose name
 // renders to no such file fails, naming the files there are; the others go on. Through the real
 // CLI, on the local connection.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recap, runCli } from "../helpers/cli.js";
+import { ansibleProject } from "../helpers/ansible-project.js";
+import { recap } from "../helpers/cli.js";
 
-let dir: string;
-let out: string;
-
-function write(rel: string, text: string): void {
-  const p = path.join(dir, rel);
-  mkdirSync(path.dirname(p), { recursive: true });
-  writeFileSync(p, text);
-}
-
-const run = (args: string[]) => runCli(args, { cwd: dir, env: { ANSIBLE_CONFIG: "", HOME: path.join(dir, "home") } });
-const read = (rel: string) => (existsSync(path.join(out, rel)) ? readFileSync(path.join(out, rel), "utf8") : undefined);
+const project = ansibleProject("redplay-tinclude-");
+const { dir, out, write, run, read } = project;
 const copyTo = (dest: string, content: string) => `- copy:\n    content: "${content}\\n"\n    dest: "{{out}}/${dest}"\n`;
 
 beforeAll(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), "redplay-tinclude-"));
-  out = path.join(dir, "out");
-  mkdirSync(path.join(dir, "home"));
   for (const h of ["h1", "h2", "h3"]) mkdirSync(path.join(out, h), { recursive: true });
   write(
     "hosts.yaml",
@@ -65,7 +53,7 @@ beforeAll(() => {
   write("family/RedHat.yml", copyTo("family", "redhat"));
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => project.remove());
 
 describe("include_tasks with a templated file name", () => {
   it("validate loads every file the name may render to", async () => {
