@@ -6,18 +6,10 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import { sourceCandidates } from "../engine/execute-task.js";
 import { LoadError, LoadErrors } from "../errors.js";
+import { eachTask } from "./play-structure.js";
 import type { PlaySpec, TaskSpec } from "./types.js";
 import { filesMatching, nameInDir, templatedName } from "./templated-name.js";
 import { loadVarsFile } from "./vars.js";
-
-function eachTask(list: TaskSpec[] | undefined, fn: (t: TaskSpec) => void): void {
-  for (const t of list ?? []) {
-    fn(t);
-    eachTask(t.block, fn);
-    eachTask(t.rescue, fn);
-    eachTask(t.always, fn);
-  }
-}
 
 /** Checks every include_vars task of `plays` (playbook directory `dir`); records `varsDefined` on each. */
 export async function checkIncludeVars(dir: string, plays: PlaySpec[], shown: (p: string) => string): Promise<LoadError[]> {

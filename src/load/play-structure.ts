@@ -55,7 +55,8 @@ function readYamlSync(file: string, shown: string): YamlSource {
 }
 
 /** Applies `fn` to every task of a list, blocks and their insides included. */
-function eachTask(tasks: TaskSpec[], fn: (t: TaskSpec) => void): void {
+/** Calls `fn` on every task of `tasks`, blocks' (block, rescue, always) included, depth first. */
+export function eachTask(tasks: TaskSpec[], fn: (t: TaskSpec) => void): void {
   for (const t of tasks) {
     fn(t);
     eachTask(t.block ?? [], fn);
