@@ -34,6 +34,8 @@ export interface Inherited {
   checkMode?: boolean;
   /** Variables that differ by host (an include's loop item), over `vars`. */
   hostVars?: Map<string, Vars>;
+  /** Parameters of the enclosing roles and includes: above registered results and set_fact. */
+  params?: Vars;
 }
 
 /** Everything shared by the tasks of one play. */
@@ -70,11 +72,11 @@ export async function executeTask(
   const scoped = { ...inherited.vars, ...inherited.hostVars?.get(host), ...task.vars };
   try {
     if (task.loop === undefined) {
-      const vars = deps.vars.forHost(host, scoped, task.role);
+      const vars = deps.vars.forHost(host, scoped, task.role, inherited.params);
       const one = await executeOnce(deps, task, host, vars, inherited);
       return { ...one, items: [] };
     }
-    const baseVars = deps.vars.forHost(host, scoped, task.role);
+    const baseVars = deps.vars.forHost(host, scoped, task.role, inherited.params);
     const items = renderValue(task.loop, baseVars, { loc: task.loc, host });
     if (!Array.isArray(items)) {
       throw new TemplateError(
@@ -86,7 +88,7 @@ export async function executeTask(
     const records: Vars[] = [];
     const facts: Vars = {};
     for (const item of items) {
-      const vars = deps.vars.forHost(host, { ...scoped, [task.loopVar]: item }, task.role);
+      const vars = deps.vars.forHost(host, { ...scoped, [task.loopVar]: item }, task.role, inherited.params);
       const one = await executeOnce(deps, task, host, vars, inherited, item);
       results.push({ ...one.result, item });
       records.push({ ...one.record, [task.loopVar]: item });
@@ -308,7 +310,7 @@ export async function executeGroupTask(
   for (const host of hosts) {
     const where = { loc: task.loc, host };
     try {
-      const vars = deps.vars.forHost(host, scopedOf(host), task.role);
+      const vars = deps.vars.forHost(host, scopedOf(host), task.role, inherited.params);
       varsOf.set(host, vars);
       if (when.length > 0 && !evalConditions(when, vars, where)) {
         const record = { changed: false, skipped: true, skip_reason: "Conditional result was False" };
@@ -345,7 +347,7 @@ export async function executeGroupTask(
     check,
     diff: task.diff === false ? false : deps.options.diff,
     loc: task.loc,
-    ctx: (host) => ctxOf.get(host) ?? buildContext(deps, task, host, deps.vars.forHost(host, scopedOf(host), task.role), inherited, check),
+    ctx: (host) => ctxOf.get(host) ?? buildContext(deps, task, host, deps.vars.forHost(host, scopedOf(host), task.role, inherited.params), inherited, check),
     argsFor: (host) => argsOf.get(host) ?? argsOf.get(first)!,
     resources: deps.resources,
     log: (message, level = 1) => deps.options.log(`[${mod.name}] ${message}`, level),

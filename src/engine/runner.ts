@@ -195,7 +195,7 @@ class PlayRunner {
     const failed: HostResult[] = [];
     for (const host of hosts) {
       try {
-        const vars = this.deps.vars.forHost(host, { ...inherited.vars, ...inherited.hostVars?.get(host), ...include.vars }, include.role);
+        const vars = this.deps.vars.forHost(host, { ...inherited.vars, ...inherited.hostVars?.get(host) }, include.role, { ...inherited.params, ...include.vars });
         const items = renderValue(include.loop, vars, { loc: include.loc, host });
         if (!Array.isArray(items)) throw new TemplateError(`${formatLocation(include.loc)}: loop must be a list, got ${typeof items} (host ${host})`, include.loc);
         itemsOf.set(host, items);
@@ -214,7 +214,8 @@ class PlayRunner {
 
   private async runBlock(block: TaskSpec, allHosts: string[], inherited: Inherited): Promise<void> {
     const inner: Inherited = {
-      vars: { ...inherited.vars, ...block.vars },
+      vars: block.paramVars ? inherited.vars : { ...inherited.vars, ...block.vars },
+      params: block.paramVars ? { ...inherited.params, ...block.vars } : inherited.params,
       // The block's own `when` is decided once, here, for the whole block (see blockHosts).
       when: inherited.when,
       become: block.become ?? inherited.become,
@@ -265,7 +266,7 @@ class PlayRunner {
     const failed: HostResult[] = [];
     for (const host of hosts) {
       try {
-        const vars = this.deps.vars.forHost(host, { ...inner.vars, ...inner.hostVars?.get(host) }, include.role);
+        const vars = this.deps.vars.forHost(host, { ...inner.vars, ...inner.hostVars?.get(host) }, include.role, inner.params);
         const name = String(renderValue(include.choose, vars, { loc: include.loc, host }));
         if (choices.some((c) => c.choice === name)) {
           chosen.set(host, name);
@@ -306,7 +307,7 @@ class PlayRunner {
     const results: HostResult[] = [];
     for (const host of hosts) {
       try {
-        const vars = this.deps.vars.forHost(host, { ...inner.vars, ...inner.hostVars?.get(host) }, block.role);
+        const vars = this.deps.vars.forHost(host, { ...inner.vars, ...inner.hostVars?.get(host) }, block.role, inner.params);
         if (evalConditions([...inner.when, ...(block.when ?? [])], vars, { loc: block.loc, host })) pass.push(host);
         else results.push({ host, status: "skipped", msg: "Conditional result was False", durationMs: Date.now() - started });
       } catch (err) {

@@ -70,8 +70,8 @@ export class VarStore {
    * role of the task. Role defaults sit under the inventory (the task's own role's above the
    * play's other roles'), role vars above vars_files, as in Ansible.
    */
-  forHost(host: string, scoped?: Vars, role?: RoleScope): Vars {
-    const cacheable = (!scoped || Object.keys(scoped).length === 0) && role === undefined;
+  forHost(host: string, scoped?: Vars, role?: RoleScope, params?: Vars): Vars {
+    const cacheable = (!scoped || Object.keys(scoped).length === 0) && role === undefined && (!params || Object.keys(params).length === 0);
     if (cacheable) {
       const hit = this.cache.get(host);
       if (hit) return hit;
@@ -89,6 +89,7 @@ export class VarStore {
       ...(role?.vars ?? {}),
       ...(scoped ?? {}),
       ...this.factsOf(host),
+      ...(params ?? {}),
       ...this.extraVars,
     };
     const magic: Vars = {

@@ -221,6 +221,7 @@ export class PlayStructureLoader {
       return block;
     }
     block.include = action === "include_role" ? "include_role" : "include_tasks";
+    block.paramVars = true;
     if (choose !== undefined) block.choose = choose;
     if (typeof apply.become === "boolean" || typeof apply.become === "string") block.become = apply.become;
     if (typeof apply.become_user === "string") block.becomeUser = apply.become_user;
@@ -356,7 +357,7 @@ export class PlayStructureLoader {
       for (const h of handlers) if (h.name) h.listen = [...h.listen, `${name} : ${h.name}`];
       this.roleHandlers.push(...handlers);
     }
-    return { ...emptyBlock(loc), block: [...deps, ...tasks], vars: use.params ?? {}, tags: use.tags, role: scope };
+    return { ...emptyBlock(loc), block: [...deps, ...tasks], vars: use.params ?? {}, paramVars: true, tags: use.tags, role: scope };
   }
 
   /** Variables of a role's defaults/ or vars/ files, merged in order. */

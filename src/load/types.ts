@@ -67,6 +67,11 @@ export interface TaskSpec {
   choose?: string;
   /** Of a block under a `choose` include: the file name (as the include writes it) it was loaded from. */
   choice?: string;
+  /**
+   * `vars` are parameters (of a role, or of an include_tasks/include_role): they rank above
+   * registered results and set_fact, as in Ansible, where block and task vars rank below.
+   */
+  paramVars?: boolean;
   /** Of an include_vars task: the variables its file (or any file its templated name may name) defines. */
   varsDefined?: string[];
   loc: Location;
