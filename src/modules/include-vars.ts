@@ -2,10 +2,9 @@
 // playbook), for the rest of the run, as Ansible's include_vars does with `file` (or the
 // free-form name) and `name`. The file name may be a template (`{{ansible_os_family}}.yml`);
 // every file it may name is loaded and checked before the run (load/include-vars.ts), and again
-// here, for this host's name. Values under secret-looking names, and vault-decrypted ones, are
-// masked in all output. Nothing on the host changes.
+// here, for this host's name. Values under secret-looking names (as every fact's, by the engine)
+// and vault-decrypted ones are masked in all output. Nothing on the host changes.
 import { LoadErrors } from "../errors.js";
-import { isSecretName } from "../load/secret-values.js";
 import { vaultKeyring } from "../load/vault.js";
 import { loadVarsFile } from "../load/vars.js";
 import type { Module } from "./types.js";
@@ -41,7 +40,8 @@ export const includeVarsModule: Module<IncludeVarsArgs> = {
       if (!(err instanceof LoadErrors)) throw err;
       return { changes: [], failed: `include_vars ${args.file}: ${err.errors.map((e) => e.format()).join("; ")}` };
     }
-    maskSecrets(ctx.addSecret.bind(ctx), vars, undefined);
+    // Values under secret-looking names are masked by the engine, as for every fact; a value
+    // decrypted now is masked whatever its name.
     for (const v of vaultKeyring().decrypted) ctx.addSecret(v);
     const facts = args.name ? { [args.name]: vars } : vars;
     const names = Object.keys(vars);
@@ -56,14 +56,3 @@ export const includeVarsModule: Module<IncludeVarsArgs> = {
     return {};
   },
 };
-
-/** Marks every string under a secret-looking name (at any depth) as a secret. */
-function maskSecrets(add: (v: string) => void, value: unknown, secretKey: string | undefined): void {
-  if (typeof value === "string") {
-    if (secretKey !== undefined && value !== "") add(value);
-  } else if (Array.isArray(value)) {
-    for (const v of value) maskSecrets(add, v, secretKey);
-  } else if (value !== null && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) maskSecrets(add, v, secretKey ?? (isSecretName(k) ? k : undefined));
-  }
-}
