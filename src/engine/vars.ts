@@ -6,13 +6,13 @@ import type { Inventory } from "../inventory/types.js";
 import type { PlaySpec, Playbook, RoleScope } from "../load/types.js";
 import type { Secrets } from "../output/redact.js";
 import { renderValue } from "../template/handlebars.js";
-import { mayHoldJinjaTags } from "../template/jinja-detect.js";
+import { mayBeTemplate } from "../template/jinja-detect.js";
 
 type Vars = Record<string, unknown>;
 
 export function containsTemplate(value: unknown): boolean {
   // A Jinja2 statement or comment is rendered too, so it fails where it is used instead of passing as text.
-  if (typeof value === "string") return value.includes("{{") || mayHoldJinjaTags(value);
+  if (typeof value === "string") return mayBeTemplate(value);
   if (Array.isArray(value)) return value.some(containsTemplate);
   if (value && typeof value === "object") return Object.values(value).some(containsTemplate);
   return false;

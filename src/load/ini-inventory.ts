@@ -166,7 +166,7 @@ export function parseIniInventory(text: string, file: string): InventoryGroupDoc
         continue;
       }
       const v = iniValue(key, value);
-      if (typeof v === "string") errors.push(...jinjaStringErrors(v, at(lineNo, col, `${current}.vars.${key}`)));
+      if (typeof v === "string") errors.push(...jinjaStringErrors(v, () => at(lineNo, col, `${current}.vars.${key}`)));
       group(current, at(lineNo, col)).vars[key] = v;
     } else if (kind === "children") {
       const m = GROUP_NAME.exec(line);
@@ -249,7 +249,7 @@ function hostLine(raw: string, lineNo: number, groupName: string, g: InventoryGr
       continue;
     }
     vars[name] = iniValue(name, t.text.slice(eq + 1));
-    if (typeof vars[name] === "string") errors.push(...jinjaStringErrors(vars[name] as string, loc));
+    if (typeof vars[name] === "string") errors.push(...jinjaStringErrors(vars[name] as string, () => loc));
   }
   for (const h of expanded.hosts) g.hosts.push({ name: h, vars: { ...vars }, loc: hostLoc(h) });
 }

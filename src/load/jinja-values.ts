@@ -4,14 +4,17 @@
 // with the Handlebars that does the same when there is one.
 import { isMap, isPair, isScalar, isSeq } from "yaml";
 import { LoadError, type Location } from "../errors.js";
-import { findJinja, mayHoldJinjaTags } from "../template/jinja-detect.js";
+import { findJinja, mayBeTemplate } from "../template/jinja-detect.js";
 import { jinjaText } from "../template/template-error.js";
 import { formatPath, nodeAt, type PathSegment, type YamlSource } from "./yaml.js";
 
-/** Errors for one string value written at `loc`: each Jinja2 construct in it. */
-export function jinjaStringErrors(value: string, loc: Location): LoadError[] {
-  if (!value.includes("{{") && !mayHoldJinjaTags(value)) return [];
-  return findJinja(value).map((f) => {
+/** Errors for one string value written at `where()` (asked only when there is one): each Jinja2 construct in it. */
+export function jinjaStringErrors(value: string, where: () => Location): LoadError[] {
+  if (!mayBeTemplate(value)) return [];
+  const findings = findJinja(value);
+  if (findings.length === 0) return [];
+  const loc = where();
+  return findings.map((f) => {
     const { message, hint } = jinjaText(f);
     return new LoadError(f.line > 1 ? `${message} (line ${f.line} of the value)` : message, loc, hint);
   });
@@ -36,10 +39,12 @@ export function jinjaValueErrors(src: YamlSource, path: PathSegment[] = [], root
         at.pop();
       });
     } else if (isScalar(node) && typeof node.value === "string") {
-      const value = node.value;
-      if (!value.includes("{{") && !mayHoldJinjaTags(value)) return;
-      const { line, col } = src.lineCounter.linePos(node.range?.[0] ?? 0);
-      errors.push(...jinjaStringErrors(value, { file: src.file, line, col, path: formatPath(at, root) }));
+      errors.push(
+        ...jinjaStringErrors(node.value, () => {
+          const { line, col } = src.lineCounter.linePos(node.range?.[0] ?? 0);
+          return { file: src.file, line, col, path: formatPath(at, root) };
+        }),
+      );
     }
   };
   const start = nodeAt(src, path);

@@ -23,6 +23,11 @@ export interface JinjaFinding {
   why?: string;
 }
 
+/** Cheap test: could `s` be rendered as a template (a `{{`, or a Jinja2 statement or comment)? */
+export function mayBeTemplate(s: string): boolean {
+  return s.includes("{{") || mayHoldJinjaTags(s);
+}
+
 /** Cheap test: could `s` hold a Jinja2 statement or comment (which hold no `{{`)? */
 export function mayHoldJinjaTags(s: string): boolean {
   const st = s.indexOf("{%");
