@@ -13,7 +13,7 @@ import { taskListValidator } from "../schema/playbook.js";
 import { didYouMean, issueToError } from "./issue-errors.js";
 import { findRole, knownRoles, roleFiles, roleSearchDirs } from "./roles.js";
 import { secretValueErrors } from "./secret-values.js";
-import { filesMatching, nameInDir, templatedName } from "./templated-name.js";
+import { templatedFiles } from "./templated-name.js";
 import { checkTaskList } from "./task-check.js";
 import { mergeTags, normaliseTaskList, toCondition, type IncludeRequest } from "./task-normalise.js";
 import type { RoleScope, TaskSpec } from "./types.js";
@@ -238,27 +238,25 @@ export class PlayStructureLoader {
    * the including file itself excepted.
    */
   private templatedTaskFiles(file: string, fromFile: string, role: RoleScope | undefined, opts: { tags: string[]; loc: Location }): TaskSpec[] | undefined {
-    const name = templatedName(file);
-    if ("error" in name) {
-      this.errors.push(new LoadError(`include_tasks "${file}": ${name.error}`, opts.loc, "name the directory, and template the file name only"));
+    const found = templatedFiles(file, (rel) => this.taskFileCandidates(rel, fromFile, role), fromFile);
+    if ("error" in found) {
+      this.errors.push(new LoadError(`include_tasks "${file}": ${found.error}`, opts.loc, "name the directory, and template the file name only"));
       return undefined;
     }
-    const dirs = [...new Set(this.taskFileCandidates(path.join(name.dir, "x"), fromFile, role).map((c) => path.dirname(c)))];
-    const found = filesMatching(dirs, name.pattern, fromFile);
-    if (found.size === 0) {
+    if (found.files.length === 0) {
       this.errors.push(
         new LoadError(
-          `include_tasks "${file}": no file matches ${name.glob}`,
+          `include_tasks "${file}": no file matches ${found.glob}`,
           opts.loc,
-          `looked in ${dirs.map((d) => this.show(d)).join(", ")}; the name is rendered per host when the include runs, and every file it may name is loaded before the run`,
+          `looked in ${found.dirs.map((d) => this.show(d)).join(", ")}; the name is rendered per host when the include runs, and every file it may name is loaded before the run`,
         ),
       );
       return undefined;
     }
-    return [...found].map(([base, abs]) => ({
+    return found.files.map(({ name, abs }) => ({
       ...emptyBlock(opts.loc),
       block: this.taskFile(abs, { tags: opts.tags, role, from: opts.loc }),
-      choice: nameInDir(name.dir, base),
+      choice: name,
     }));
   }
 

@@ -5,44 +5,38 @@
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 
-/** What a templated name can match, or a reason it cannot be used. */
-export type TemplatedName = { dir: string; pattern: RegExp; glob: string } | { error: string };
-
-/** Splits `file` into its plain directory part and a pattern for its templated base name. */
-export function templatedName(file: string): TemplatedName {
+/**
+ * The files a templated name may render to, given where a plain name would be looked for
+ * (`candidatesFor(rel)`, in order): the directory part must be plain; the files matching in the
+ * first of those directories that holds any, names sorted, never `exclude` (the including file:
+ * it would include itself), each with its name as the include writes it. `dirs` and `glob` say
+ * where and what was looked for; `files` is empty when nothing matches.
+ */
+export function templatedFiles(
+  file: string,
+  candidatesFor: (rel: string) => string[],
+  exclude?: string,
+): { error: string } | { dirs: string[]; glob: string; files: Array<{ name: string; abs: string }> } {
   const slash = file.lastIndexOf("/");
   const dir = slash < 0 ? "." : file.slice(0, slash) || "/";
-  const base = file.slice(slash + 1);
   if (dir.includes("{{")) return { error: "only the file's name may be templated, not its directory" };
-  const literal = base.split(/\{\{.*?\}\}/);
-  const escaped = literal.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  return { dir, pattern: new RegExp(`^${escaped.join("[^/]*")}$`), glob: literal.join("*") };
-}
-
-/** The name as the include writes it, for a base name found in the directory part. */
-export function nameInDir(dir: string, base: string): string {
-  return dir === "." ? base : `${dir}/${base}`;
-}
-
-/**
- * The files a templated name may render to: those matching `pattern` in the first of `dirs` (the
- * search order of a plain name) that holds any, names sorted, never `exclude` (the file that
- * includes them: it would include itself): base name -> absolute path. Empty when none matches.
- */
-export function filesMatching(dirs: string[], pattern: RegExp, exclude?: string): Map<string, string> {
-  for (const dir of dirs) {
+  const literal = file.slice(slash + 1).split(/\{\{.*?\}\}/);
+  const pattern = new RegExp(`^${literal.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*")}$`);
+  // The directory part as written, slash included ("" for a bare name).
+  const prefix = file.slice(0, slash + 1);
+  const dirs = [...new Set(candidatesFor(`${prefix}x`).map((c) => path.dirname(c)))];
+  for (const d of dirs) {
     let names: string[];
     try {
-      names = readdirSync(dir).sort();
+      names = readdirSync(d).sort();
     } catch {
       continue;
     }
-    const found = new Map<string, string>();
-    for (const name of names) {
-      const abs = path.join(dir, name);
-      if (pattern.test(name) && abs !== exclude && statSync(abs).isFile()) found.set(name, abs);
-    }
-    if (found.size > 0) return found;
+    const files = names
+      .map((name) => ({ name, abs: path.join(d, name) }))
+      .filter((f) => pattern.test(f.name) && f.abs !== exclude && statSync(f.abs).isFile())
+      .map((f) => ({ name: prefix + f.name, abs: f.abs }));
+    if (files.length > 0) return { dirs, glob: literal.join("*"), files };
   }
-  return new Map();
+  return { dirs, glob: literal.join("*"), files: [] };
 }
