@@ -132,11 +132,10 @@ export async function applyContent(ctx: TaskContext, args: DestArgs, plan: Plan<
       const failed = await validate(ctx, args.validate, s.content, dest, s.old !== null);
       if (failed) return { failed, data };
     }
-    let backups: Backup[] | undefined;
+    let backups: Backup[] = [];
     if ((args.backup || args.backup_marker) && s.old !== null) {
-      const free = await freeBackupName(ctx, dest);
-      const backupFile = free.path;
-      backups = [free, ...free.others];
+      backups = await withNewBackup(ctx, dest);
+      const backupFile = backups[0]!.path;
       await conn.write(backupFile, s.old, {
         mode: (s.oldStat.mode ?? 0o640) & 0o640,
         owner: s.oldStat.owner,
@@ -155,7 +154,7 @@ export async function applyContent(ctx: TaskContext, args: DestArgs, plan: Plan<
       data.backup_marker = args.backup_marker;
     }
     if (args.backup_keep !== undefined && data.backup_file) {
-      const failed = await pruneBackups(ctx, dest, args.backup_keep, args.backup_marker, backups);
+      const failed = await pruneBackups(ctx, args.backup_keep, args.backup_marker, backups);
       if (failed) return { failed, data };
     }
     await conn.write(dest, s.content, { ...s.attrs, become });
@@ -223,25 +222,24 @@ async function listBackups(ctx: TaskContext, dest: string): Promise<Backup[] | s
     .sort((a, b) => (a.ts === b.ts ? b.n - a.n : a.ts < b.ts ? 1 : -1));
 }
 
-/** `dest.<now>~`, or after the newest backup of this same second (`dest.<now>.N~`), so names keep their order; with the backups there are. */
-async function freeBackupName(ctx: TaskContext, dest: string): Promise<Backup & { others: Backup[] }> {
+/**
+ * The backups of dest once it is backed up now, newest first: the new one (`dest.<now>~`, or after
+ * the newest backup of this same second, `dest.<now>.N~`, so names keep their order), then those
+ * there are.
+ */
+async function withNewBackup(ctx: TaskContext, dest: string): Promise<Backup[]> {
   const ts = timestamp(new Date());
   const backups = await listBackups(ctx, dest);
   if (typeof backups === "string") throw new Error(`backup: ${backups}`);
   const same = backups.find((b) => b.ts === ts);
   const n = same ? same.n + 1 : 0;
-  return { path: same ? `${dest}.${ts}.${n}~` : `${dest}.${ts}~`, ts, n, others: backups };
+  return [{ path: same ? `${dest}.${ts}.${n}~` : `${dest}.${ts}~`, ts, n }, ...backups];
 }
 
-/**
- * Removes all but the newest `keep` backups of dest (never the one the marker names); a failure
- * message or undefined. `known`: the backups there are, newest first, when the caller just listed them.
- */
-async function pruneBackups(ctx: TaskContext, dest: string, keep: number, marker: string | undefined, known?: Backup[]): Promise<string | undefined> {
+/** Removes all but the newest `keep` of `backups` (newest first; never the one the marker names); a failure message or undefined. */
+async function pruneBackups(ctx: TaskContext, keep: number, marker: string | undefined, backups: Backup[]): Promise<string | undefined> {
   const conn = await ctx.conn();
   const become = ctx.become;
-  const backups = known ?? (await listBackups(ctx, dest));
-  if (typeof backups === "string") return `backup_keep: ${backups}`;
   const named = marker ? (await conn.read(marker, { become }))?.toString("utf8").trim() : undefined;
   const old = backups.slice(keep).map((b) => b.path).filter((p) => p !== named);
   if (old.length === 0) return undefined;
