@@ -195,7 +195,7 @@ class PlayRunner {
     const failed: HostResult[] = [];
     for (const host of hosts) {
       try {
-        const vars = this.deps.vars.forHost(host, { ...inherited.vars, ...inherited.hostVars?.get(host) }, include.role, { ...inherited.params, ...include.vars });
+        const vars = this.varsIn(host, { ...inherited, params: { ...inherited.params, ...include.vars } }, include.role);
         const items = renderValue(include.loop, vars, { loc: include.loc, host });
         if (!Array.isArray(items)) throw new TemplateError(`${formatLocation(include.loc)}: loop must be a list, got ${typeof items} (host ${host})`, include.loc);
         itemsOf.set(host, items);
@@ -266,7 +266,7 @@ class PlayRunner {
     const failed: HostResult[] = [];
     for (const host of hosts) {
       try {
-        const vars = this.deps.vars.forHost(host, { ...inner.vars, ...inner.hostVars?.get(host) }, include.role, inner.params);
+        const vars = this.varsIn(host, inner, include.role);
         const name = String(renderValue(include.choose, vars, { loc: include.loc, host }));
         if (choices.some((c) => c.choice === name)) {
           chosen.set(host, name);
@@ -283,6 +283,11 @@ class PlayRunner {
       const on = hosts.filter((h) => chosen.get(h) === choice.choice);
       if (on.length > 0) await this.runTasks(choice.block ?? [], this.active(on), inner);
     }
+  }
+
+  /** A host's variables inside a block or include, as its tasks will see them (their own vars aside). */
+  private varsIn(host: string, inherited: Inherited, role: TaskSpec["role"]): Record<string, unknown> {
+    return this.deps.vars.forHost(host, { ...inherited.vars, ...inherited.hostVars?.get(host) }, role, inherited.params);
   }
 
   /** One task line for results decided before a task or include could run (a bad loop, a file name that names nothing). */
@@ -307,7 +312,7 @@ class PlayRunner {
     const results: HostResult[] = [];
     for (const host of hosts) {
       try {
-        const vars = this.deps.vars.forHost(host, { ...inner.vars, ...inner.hostVars?.get(host) }, block.role, inner.params);
+        const vars = this.varsIn(host, inner, block.role);
         if (evalConditions([...inner.when, ...(block.when ?? [])], vars, { loc: block.loc, host })) pass.push(host);
         else results.push({ host, status: "skipped", msg: "Conditional result was False", durationMs: Date.now() - started });
       } catch (err) {
