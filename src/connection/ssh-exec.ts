@@ -19,10 +19,33 @@ const SIGNALS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, ABRT: 6, KILL
 /** Thrown when the channel could not be opened or vanished with the connection. */
 export class ChannelLostError extends Error {}
 
-function openExec(client: Client, line: string): Promise<ClientChannel> {
+/** How the command ended, as the server said (exit-status or exit-signal). */
+export interface ExitStatus {
+  code?: number | null;
+  signal?: string;
+}
+
+/**
+ * Opens the exec channel and listens for its exit status at once, in ssh2's callback: the server's
+ * answer, the command's output, its exit status and the channel's close can arrive in one read,
+ * which ssh2 parses in one go, before any code awaiting the channel runs. The output waits in the
+ * stream and `close` comes after it is read, but an `exit` with no listener yet would be lost.
+ */
+export function openExec(client: Client, line: string): Promise<{ ch: ClientChannel; exit: ExitStatus }> {
   return new Promise((resolve, reject) => {
     try {
-      client.exec(line, (err, ch) => (err ? reject(new ChannelLostError(err.message, { cause: err })) : resolve(ch)));
+      client.exec(line, (err, ch) => {
+        if (err) {
+          reject(new ChannelLostError(err.message, { cause: err }));
+          return;
+        }
+        const exit: ExitStatus = {};
+        ch.on("exit", (code: number | null, signal?: string) => {
+          exit.code = code;
+          exit.signal = signal;
+        });
+        resolve({ ch, exit });
+      });
     } catch (err) {
       reject(new ChannelLostError((err as Error).message, { cause: err }));
     }
@@ -36,11 +59,10 @@ export async function runOnChannel(
   stdin: Buffer | undefined,
   timeoutMs: number | undefined,
 ): Promise<RawResult> {
-  const ch = await openExec(client, cmd.line);
+  const { ch, exit } = await openExec(client, cmd.line);
   return new Promise((resolve, reject) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    let code: number | undefined;
     let timedOut = false;
     let rejectedPassword = false;
     const sudo = cmd.sudo;
@@ -98,11 +120,8 @@ export async function runOnChannel(
         sendStdin();
       }
     });
-    ch.on("exit", (c: number | null, signal?: string) => {
-      if (typeof c === "number") code = c;
-      else if (signal) code = 128 + (SIGNALS[signal.replace(/^SIG/, "")] ?? 0);
-    });
     ch.on("close", () => {
+      const code = typeof exit.code === "number" ? exit.code : exit.signal ? 128 + (SIGNALS[exit.signal.replace(/^SIG/, "")] ?? 0) : undefined;
       if (timer) clearTimeout(timer);
       if (sudo.kind === "password" && waiting) {
         // sudo never ran the command: report what it said (minus its prompts).

@@ -5,6 +5,7 @@
 // result frame, the shell itself dying (the host is still there), and the connection vanishing.
 import { randomBytes } from "node:crypto";
 import type { Client, ClientChannel } from "ssh2";
+import { openExec, type ExitStatus } from "./ssh-exec.js";
 import { commandScript, FrameReader, FramingError, shellBootScript, type ShellCommand, type ShellFrame } from "./ssh-shell-script.js";
 
 /** How a command sent to the shell ended. */
@@ -26,28 +27,21 @@ export class ShellStartError extends Error {}
 /** Extra wait after a command's deadline for the host's `timeout` to report, before giving up. */
 const STUCK_GRACE_MS = 3000;
 
-function openChannel(client: Client, line: string): Promise<ClientChannel> {
-  return new Promise((resolve, reject) => {
-    try {
-      client.exec(line, (err, ch) => (err ? reject(err) : resolve(ch)));
-    } catch (err) {
-      reject(err);
-    }
-  });
-}
-
 export class RemoteShell {
   private readonly token = `rp${randomBytes(12).toString("hex")}`;
   private readonly reader = new FrameReader(this.token);
   private seq = 0;
-  private exitInfo?: string;
   private closed = false;
   private waiting?: (f: ShellFrame | Error | "closed") => void;
   private errTail = "";
   /** The remote shell's process id, once it is ready. */
   pid = 0;
 
-  private constructor(private readonly ch: ClientChannel, private readonly onClose: (shell: RemoteShell) => void) {
+  private constructor(
+    private readonly ch: ClientChannel,
+    private readonly exit: ExitStatus,
+    private readonly onClose: (shell: RemoteShell) => void,
+  ) {
     ch.on("data", (d: Buffer) => {
       let frames: ShellFrame[];
       try {
@@ -62,9 +56,6 @@ export class RemoteShell {
     ch.stderr.on("data", (d: Buffer) => {
       this.errTail = (this.errTail + d.toString("utf8")).slice(-500);
     });
-    ch.on("exit", (code: number | null, signal?: string) => {
-      this.exitInfo = typeof code === "number" ? `exit status ${code}` : `signal ${signal ?? "unknown"}`;
-    });
     ch.on("close", () => {
       this.closed = true;
       this.deliver("closed");
@@ -72,15 +63,22 @@ export class RemoteShell {
     });
   }
 
+  /** How the shell process ended, when the server said. */
+  private get exitInfo(): string | undefined {
+    const { code, signal } = this.exit;
+    if (typeof code === "number") return `exit status ${code}`;
+    return code === undefined && signal === undefined ? undefined : `signal ${signal ?? "unknown"}`;
+  }
+
   /** Opens a channel running `/bin/sh` and waits until its start-up script reports ready. */
   static async open(client: Client, readyTimeoutMs: number, onClose: (shell: RemoteShell) => void): Promise<RemoteShell> {
-    let ch: ClientChannel;
+    let opened: Awaited<ReturnType<typeof openExec>>;
     try {
-      ch = await openChannel(client, "exec /bin/sh");
+      opened = await openExec(client, "exec /bin/sh");
     } catch (err) {
       throw new ShellStartError(`cannot open a session channel: ${(err as Error).message}`, { cause: err });
     }
-    const shell = new RemoteShell(ch, onClose);
+    const shell = new RemoteShell(opened.ch, opened.exit, onClose);
     const first = await shell.await(shellBootScript(shell.token), readyTimeoutMs);
     if (first !== "timeout" && !(first instanceof Error) && first !== "closed" && first.kind === "ready") {
       shell.pid = first.pid;
