@@ -10,8 +10,7 @@ import { expandHostKey, HostPatternError, splitPort } from "./host-pattern.js";
 import { parseIniInventory } from "./ini-inventory.js";
 import { didYouMean, issueToError, sortErrors } from "./issue-errors.js";
 import type { InventoryDoc, InventoryGroupDoc, VarsDirs } from "./types.js";
-import { jinjaValueErrors } from "./jinja-values.js";
-import { secretValueErrors } from "./secret-values.js";
+import { varValueErrors } from "./jinja-values.js";
 import { loadVarsFile } from "./vars.js";
 import { decodeUtf8, locate, parseYaml, type PathSegment, type YamlSource } from "./yaml.js";
 
@@ -150,7 +149,7 @@ function yamlInventory(text: string, file: string, errors: LoadError[]): Invento
           unknownHint: (key) => didYouMean(key, GROUP_KEYS) ?? "a group holds only hosts, vars and children",
         }),
       );
-  found.push(...secretValueErrors(src), ...jinjaValueErrors(src));
+  found.push(...varValueErrors(src));
   if (found.length > 0) {
     errors.push(...found);
     return undefined;

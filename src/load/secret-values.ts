@@ -2,10 +2,9 @@
 // `12345678901234567890` loses digits, `1e3` becomes 1000, `yes` becomes true. Any string
 // made from that value would not be the password the user wrote, so such values are refused
 // where they are written, and the user is told to quote them.
-import { isCollection, isMap, isPair, isScalar, isSeq, type Node } from "yaml";
 import { LoadError } from "../errors.js";
 import { Secrets } from "../output/redact.js";
-import { formatPath, nodeAt, type PathSegment, type YamlSource } from "./yaml.js";
+import { formatPath, visitScalars, type PathSegment, type YamlSource } from "./yaml.js";
 
 const names = new Secrets();
 
@@ -30,45 +29,36 @@ export function nonStringKind(value: unknown): "number" | "boolean" | undefined 
   return undefined;
 }
 
+/** The secret-looking key a value is stored under: the nearest one above it, else `key` when it looks secret. */
+export function secretKeyBelow(key: string, above: string | undefined): string | undefined {
+  return above ?? (isSecretName(key) ? key : undefined);
+}
+
+/** The error for `value` when it is stored under the secret key `secretKey` but is a number or boolean. */
+export function secretKindError(
+  src: YamlSource,
+  value: unknown,
+  secretKey: string | undefined,
+  at: readonly PathSegment[],
+  where: () => { line: number; col: number },
+  root: string,
+): LoadError | undefined {
+  if (secretKey === undefined) return undefined;
+  const kind = nonStringKind(value);
+  if (kind === undefined) return undefined;
+  return new LoadError(
+    `${secretKey} must be a string, but this value is read as a YAML ${kind}, which would change it`,
+    { file: src.file, ...where(), path: formatPath(at, root) },
+    `put the value in quotes so it is kept exactly as written`,
+  );
+}
+
 /** Errors for numbers and booleans stored under secret-looking keys anywhere below `path`. */
 export function secretValueErrors(src: YamlSource, path: PathSegment[] = [], root = ""): LoadError[] {
   const errors: LoadError[] = [];
-  // One path, pushed and popped on the way down, copied only into an error.
-  const at: PathSegment[] = [...path];
-  const visit = (node: unknown, secretKey: string | undefined) => {
-    if (isMap(node)) {
-      for (const pair of node.items) {
-        if (!isPair(pair)) continue;
-        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
-        if (key === undefined) continue;
-        const secret = secretKey ?? (isSecretName(key) ? key : undefined);
-        // Outside a secret, only a collection can hold one further down.
-        if (secret === undefined && !isCollection(pair.value)) continue;
-        at.push(key);
-        visit(pair.value, secret);
-        at.pop();
-      }
-    } else if (isSeq(node)) {
-      node.items.forEach((item, i) => {
-        if (secretKey === undefined && !isCollection(item)) return;
-        at.push(i);
-        visit(item, secretKey);
-        at.pop();
-      });
-    } else if (isScalar(node) && secretKey !== undefined) {
-      const kind = nonStringKind(node.value);
-      if (kind === undefined) return;
-      const { line, col } = src.lineCounter.linePos((node as Node).range?.[0] ?? 0);
-      errors.push(
-        new LoadError(
-          `${secretKey} must be a string, but this value is read as a YAML ${kind}, which would change it`,
-          { file: src.file, line, col, path: formatPath(at, root) },
-          `put the value in quotes so it is kept exactly as written`,
-        ),
-      );
-    }
-  };
-  const start = nodeAt(src, path);
-  if (start.complete) visit(start.node, undefined);
+  visitScalars(src, path, undefined, secretKeyBelow, (value, secretKey, at, where) => {
+    const err = secretKindError(src, value, secretKey, at, where, root);
+    if (err) errors.push(err);
+  });
   return errors;
 }

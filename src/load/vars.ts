@@ -6,8 +6,8 @@ import { isMap, isScalar } from "yaml";
 import { LoadError, LoadErrors, UsageError } from "../errors.js";
 import { IDENTIFIER } from "../schema/keywords.js";
 import { sortErrors } from "./issue-errors.js";
-import { jinjaValueErrors } from "./jinja-values.js";
-import { isSecretName, nonStringKind, secretValueErrors } from "./secret-values.js";
+import { varValueErrors } from "./jinja-values.js";
+import { isSecretName, nonStringKind } from "./secret-values.js";
 import { locate, parseYaml, readYamlFile, type PathSegment, type YamlSource } from "./yaml.js";
 
 const identifier = new RegExp(IDENTIFIER);
@@ -28,7 +28,7 @@ export function checkVarsMapping(src: YamlSource, path: PathSegment[], value: un
           "use letters, digits and underscores, not starting with a digit",
         ),
     );
-  return [...names, ...secretValueErrors(src, path, root), ...jinjaValueErrors(src, path, root)];
+  return [...names, ...varValueErrors(src, path, root)];
 }
 
 /** Loads a YAML file of variables (an empty file is an empty mapping). */

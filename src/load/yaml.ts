@@ -5,7 +5,17 @@
 // Scalars follow the YAML 1.2 core schema plus the two YAML 1.1 habits Ansible users rely on:
 // `yes`/`no`/`on`/`off` are booleans and `0644` is octal. `y`/`n`, timestamps and sexagesimal
 // numbers stay strings, as they do in Ansible.
+//
+// Two parsers, one result. The yaml package keeps every node with its position, which costs
+// about 0.5 s of CPU per MiB; js-yaml builds only the plain value, ten times faster. Each file is
+// read by js-yaml first, with plain scalars typed by the yaml package's own tags (so `0644`,
+// `yes`, `1e3` and `0b11` read exactly as below), and only where the two are known to agree: a
+// file with anchors, merge keys, directives, explicit tags other than `!!str`/`!!seq`/`!!map`,
+// complex or null keys, or anything js-yaml refuses, is read by the yaml package alone. The
+// yaml package's document (for positions) is then parsed only when something asks for a
+// position, which on the happy path is nothing.
 import { readFile } from "node:fs/promises";
+import jsYaml from "js-yaml";
 import {
   Document,
   isCollection,
@@ -17,6 +27,7 @@ import {
   LineCounter,
   parseDocument,
   Scalar,
+  Schema,
   YAMLMap,
   type Node,
   type Pair,
@@ -32,10 +43,13 @@ export type PathSegment = string | number;
 
 /** A parsed YAML file: its plain value plus what is needed to locate any node in it. */
 export interface YamlSource {
-  file: string;
-  doc: Document.Parsed;
-  lineCounter: LineCounter;
-  value: unknown;
+  readonly file: string;
+  readonly value: unknown;
+  /** The yaml package's document, with every node's position: parsed when first asked for. */
+  readonly doc: Document.Parsed;
+  readonly lineCounter: LineCounter;
+  /** Whether `doc` is parsed already (if not, asking for a position parses the whole file). */
+  readonly positioned: boolean;
 }
 
 const yesTag: ScalarTag = {
@@ -85,6 +99,19 @@ function withAnsibleScalars(tags: Tags): Tags {
 
 /** Parses YAML text; syntax errors (duplicate keys included) throw LoadErrors located in `file`. */
 export function parseYaml(text: string, file: string): YamlSource {
+  const fast = fastValue(text);
+  if (fast !== MISS) return new Source(file, fast, undefined, text);
+  return parseYamlPositioned(text, file);
+}
+
+/** parseYaml by the yaml package alone: the document with positions is parsed at once. */
+export function parseYamlPositioned(text: string, file: string): YamlSource {
+  const full = parseFull(text, file);
+  return new Source(file, toPlain(full.doc, full.lineCounter, file), full);
+}
+
+/** The yaml package's document of `text` and its line index; syntax errors throw LoadErrors. */
+function parseFull(text: string, file: string): { doc: Document.Parsed; lineCounter: LineCounter } {
   const lineCounter = new LineCounter();
   // The yaml package checks key uniqueness by comparing each key with every earlier key of its
   // mapping, which is quadratic (40 000 keys took 13 s); duplicateKeyErrors does it in one pass.
@@ -114,7 +141,185 @@ export function parseYaml(text: string, file: string): YamlSource {
       }),
     );
   }
-  return { file, doc, lineCounter, value: toPlain(doc, lineCounter, file) };
+  return { doc, lineCounter };
+}
+
+/** A parsed file whose yaml package document is parsed on first use when the fast path read it. */
+class Source implements YamlSource {
+  #full: { doc: Document.Parsed; lineCounter: LineCounter } | undefined;
+  #text: string | undefined;
+
+  constructor(
+    readonly file: string,
+    readonly value: unknown,
+    full: { doc: Document.Parsed; lineCounter: LineCounter } | undefined,
+    text?: string,
+  ) {
+    this.#full = full;
+    this.#text = text;
+  }
+
+  get positioned(): boolean {
+    return this.#full !== undefined;
+  }
+
+  get doc(): Document.Parsed {
+    return this.#parsed().doc;
+  }
+
+  get lineCounter(): LineCounter {
+    return this.#parsed().lineCounter;
+  }
+
+  #parsed(): { doc: Document.Parsed; lineCounter: LineCounter } {
+    if (this.#full === undefined) {
+      this.#full = parseFull(this.#text!, this.file);
+      this.#text = undefined;
+    }
+    return this.#full;
+  }
+}
+
+/** What fastValue returns when the file must be read by the yaml package. */
+export const MISS: unique symbol = Symbol("miss");
+
+/** Thrown out of js-yaml to give up on the fast path. */
+class FastPathMiss extends Error {}
+
+/** The yaml package's tags that type a plain scalar, in the order it tries them. */
+const PLAIN_TAGS: readonly ScalarTag[] = new Schema({ schema: "core", customTags: withAnsibleScalars }).tags.filter(
+  (t): t is ScalarTag => t.default === true && !("collection" in t && t.collection) && (t as ScalarTag).test !== undefined,
+);
+
+/** Options the core tags' resolve() reads (only intAsBigInt), as parseDocument passes them by default. */
+const RESOLVE_OPTIONS = { intAsBigInt: false } as Parameters<NonNullable<ScalarTag["resolve"]>>[2];
+
+/** First characters a typed plain scalar can start with (`~`, digits, signs, `.`, and the letters of null/true/false/yes/no/on/off); "" is null. */
+const TYPED_START = /^[-+.0-9~nNtTfFyYoO]/;
+
+/** Whether a plain scalar of the file being read typed as null (it may be a key: see plainKeys). */
+let typedNull = false;
+
+/** A plain scalar's value exactly as the yaml package (with PLAIN_TAGS) gives it. */
+function typedPlain(s: string): unknown {
+  if (s !== "" && !TYPED_START.test(s)) return s;
+  for (const tag of PLAIN_TAGS) {
+    if (!tag.test!.test(s)) continue;
+    let failed = false;
+    const res = tag.resolve(s, () => (failed = true), RESOLVE_OPTIONS);
+    if (failed) throw new FastPathMiss();
+    const value = isScalar(res) ? res.value : res;
+    if (value === null) typedNull = true;
+    return value;
+  }
+  return s;
+}
+
+/** js-yaml's schema: strings, sequences and mappings, and one implicit type for every plain scalar. */
+const FAST_SCHEMA = jsYaml.FAILSAFE_SCHEMA.extend({
+  implicit: [
+    new jsYaml.Type("tag:redplay.dev,2026:plain", {
+      kind: "scalar",
+      resolve: (s: unknown) => typeof s === "string" && typedPlain(s) !== s,
+      construct: (s: string) => typedPlain(s),
+    }),
+  ],
+});
+
+/**
+ * Files with these are read by the yaml package: directives (`%YAML`), merge keys, explicit (`?`)
+ * or collection keys, and a sequence entry with nothing after its `-` on the line (js-yaml then
+ * puts the entries of an enclosing, less indented sequence into the inner one).
+ */
+const SLOW_SYNTAX = /^%|<<|(?:^|[ \t,[{])\?(?:[ \t\r\n]|$)|[\]}][ \t]*:(?:[ \t\r\n]|$)|^[ \t]*(?:-[ \t]+)*-[ \t]*(?:#.*)?\r?$/m;
+
+/** Keys this long are near the yaml package's 1024-character limit on implicit keys, which js-yaml lacks. */
+const LONG_KEY = 1000;
+
+/** The parts of js-yaml's parser state its listener reads. */
+interface ParserState {
+  position: number;
+  line: number;
+  anchor: string | null;
+}
+
+/**
+ * The plain value of `text` as the yaml package would give it, or MISS where the fast parser
+ * cannot promise that (the yaml package then reads the file and reports any error).
+ */
+export function fastValue(text: string): unknown {
+  if (SLOW_SYNTAX.test(text)) return MISS;
+  // Each node's start (offset, line), pushed when js-yaml opens it and popped when it closes it.
+  const opened: number[] = [];
+  typedNull = false;
+  let value: unknown;
+  try {
+    value = jsYaml.load(text, {
+      schema: FAST_SCHEMA,
+      listener(event, raw) {
+        const state = raw as unknown as ParserState;
+        if (event === "open") {
+          opened.push(state.position, state.line);
+          return;
+        }
+        const line = opened.pop()!;
+        const start = opened.pop()!;
+        // Anchors (and so aliases) go to the yaml package, which bounds how far aliases expand.
+        if (state.anchor !== null) throw new FastPathMiss();
+        // A quoted scalar or flow collection over several lines: the yaml package wants its
+        // continuation lines indented past the enclosing block, js-yaml does not check.
+        if (state.line !== line && startsFlow(text, start)) throw new FastPathMiss();
+      },
+    });
+  } catch {
+    return MISS;
+  }
+  if ((typedNull || hasLongLine(text)) && !plainKeys(value)) return MISS;
+  return value === undefined ? null : value;
+}
+
+/** Whether the node that js-yaml opened at `at` (before any space, comment or property) is quoted or a flow collection. */
+function startsFlow(text: string, at: number): boolean {
+  let i = at;
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) i++;
+    else if (c === 0x23 /* # */) while (i < text.length && text.charCodeAt(i) !== 0x0a) i++;
+    else if (c === 0x21 /* ! */ || c === 0x26 /* & */) while (i < text.length && !/[ \t\r\n]/.test(text[i]!)) i++;
+    else return c === 0x22 || c === 0x27 || c === 0x5b || c === 0x7b; // " ' [ {
+  }
+}
+
+/** Whether a line of `text` is long enough to hold a LONG_KEY key. */
+function hasLongLine(text: string): boolean {
+  let from = 0;
+  for (;;) {
+    const end = text.indexOf("\n", from);
+    if ((end === -1 ? text.length : end) - from > LONG_KEY) return true;
+    if (end === -1) return false;
+    from = end + 1;
+  }
+}
+
+/**
+ * Whether every mapping key is one both parsers write the same way: js-yaml writes a null key
+ * (`~:`) as "null" where the yaml package writes "", and only the yaml package limits key length.
+ */
+function plainKeys(root: unknown): boolean {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const v = pending.pop();
+    if (Array.isArray(v)) {
+      for (const item of v) if (item !== null && typeof item === "object") pending.push(item);
+    } else if (v !== null && typeof v === "object") {
+      for (const key in v) {
+        if (key === "null" || key.length > LONG_KEY) return false;
+        const item = (v as Record<string, unknown>)[key];
+        if (item !== null && typeof item === "object") pending.push(item);
+      }
+    }
+  }
+  return true;
 }
 
 /**
@@ -354,13 +559,66 @@ function keyValue(key: unknown): string | undefined {
   return key === null || key === undefined ? undefined : String(key);
 }
 
-/** 1-based location of the node at `path` (its key when `onKey`), with the logical path attached. */
+/**
+ * 1-based location of the node at `path` (its key when `onKey`), with the logical path attached.
+ * On a source not positioned yet, line and col are worked out when first read: a run keeps a
+ * location for every task and host, and reads one only to report something there.
+ */
 export function locate(src: YamlSource, path: readonly PathSegment[], opts: { onKey?: boolean; root?: string } = {}): Location {
+  if (src.positioned) return { file: src.file, ...position(src, path, opts.onKey), path: formatPath(path, opts.root) };
+  return new LazyLocation(src, [...path], opts.onKey === true, opts.root);
+}
+
+/** A location whose line, col and path are worked out when first read (one small object per task or host until then). */
+class LazyLocation implements Location {
+  #src: YamlSource;
+  #at: readonly PathSegment[];
+  #onKey: boolean;
+  #root: string | undefined;
+  #pos: { line: number; col: number } | undefined;
+  #path: string | undefined;
+
+  constructor(
+    src: YamlSource,
+    at: readonly PathSegment[],
+    onKey: boolean,
+    root: string | undefined,
+  ) {
+    this.file = src.file;
+    this.#src = src;
+    this.#at = at;
+    this.#onKey = onKey;
+    this.#root = root;
+  }
+
+  readonly file: string;
+
+  get line(): number {
+    return this.#position().line;
+  }
+
+  get col(): number {
+    return this.#position().col;
+  }
+
+  get path(): string {
+    return (this.#path ??= formatPath(this.#at, this.#root));
+  }
+
+  /** What JSON output shows, as for a plain location. */
+  toJSON(): Location {
+    return { file: this.file, line: this.line, col: this.col, path: this.path };
+  }
+
+  #position(): { line: number; col: number } {
+    return (this.#pos ??= position(this.#src, this.#at, this.#onKey));
+  }
+}
+
+function position(src: YamlSource, path: readonly PathSegment[], onKey = false): { line: number; col: number } {
   const found = nodeAt(src, path);
-  const target = opts.onKey && found.complete && found.key ? found.key : found.node;
-  const offset = target?.range?.[0] ?? 0;
-  const { line, col } = src.lineCounter.linePos(offset);
-  return { file: src.file, line, col, path: formatPath(path, opts.root) };
+  const target = onKey && found.complete && found.key ? found.key : found.node;
+  return src.lineCounter.linePos(target?.range?.[0] ?? 0);
 }
 
 /** `plays[0].tasks[3].template.dest` from [0, "tasks", 3, "template", "dest"] with root "plays". */
@@ -372,4 +630,69 @@ export function formatPath(path: readonly PathSegment[], root = ""): string {
     else out += `[${JSON.stringify(seg)}]`;
   }
   return out;
+}
+
+/**
+ * Calls `leaf` for every scalar value (not key) below `path`, with its path, the state that
+ * `keyState` derived from the mapping keys above it, and its position (worked out only when
+ * asked for). A source not positioned yet is walked through its plain value, which for the files
+ * the fast path reads has exactly the document's shape; a positioned one through its nodes, so
+ * a value merged in or reached through an alias is visited once, where it is written.
+ */
+export function visitScalars<S>(
+  src: YamlSource,
+  path: readonly PathSegment[],
+  initial: S,
+  keyState: (key: string, above: S) => S,
+  leaf: (value: unknown, state: S, at: readonly PathSegment[], where: () => { line: number; col: number }) => void,
+): void {
+  // One path, pushed and popped on the way down; `leaf` copies it if it keeps it.
+  const at: PathSegment[] = [...path];
+  if (!src.positioned) {
+    const walk = (v: unknown, state: S): void => {
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) {
+          at.push(i);
+          walk(v[i], state);
+          at.pop();
+        }
+      } else if (v !== null && typeof v === "object") {
+        for (const key of Object.keys(v)) {
+          at.push(key);
+          walk((v as Record<string, unknown>)[key], keyState(key, state));
+          at.pop();
+        }
+      } else {
+        leaf(v, state, at, () => position(src, at));
+      }
+    };
+    let start: unknown = src.value;
+    for (const seg of path) {
+      if (start === null || typeof start !== "object") return;
+      start = (start as Record<string | number, unknown>)[seg];
+    }
+    if (start !== undefined) walk(start, initial);
+    return;
+  }
+  const walk = (node: unknown, state: S): void => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (!isPair(pair) || !isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        at.push(key);
+        walk(pair.value, keyState(key, state));
+        at.pop();
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        at.push(i);
+        walk(item, state);
+        at.pop();
+      });
+    } else if (isScalar(node)) {
+      leaf(node.value, state, at, () => src.lineCounter.linePos(node.range?.[0] ?? 0));
+    }
+  };
+  const start = nodeAt(src, path);
+  if (start.complete) walk(start.node, initial);
 }

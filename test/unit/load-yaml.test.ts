@@ -46,12 +46,15 @@ describe("node locations", () => {
   const src = parseYaml("- hosts: all\n  tasks:\n    - name: a\n      template:\n        dest: /x\n", "p.yaml");
 
   it("finds a nested value at its 1-based line and column", () => {
-    expect(locate(src, [0, "tasks", 0, "template", "dest"], { root: "plays" })).toEqual({
+    const loc = locate(src, [0, "tasks", 0, "template", "dest"], { root: "plays" });
+    expect({ file: loc.file, line: loc.line, col: loc.col, path: loc.path }).toEqual({
       file: "p.yaml",
       line: 5,
       col: 15,
       path: "plays[0].tasks[0].template.dest",
     });
+    // JSON output shows a location worked out on demand as a plain one.
+    expect(JSON.parse(JSON.stringify(loc))).toEqual({ file: "p.yaml", line: 5, col: 15, path: "plays[0].tasks[0].template.dest" });
   });
 
   it("points at the key itself when asked", () => {
