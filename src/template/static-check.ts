@@ -8,7 +8,7 @@ import type { Inventory } from "../inventory/types.js";
 import type { Playbook, PlaySpec, TaskSpec } from "../load/types.js";
 import { handlebarsEnv } from "./handlebars.js";
 import { expressionAst, type Ast } from "./expressions.js";
-import { templateRefs } from "./template-refs.js";
+import { isHelperName, templateRefs, type TemplateRefs } from "./template-refs.js";
 import { factError, looksLikeFact } from "../facts/host-facts.js";
 import { findJinja } from "./jinja-detect.js";
 import { jinjaText, toTemplateError } from "./template-error.js";
@@ -70,17 +70,32 @@ function hostFactNames(pb: Playbook): Set<string> {
 function commonNames(known: KnownVars, facts: Set<string>): Set<string> {
   const names = new Set<string>([...MAGIC, ...(known.moduleFacts ?? []), ...facts]);
   for (const k of Object.keys(known.extraVars ?? {})) names.add(k);
-  for (const h of known.inventory?.hosts() ?? []) for (const k of Object.keys(known.inventory!.hostVars(h))) names.add(k);
+  for (const h of known.inventory?.hosts() ?? []) for (const k of known.inventory!.hostVarNames(h)) names.add(k);
   return names;
 }
 
-function definedNames(play: PlaySpec, common: Set<string>): Set<string> {
+/** The names a play defines: a set, and mappings whose keys are looked up in place (a large vars file is never copied). */
+class DefinedNames implements Iterable<string> {
+  constructor(
+    private readonly names: Set<string>,
+    private readonly mappings: ReadonlyArray<Record<string, unknown>>,
+  ) {}
+
+  has(name: string): boolean {
+    return this.names.has(name) || this.mappings.some((m) => Object.hasOwn(m, name));
+  }
+
+  *[Symbol.iterator](): Iterator<string> {
+    yield* this.names;
+    for (const m of this.mappings) yield* Object.keys(m);
+  }
+}
+
+function definedNames(play: PlaySpec, common: Set<string>): DefinedNames {
   const names = new Set<string>(common);
   const add = (obj: Record<string, unknown> | undefined): void => {
     for (const k of Object.keys(obj ?? {})) names.add(k);
   };
-  add(play.vars);
-  add(play.varsFilesData);
   for (const r of play.roles ?? []) {
     add(r.defaults);
     add(r.vars);
@@ -91,7 +106,7 @@ function definedNames(play: PlaySpec, common: Set<string>): Set<string> {
     names.add(t.loopVar);
     if (t.module && SET_FACT.has(t.module)) add(t.args);
   }
-  return names;
+  return new DefinedNames(names, [play.vars ?? {}, play.varsFilesData ?? {}]);
 }
 
 /** Root names an expression reads, leaving out those it only tests for existence. */
@@ -118,15 +133,61 @@ function expressionRoots(ast: Ast): Set<string> {
   return roots;
 }
 
-function strings(value: unknown, out: string[] = []): string[] {
-  if (typeof value === "string") out.push(value);
-  else if (Array.isArray(value)) value.forEach((v) => strings(v, out));
-  else if (value !== null && typeof value === "object") Object.values(value).forEach((v) => strings(v, out));
-  return out;
+/** Calls `fn` with every string inside `value` (a YAML value: strings, lists and mappings). */
+function eachString(value: unknown, fn: (s: string) => void): void {
+  if (typeof value === "string") fn(value);
+  else if (Array.isArray(value)) for (const v of value) eachString(v, fn);
+  else if (value !== null && typeof value === "object") for (const v of Object.values(value)) eachString(v, fn);
+}
+
+/**
+ * Strings whose text around the mustaches holds no brace and no backslash: the text is plain
+ * content to Handlebars' lexer, so such strings with the same mustaches (`echo {{dir}}/1`,
+ * `echo {{dir}}/2`) name the same variables and helpers. The mustaches themselves hold no brace
+ * or backslash either.
+ */
+const PLAIN_AROUND_MUSTACHES = /^(?:[^{}\\]|\{\{[^{}\\]*\}\})*$/;
+const MUSTACHE = /\{\{[^{}\\]*\}\}/g;
+
+/**
+ * A mustache that only outputs a variable (`{{ name }}`, `{{ a.b.c }}`): Handlebars reads it as a
+ * path whose first part is the variable, unless that part is a literal or `this`. Any other form
+ * (helpers with arguments, blocks, `~`, `@data`, `../`) goes through Handlebars' parser.
+ */
+const VARIABLE_MUSTACHE = /^\{\{\s*([A-Za-z_]\w*)((?:\.[A-Za-z_]\w*)*)\s*\}\}$/;
+const NOT_VARIABLES = new Set(["true", "false", "null", "undefined", "this", "else"]);
+
+/**
+ * The variables and helpers of `source` (already known to have `{{`) when its mustaches are
+ * all variables and the text around them is plain: the same references Handlebars' parse tree
+ * gives (templateRefs), without parsing. Undefined for any other string.
+ */
+function variableRefs(mustaches: readonly string[]): TemplateRefs | undefined {
+  const refs: TemplateRefs = { roots: new Set(), unknownHelpers: new Set() };
+  for (const m of mustaches) {
+    const found = VARIABLE_MUSTACHE.exec(m);
+    if (!found || NOT_VARIABLES.has(found[1]!)) return undefined;
+    // `{{ name }}` alone may call a helper without arguments; `{{ a.b }}` is always a path.
+    if (found[2] === "" && isHelperName(found[1]!)) continue;
+    refs.roots.add(found[1]!);
+  }
+  return refs;
+}
+
+/**
+ * What can be known of `source` (a string with `{{`) without parsing it: its references when its
+ * mustaches are all variables, and the key under which they may be shared with other strings.
+ */
+export function sharedRefs(source: string): { key?: string; refs?: TemplateRefs } {
+  if (!PLAIN_AROUND_MUSTACHES.test(source)) return {};
+  const mustaches = source.match(MUSTACHE) ?? [];
+  return { key: mustaches.join(" "), refs: variableRefs(mustaches) };
 }
 
 export function checkPlaybookTemplates(pb: Playbook, known: KnownVars): LoadError[] {
   const errors: LoadError[] = [];
+  // A large playbook repeats the same mustaches in thousands of strings: each is parsed once.
+  const refsByKey = new Map<string, TemplateRefs>();
   // The inventory's names once for the playbook, not once per play: a large inventory is read once.
   const common = commonNames(known, hostFactNames(pb));
   for (const play of pb.plays) {
@@ -169,14 +230,20 @@ export function checkPlaybookTemplates(pb: Playbook, known: KnownVars): LoadErro
         return;
       }
       if (!source.includes("{{")) return;
-      let program: hbs.AST.Program;
-      try {
-        program = handlebarsEnv.parse(source);
-      } catch (err) {
-        errors.push(new LoadError((toTemplateError(err, source, {}) as TemplateError).message, loc));
-        return;
+      const shared = sharedRefs(source);
+      const key = shared.key;
+      let refs = shared.refs ?? (key === undefined ? undefined : refsByKey.get(key));
+      if (refs === undefined) {
+        let program: hbs.AST.Program;
+        try {
+          program = handlebarsEnv.parse(source);
+        } catch (err) {
+          errors.push(new LoadError((toTemplateError(err, source, {}) as TemplateError).message, loc));
+          return;
+        }
+        refs = templateRefs(program);
+        if (key !== undefined) refsByKey.set(key, refs);
       }
-      const refs = templateRefs(program);
       for (const h of refs.unknownHelpers) {
         errors.push(new LoadError(`unknown template helper "${h}"`, loc, "see the template helpers in the documentation"));
       }
@@ -195,15 +262,15 @@ export function checkPlaybookTemplates(pb: Playbook, known: KnownVars): LoadErro
       for (const r of expressionRoots(ast)) undefinedName(r, loc);
     };
 
-    for (const [k, v] of Object.entries(play.vars)) for (const s of strings(v)) template(s, play.varLocs?.[k] ?? play.loc);
-    for (const s of strings(play.varsFilesData)) template(s, play.loc);
+    for (const [k, v] of Object.entries(play.vars)) eachString(v, (s) => template(s, play.varLocs?.[k] ?? play.loc));
+    eachString(play.varsFilesData, (s) => template(s, play.loc));
     for (const t of allTasks(play)) {
       if (t.name) template(t.name, t.loc);
       for (const [key, value] of Object.entries(t.args ?? {})) {
-        for (const s of strings(value)) template(s, t.argLocs?.[key] ?? t.loc);
+        eachString(value, (s) => template(s, t.argLocs?.[key] ?? t.loc));
       }
-      for (const s of strings(t.vars)) template(s, t.loc);
-      for (const s of strings(t.loop)) template(s, t.loc);
+      eachString(t.vars, (s) => template(s, t.loc));
+      eachString(t.loop, (s) => template(s, t.loc));
       for (const s of [t.delegateTo, t.remoteUser, t.choose]) if (s !== undefined) template(s, t.loc);
       for (const list of [t.when, t.until, t.changedWhen, t.failedWhen]) {
         for (const e of list ?? []) condition(e, t.loc);
@@ -213,7 +280,7 @@ export function checkPlaybookTemplates(pb: Playbook, known: KnownVars): LoadErro
   return errors;
 }
 
-function hint(name: string, defined: Set<string>): string {
+function hint(name: string, defined: Iterable<string>): string {
   let best: string | undefined;
   let bestD = Infinity;
   for (const d of defined) {

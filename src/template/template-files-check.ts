@@ -46,13 +46,20 @@ function shown(file: string): string {
 export function checkTemplateFiles(pb: Playbook): LoadError[] {
   const errors: LoadError[] = [];
   const seen = new Set<string>();
+  // Thousands of tasks name the same few templates: each name is looked up on disk once.
+  const resolved = new Map<string, string>();
   for (const { task: t, dir } of tasksOf(pb)) {
     const mod = t.module ? getModule(t.module) : undefined;
     for (const key of mod?.templateArgs ?? []) {
       const src = t.args?.[key];
       if (typeof src !== "string" || src.includes("{{")) continue;
       // Looked up as the run looks it up: the role's templates/ first, then beside the play's playbook.
-      const file = resolveSource(dir, "templates", src, t.role?.dir);
+      const lookup = `${dir}\0${src}\0${t.role?.dir ?? ""}`;
+      let file = resolved.get(lookup);
+      if (file === undefined) {
+        file = resolveSource(dir, "templates", src, t.role?.dir);
+        resolved.set(lookup, file);
+      }
       const at = t.argLocs?.[key] ?? t.loc;
       if (seen.has(file)) continue;
       seen.add(file);

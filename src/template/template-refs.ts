@@ -17,7 +17,8 @@ export interface TemplateRefs {
   unknownHelpers: Set<string>;
 }
 
-function isHelperName(name: string): boolean {
+/** Whether `name` is a helper: a built-in or one of redplay's. */
+export function isHelperName(name: string): boolean {
   return BUILTIN_HELPERS.has(name) || Object.hasOwn(helpers, name);
 }
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { buildInventory } from "../../src/inventory/inventory.js";
 import type { Playbook, TaskSpec } from "../../src/load/types.js";
-import { checkPlaybookTemplates } from "../../src/template/static-check.js";
+import { handlebarsEnv } from "../../src/template/handlebars.js";
+import { checkPlaybookTemplates, sharedRefs } from "../../src/template/static-check.js";
+import { templateRefs } from "../../src/template/template-refs.js";
 
 const loc = (line: number) => ({ file: "playbooks/setup.yaml", line, col: 5 });
 
@@ -70,5 +72,55 @@ describe("static template check", () => {
   it("reports an unknown helper", () => {
     const pb = playbook([task(40, { module: "debug", args: { msg: "{{ uppercase redis_port }}" } })]);
     expect(checkPlaybookTemplates(pb, { inventory }).map((e) => e.message)).toEqual(['unknown template helper "uppercase"']);
+  });
+});
+
+describe("strings checked without a Handlebars parse", () => {
+  // A string whose mustaches only name variables gets its references without parsing; they must
+  // be exactly those of the parse tree, and any other string must go to the parser.
+  it.each([
+    "{{a}}",
+    "echo {{ dir }}/{{file}}.conf",
+    "{{check_0.stdout}}",
+    "{{ a.b.c }} and {{d}}",
+    "{{default}}",
+    "{{upper}}",
+    "{{ if }}",
+    "{{this.x}}",
+    "{{true}}",
+    "{{null}}",
+    "{{else}}",
+    "{{a-b}}",
+    "{{@index}}",
+    "{{../x}}",
+    "{{~a~}}",
+    "{{a b}}",
+    "{{#if a}}{{b}}{{/if}}",
+    "{{{raw}}}",
+    "x } {{a}}",
+    "\\{{a}}",
+    "{{a.[0]}}",
+    "{{!comment}}",
+    "{{\na\n}}",
+  ])("%s", (source) => {
+    const shared = sharedRefs(source);
+    let parsed;
+    try {
+      parsed = templateRefs(handlebarsEnv.parse(source));
+    } catch {
+      parsed = undefined;
+    }
+    if (shared.refs !== undefined) expect(shared.refs).toEqual(parsed);
+  });
+
+  it("takes the short way for plain variables and the parser for everything else", () => {
+    expect(sharedRefs("echo {{ dir }}/{{file}}.conf").refs?.roots).toEqual(new Set(["dir", "file"]));
+    expect(sharedRefs("{{check_0.stdout}}").refs?.roots).toEqual(new Set(["check_0"]));
+    expect(sharedRefs("{{upper}}").refs?.roots).toEqual(new Set());
+    for (const s of ["{{this.x}}", "{{true}}", "{{a b}}", "{{#if a}}{{b}}{{/if}}", "{{{raw}}}", "x } {{a}}", "{{a-b}}"]) {
+      expect(sharedRefs(s).refs, s).toBeUndefined();
+    }
+    // Strings that differ only outside their mustaches share one parse.
+    expect(sharedRefs("a {{x y}} b").key).toBe(sharedRefs("c {{x y}} d").key);
   });
 });
