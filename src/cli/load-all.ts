@@ -62,7 +62,12 @@ export async function loadInventory(paths: string[], playbookDir: string | undef
 
 /** The inventory with `defaults` below every host's own variables. */
 export function withHostDefaults(inventory: Inventory, defaults: Record<string, unknown>): Inventory {
-  return { ...inventory, hostVars: (host) => ({ ...defaults, ...inventory.hostVars(host) }) };
+  const names = Object.keys(defaults);
+  return {
+    ...inventory,
+    hostVars: (host) => ({ ...defaults, ...inventory.hostVars(host) }),
+    hostVarNames: (host) => [...new Set([...names, ...inventory.hostVarNames(host)])],
+  };
 }
 
 export async function loadEverything(

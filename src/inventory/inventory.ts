@@ -33,22 +33,43 @@ export function buildInventory(sources: InventoryDoc | InventoryDoc[], options: 
   const varsCache = new Map<string, Record<string, unknown>>();
   const play = options.playbookVars;
 
+  // Every layer below the host's own comes from its groups: hosts in the same groups share it.
+  const groupLayers = new Map<string, Record<string, unknown>>();
+  const groupLayer = (order: string[]): Record<string, unknown> => {
+    const key = order.join("\0");
+    let layer = groupLayers.get(key);
+    if (layer === undefined) {
+      layer = { ...tree.groups.get("all")?.vars };
+      for (const g of order) Object.assign(layer, tree.groups.get(g)?.vars);
+      for (const d of docs) Object.assign(layer, d.groupVars.all);
+      Object.assign(layer, play?.groupVars.all);
+      for (const d of docs) for (const g of order) Object.assign(layer, d.groupVars[g]);
+      for (const g of order) Object.assign(layer, play?.groupVars[g]);
+      groupLayers.set(key, layer);
+    }
+    return layer;
+  };
+
   const mergedVars = (host: string): Record<string, unknown> => {
     const implicitLocal = !memberOf.has(host) && LOCALHOST_NAMES.includes(host);
     const order = [...(memberOf.get(host) ?? [])]
       .filter((g) => g !== "all")
       .sort((a, b) => depths.get(a)! - depths.get(b)! || (a < b ? -1 : a > b ? 1 : 0));
-    const vars: Record<string, unknown> = { ...tree.groups.get("all")?.vars };
-    for (const g of order) Object.assign(vars, tree.groups.get(g)?.vars);
-    for (const d of docs) Object.assign(vars, d.groupVars.all);
-    Object.assign(vars, play?.groupVars.all);
-    for (const d of docs) for (const g of order) Object.assign(vars, d.groupVars[g]);
-    for (const g of order) Object.assign(vars, play?.groupVars[g]);
+    const vars: Record<string, unknown> = { ...groupLayer(order) };
     // Ansible's implicit localhost: the `all` group's vars, and the local connection.
     Object.assign(vars, implicitLocal ? { ansible_connection: "local" } : tree.hostInlineVars.get(host));
     for (const d of docs) Object.assign(vars, d.hostVars[host]);
     Object.assign(vars, play?.hostVars[host]);
     return vars;
+  };
+
+  const cachedVars = (host: string): Record<string, unknown> => {
+    let v = varsCache.get(host);
+    if (!v) {
+      v = mergedVars(host);
+      varsCache.set(host, v);
+    }
+    return v;
   };
 
   return {
@@ -57,14 +78,8 @@ export function buildInventory(sources: InventoryDoc | InventoryDoc[], options: 
     groups: () => Object.fromEntries(Object.entries(groups).map(([g, m]) => [g, [...m]])),
     groupNames: (host) =>
       [...(memberOf.get(host) ?? [])].filter((g) => g !== "all").sort(),
-    hostVars: (host) => {
-      let v = varsCache.get(host);
-      if (!v) {
-        v = mergedVars(host);
-        varsCache.set(host, v);
-      }
-      return { ...v };
-    },
+    hostVars: (host) => ({ ...cachedVars(host) }),
+    hostVarNames: (host) => Object.keys(cachedVars(host)),
     hostLoc: (host): Location | undefined => tree.hostLocs.get(host),
     match: (pattern) => matchPattern({ hosts, groups }, pattern),
     tree: () => ({

@@ -12,6 +12,8 @@ export interface Inventory {
   groupNames(host: string): string[];
   /** Inventory variables for the host, merged: all < parent group < child group < host vars (group_vars/host_vars files included). */
   hostVars(host: string): Record<string, unknown>;
+  /** The names of hostVars(host), without copying the values. */
+  hostVarNames(host: string): string[];
   /** Where the host was first declared (for errors). */
   hostLoc(host: string): Location | undefined;
   /** Hosts matching an Ansible pattern (`all`, names, globs, `a:b`, `a:&b`, `a:!b`), in inventory order. */

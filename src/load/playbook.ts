@@ -181,7 +181,7 @@ async function loadPlayVarsFiles(
   dir: string,
   src: YamlSource,
 ): Promise<{ data: Record<string, unknown>; errors: LoadError[] }> {
-  const data: Record<string, unknown> = {};
+  let data: Record<string, unknown> | undefined;
   const errors: LoadError[] = [];
   const entries = typeof value === "string" ? [value] : Array.isArray(value) ? value : [];
   for (const [j, rel] of entries.entries()) {
@@ -193,7 +193,10 @@ async function loadPlayVarsFiles(
       continue;
     }
     try {
-      Object.assign(data, await loadVarsFile(path.resolve(dir, rel), rel));
+      const vars = await loadVarsFile(path.resolve(dir, rel), rel);
+      // The first file's mapping is new and used only here: later files are merged into it
+      // rather than all copied into an empty one (a large file's keys are copied never, not once).
+      data = data === undefined ? vars : Object.assign(data, vars);
     } catch (err) {
       if (!(err instanceof LoadErrors)) throw err;
       for (const e of err.errors) {
@@ -202,7 +205,7 @@ async function loadPlayVarsFiles(
       }
     }
   }
-  return { data, errors };
+  return { data: data ?? {}, errors };
 }
 
 /** Ansible flushes handlers after pre_tasks, after roles and tasks, and after post_tasks. */

@@ -83,6 +83,14 @@ const AUTH_LINE_START = new RegExp(`^([ \\t]*(?:[\\w.:-]*>[ \\t]*)?auth[ \\t]+)$
 /** `redis-cli ... -a pw` / `--pass pw`: the password given on a redis-cli command line. */
 const REDIS_CLI_PASS = new RegExp(`(\\bredis-cli\\b[^\\r\\n]*?[ \\t](?:-a|--pass)[ \\t]+)${ARG}`, "g");
 
+/**
+ * Every name isSecretName accepts (but `secret_vars`) holds one of these once lower-cased: a
+ * secret part or substring, or the first part of `api_key` / `private_key` / `secret_key`.
+ * Splitting a name into parts only separates its letters, so a name without any of them needs no
+ * splitting.
+ */
+const SECRET_CANDIDATE = new RegExp([...SECRET_PARTS, ...SECRET_SUBSTRINGS, "api", "private"].map(escapeRegExp).join("|"));
+
 /** Splits a variable name into lower-case word parts (`redisPassword` -> redis, password). */
 function nameParts(name: string): string[] {
   return name
@@ -115,7 +123,9 @@ export class Secrets {
 
   /** True for names that hold secrets: passwords, tokens, Redis credentials, `secret_vars`. */
   isSecretName(name: string): boolean {
-    if (this.extraNames.has(name.toLowerCase())) return true;
+    const lower = name.toLowerCase();
+    if (this.extraNames.has(lower)) return true;
+    if (!SECRET_CANDIDATE.test(lower)) return false;
     const parts = nameParts(name);
     if (parts.length === 0) return false;
     if (REFERENCE_SUFFIXES.has(parts[parts.length - 1]!)) return false;

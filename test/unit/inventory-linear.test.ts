@@ -102,6 +102,10 @@ describe("checking a playbook's templates against a large inventory", () => {
         reads++;
         return inv.hostVars(h);
       },
+      hostVarNames: (h) => {
+        reads++;
+        return inv.hostVarNames(h);
+      },
     };
     const loc = { file: "playbook.yaml", line: 1, col: 1 };
     const play = (i: number) => ({

@@ -35,6 +35,22 @@ describe("Secrets.isSecretName", () => {
     expect(s.isSecretName(name)).toBe(false);
   });
 
+  // Names are screened for a secret word before they are split into parts: every spelling of
+  // every secret word must still get through.
+  it.each(["pass", "passwd", "password", "passphrase", "pwd", "secret", "token", "apikey", "requirepass", "masterauth", "primaryauth", "credential", "credentials"])(
+    "treats %s as secret however the name is written",
+    (word) => {
+      const cap = word[0]!.toUpperCase() + word.slice(1);
+      for (const name of [word, `redis_${word}`, `redis${cap}`, `REDIS_${word.toUpperCase()}`, `my-${word}-x`, `a.${word}`, `${cap}Value`]) {
+        expect(s.isSecretName(name), name).toBe(true);
+      }
+    },
+  );
+
+  it.each(["api_key", "apiKey", "API_KEY", "privateKey", "PRIVATE-KEY", "secret_key", "SecretKey"])("treats the key name %s as secret", (name) => {
+    expect(s.isSecretName(name)).toBe(true);
+  });
+
   it("learns names added later from secret_vars", () => {
     const t = new Secrets();
     expect(t.isSecretName("backup_phrase")).toBe(false);
