@@ -1,20 +1,10 @@
 #!/usr/bin/env -S node --max-semi-space-size=1
-// The yaml package alone on a file, as redplay calls it: parseDocument, then toJS, with the same
-// options (but for redplay's yes/no/0644 scalar tags), the same Node flags as bin/redplay.js and
-// process.env copied as src/load/yaml.ts does. What `redplay validate` costs above this is
-// redplay's own work.
+// js-yaml alone on a file, as redplay's fast path calls it (its plain-scalar typing aside), with
+// the same Node flags as bin/redplay.js: the part of a load that redplay does not control. What
+// `redplay validate` costs above this is redplay's own work (scalar typing, checks, the play).
 //
 //   bench/lib/yaml-floor.mjs FILE
 import { readFileSync } from "node:fs";
-import { LineCounter, parseDocument } from "yaml";
+import jsYaml from "js-yaml";
 
-const text = readFileSync(process.argv[2], "utf8");
-const env = process.env;
-process.env = { ...env };
-try {
-  parseDocument(text, { lineCounter: new LineCounter(), uniqueKeys: false, merge: true, prettyErrors: false, schema: "core" }).toJS({
-    maxAliasCount: 1000,
-  });
-} finally {
-  process.env = env;
-}
+jsYaml.load(readFileSync(process.argv[2], "utf8"), { schema: jsYaml.CORE_SCHEMA });

@@ -114,6 +114,9 @@ export function writeCase(dir, shape, bytes) {
     vars: shape === "vars" ? varsText(bytes) : varsText(200),
     playbook: playbookText(shape === "playbook" ? bytes : 0, ["vars.yaml"]),
   };
+  // The playbook's template tasks name app.conf.hbs, which validate opens.
+  mkdirSync(join(dir, "templates"), { recursive: true });
+  writeFileSync(join(dir, "templates", "app.conf.hbs"), "# {{inventory_hostname}}\n");
   writeFileSync(inventory, texts.inventory);
   writeFileSync(vars, texts.vars);
   writeFileSync(playbook, texts.playbook);
