@@ -49,7 +49,10 @@ export function sentinelEndpoint(host: string, vars: Record<string, unknown>): S
     throw new RedisAccessError(host, "config", `host ${host}: sentinel_port must be an integer from 1 to 65535, got "${String(raw)}"`);
   }
   const out: SentinelEndpoint = { host, address: e.address, port, connect: e.connect };
-  if (e.password !== undefined) out.password = e.password;
+  // The group's password, redis_password: with redis_acl the node endpoint's password is
+  // redplay's own user's, which a Sentinel (and every client asking it for the primary) must not need.
+  const password = e.username !== undefined ? e.defaultPassword : e.password;
+  if (password !== undefined) out.password = password;
   if (e.previousPassword !== undefined) out.previousPassword = e.previousPassword;
   return out;
 }
