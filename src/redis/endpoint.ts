@@ -54,6 +54,31 @@ export function redisEndpoint(host: string, vars: Record<string, unknown>): Redi
   return endpoint;
 }
 
+/** How a Sentinel logs in to the group's nodes: `sentinel auth-user` (when it has its own ACL user) and `auth-pass`. */
+export interface SentinelNodeAuth {
+  user?: string;
+  password?: string;
+}
+
+/**
+ * The credentials a Sentinel uses on the nodes, from the group's variables: with redis_acl and
+ * redis_sentinel_password, its own user (redis_sentinel_user, default `sentinel`, which setup
+ * creates with only what Sentinel sends); otherwise redis_password, the default user's, which
+ * redis_acl leaves usable only with redis_default_user "on".
+ */
+export function sentinelNodeAuth(vars: Record<string, unknown>): SentinelNodeAuth | { error: string } {
+  const password = str(vars.redis_password);
+  const plain: SentinelNodeAuth = password !== undefined ? { password } : {};
+  if (!truthy(vars.redis_acl)) return plain;
+  const own = str(vars.redis_sentinel_password);
+  if (own !== undefined) return { user: str(vars.redis_sentinel_user) ?? "sentinel", password: own };
+  if (str(vars.redis_default_user) === "on") return plain;
+  return {
+    error:
+      "redis_acl is on and the default user is off, so Sentinel needs its own user on the nodes: set redis_sentinel_password and run setup.yaml, which creates the user redis_sentinel_user (default sentinel) with only the commands Sentinel sends",
+  };
+}
+
 /** `node-2 (10.0.0.2:6379)`, the way every message names a Redis. */
 export function describeEndpoint(e: Pick<RedisEndpoint, "host" | "address" | "port">): string {
   return `${e.host} (${e.address}:${e.port})`;

@@ -6,7 +6,7 @@
 // template erases that state (redis/redis#5226: Sentinels forget each other; a restarted Sentinel
 // points at the old primary). So redplay never compares or writes the file as a whole:
 // - `managedView` reads only the directives redplay manages (port, bind, requirepass, the
-//   announce address, and for its master: quorum, auth-pass, down-after, failover-timeout,
+//   announce address, and for its master: quorum, auth-user, auth-pass, down-after, failover-timeout,
 //   parallel-syncs) in one canonical form, so a file Sentinel rewrote in its own order, quoting
 //   and with its defaults left out reads the same as the one redplay wrote;
 // - `mergeSentinelConf` puts the wanted values into the file line by line and keeps every other
@@ -20,8 +20,12 @@ export interface SentinelWanted {
   port: number;
   /** The host's own address: bound, and announced to the other Sentinels. */
   address: string;
-  /** The group's password: Sentinel's own requirepass (where `requirepassSupported`) and its auth-pass to the nodes. */
+  /** The group's password: Sentinel's own requirepass (where `requirepassSupported`), and its auth-pass to the nodes unless `authPass` is given. */
   password?: string;
+  /** The ACL user Sentinel logs in to the nodes as (`sentinel auth-user`, 6.2+); none: the default user. */
+  authUser?: string;
+  /** Its password on the nodes (`sentinel auth-pass`), when it is not `password`. */
+  authPass?: string;
   /** Sentinel 5.0.1+ can require a password itself. */
   requirepassSupported: boolean;
   master: SentinelMasterWanted;
@@ -120,6 +124,7 @@ function managedLinesOf(conf: ConfLine[], master: string): ManagedLine[] {
     const value = d?.args[2] ?? (fallback !== undefined ? String(fallback) : undefined);
     if (value !== undefined) out.push({ key, line: `sentinel ${key} ${master} ${value}` });
   };
+  perMaster("auth-user");
   perMaster("auth-pass");
   perMaster("down-after-milliseconds", SENTINEL_DEFAULTS.downAfterMs);
   perMaster("failover-timeout", SENTINEL_DEFAULTS.failoverTimeoutMs);
@@ -137,7 +142,9 @@ function wantedLines(w: SentinelWanted, at: { address: string; port: number }): 
   if (w.password !== undefined && w.requirepassSupported) lines.push({ key: "requirepass", line: `requirepass ${quote(w.password)}` });
   lines.push({ key: "announce-ip", line: `sentinel announce-ip ${w.address}` });
   lines.push({ key: "monitor", line: `sentinel monitor ${m.name} ${at.address} ${at.port} ${m.quorum}` });
-  if (w.password !== undefined) lines.push({ key: "auth-pass", line: `sentinel auth-pass ${m.name} ${quote(w.password)}` });
+  if (w.authUser !== undefined) lines.push({ key: "auth-user", line: `sentinel auth-user ${m.name} ${quote(w.authUser)}` });
+  const authPass = w.authPass ?? w.password;
+  if (authPass !== undefined) lines.push({ key: "auth-pass", line: `sentinel auth-pass ${m.name} ${quote(authPass)}` });
   lines.push({ key: "down-after-milliseconds", line: `sentinel down-after-milliseconds ${m.name} ${m.downAfterMs}` });
   lines.push({ key: "failover-timeout", line: `sentinel failover-timeout ${m.name} ${m.failoverTimeoutMs}` });
   lines.push({ key: "parallel-syncs", line: `sentinel parallel-syncs ${m.name} ${m.parallelSyncs}` });
@@ -151,7 +158,7 @@ function keyOf(d: ConfLine, master: string): string | undefined {
   const s = sub(d);
   if (s === "announce-ip") return s;
   if (d.args[1] !== master) return undefined;
-  return ["monitor", "auth-pass", "down-after-milliseconds", "failover-timeout", "parallel-syncs"].includes(s) ? s : undefined;
+  return ["monitor", "auth-user", "auth-pass", "down-after-milliseconds", "failover-timeout", "parallel-syncs"].includes(s) ? s : undefined;
 }
 
 /**

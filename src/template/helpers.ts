@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { confCheckCommand, uncheckedCommand } from "../redis/conf-check.js";
 import { directiveFor, serverSeries } from "../redis/conf-directives.js";
+import { sentinelAclRules } from "../redis/sentinel-acl.js";
 import { majorityFence } from "../redis/fence.js";
 import type { ServerVersion } from "../redis/server-version.js";
 
@@ -305,6 +306,14 @@ export const helpers: Record<string, Helper> = {
     const v = directiveFor(server, name);
     if (!v.accepted) return `# redplay: ${name} needs ${v.needs}; left out for ${serverSeries(server)}.`;
     return [v.name, ...a.slice(1).map(String)].join(" ");
+  },
+  /** `{{sentinel_acl_rules}}`: the commands and channels of Sentinel's user on the host's server (src/redis/sentinel-acl.ts). */
+  sentinel_acl_rules: (...raw) => {
+    try {
+      return sentinelAclRules(serverOf(undefined, raw[raw.length - 1]));
+    } catch (e) {
+      throw new HelperFailure((e as Error).message, "redis_sentinel_password");
+    }
   },
   /**
    * `{{redis_majority_fence redis_topology}}`: the default min-replicas-to-write of the group

@@ -289,6 +289,23 @@ describe("templates/redis.conf.hbs and users.acl.hbs with redis_acl", () => {
     expect(text.split("\n")[0]).toBe(`user default on #${sha(PASSWORD)} ~* +@all`);
   });
 
+  it("gives Sentinel a user with only what Sentinel sends a node, with redis_sentinel_password", async () => {
+    const text = await renderAcl(varsFor("node-2", { ...acl, redis_sentinel_password: "sentinel-pw-5" }));
+    expect(text.trim().split("\n")).toContain(
+      `user sentinel on #${sha("sentinel-pw-5")} resetchannels &__sentinel__:hello -@all +ping +info +subscribe +publish +client|setname +client|kill +script|kill +multi +exec +slaveof +config|rewrite`,
+    );
+    expect(text).not.toContain("sentinel-pw-5");
+    // Valkey 9's coordinated failover also sends FAILOVER and CLIENT commands.
+    const valkey9 = await renderAcl(varsFor("node-2", { ...acl, redis_sentinel_password: "s", redis_sentinel_user: "watcher", redis_server: { flavor: "valkey", version: "9.0.0", redis_compat: "7.2.4" } }));
+    expect(valkey9).toMatch(/^user watcher on #\w+ resetchannels &__sentinel__:hello -@all .* \+failover \+client$/m);
+  });
+
+  it("refuses a Sentinel user on a server whose Sentinel cannot log in as one (before 6.2)", async () => {
+    await expect(renderAcl(varsFor("node-2", { ...acl, redis_sentinel_password: "s", redis_server: { flavor: "redis", version: "6.0.16" } }))).rejects.toThrow(
+      /Sentinel ACL user needs Redis 6.2 or later.*6\.0\.16/,
+    );
+  });
+
   it("names a missing ACL password", async () => {
     await expect(renderAcl(varsFor("node-2", { redis_acl: true, redis_admin_password: "x" }))).rejects.toThrow(/redis_replication_password/);
   });

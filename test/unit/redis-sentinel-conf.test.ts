@@ -133,6 +133,21 @@ describe("sentinel.conf: what redplay manages", () => {
     expect(rotated).toMatch(/^sentinel auth-pass redis n3w$/m);
   });
 
+  it("a Sentinel with its own ACL user logs in to the nodes as it, with its own password; requirepass stays the group's", () => {
+    const out = mergeSentinelConf(STOCK, wanted({ authUser: "sentinel", authPass: "sentinel-pw" }));
+    expect(out).toMatch(/^requirepass "s3cret pass#1"$/m);
+    expect(out).toMatch(/^sentinel auth-user redis sentinel$/m);
+    expect(out).toMatch(/^sentinel auth-pass redis sentinel-pw$/m);
+    expect(managedView(out, "redis")).toContain("sentinel auth-user redis sentinel\nsentinel auth-pass redis sentinel-pw\n");
+    // After Sentinel rewrote the file: nothing to change; back to the default user: the auth-user line goes.
+    const theirs = rewrittenBySentinel(out);
+    expect(managedView(theirs, "redis")).toBe(wantedView(wanted({ authUser: "sentinel", authPass: "sentinel-pw" }), theirs));
+    const back = mergeSentinelConf(theirs, wanted());
+    expect(back).not.toMatch(/^sentinel auth-user/m);
+    expect(back).toMatch(/^sentinel auth-pass redis "s3cret pass#1"$/m);
+    expect(back).toContain("sentinel myid ");
+  });
+
   it("a Sentinel without requirepass (before 5.0.1) gets only auth-pass", () => {
     const out = mergeSentinelConf(STOCK, wanted({ requirepassSupported: false }));
     expect(out).not.toMatch(/^requirepass/m);

@@ -5,12 +5,16 @@
 // itself) while every node accepts both, before the old one is dropped. The Sentinels' own
 // requirepass follows with the next sentinel.yaml run (it logs in with redis_password_previous).
 import { errorText } from "../../errors.js";
+import { sentinelNodeAuth } from "../../redis/endpoint.js";
 import { getSentinel, sentinelMaster } from "../../redis/sentinel-client.js";
 import { sentinelHostsOf, sentinelMasterName } from "../../redis/sentinel-view.js";
 import type { TaskContext } from "../types.js";
 
 /** SENTINEL SET <master> auth-pass on every Sentinel of the group that answers; what could not be done, if anything. */
 export async function sentinelsTakePassword(ctx: TaskContext, groupHosts: string[], password: string): Promise<string | undefined> {
+  // A Sentinel with its own ACL user does not log in with the group's password.
+  const auth = sentinelNodeAuth(ctx.vars);
+  if ("error" in auth || auth.user !== undefined) return undefined;
   const name = sentinelMasterName(ctx.vars);
   const missed: string[] = [];
   await Promise.all(

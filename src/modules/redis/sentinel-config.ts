@@ -15,8 +15,10 @@
 //   time, so the others keep their quorum.
 // The monitored primary of a new `sentinel monitor` line is the group's primary: Sentinel's own
 // view where a Sentinel already watches the group, else the node the replicas follow.
+import { createHash } from "node:crypto";
 import { errorText, failureText } from "../../errors.js";
-import { redisEndpoint } from "../../redis/endpoint.js";
+import { getRedis } from "../../redis/client.js";
+import { redisEndpoint, sentinelNodeAuth } from "../../redis/endpoint.js";
 import { managedView, mergeSentinelConf, wantedView, type SentinelWanted } from "../../redis/sentinel-conf.js";
 import { getSentinel, sentinelEndpoint, sentinelMaster, fieldsOf, type SentinelEndpoint, type SentinelSession } from "../../redis/sentinel-client.js";
 import { decideSentinelPrimary, readSentinels, sentinelHostsOf } from "../../redis/sentinel-view.js";
@@ -98,6 +100,11 @@ export const sentinelConfigModule: GroupModule<SentinelConfigArgs, SentinelState
     }
     const primary = await groupPrimary(first, redisHosts, sentinels, name);
     if ("failed" in primary) return forEveryHost(g, { changes: [], failed: primary.failed });
+    const auth = sentinelNodeAuth(first.vars);
+    if (!("error" in auth) && auth.user !== undefined) {
+      const missing = await nodesWithoutUser(first, redisHosts, auth.user, auth.password ?? "");
+      if (missing) return forEveryHost(g, { changes: [], failed: missing });
+    }
     const planned = await Promise.all(
       g.hosts.map((h) =>
         planSentinel(g.ctx(h), {
@@ -175,6 +182,31 @@ async function groupPrimary(ctx: TaskContext, redisHosts: string[], sentinels: s
   return { address: p.address, port: p.port };
 }
 
+/**
+ * The nodes that answer but have no enabled `user` with `password`: a Sentinel told to log in as
+ * it would see them refuse it. setup.yaml creates the user; sentinel.yaml only points Sentinel at it.
+ */
+async function nodesWithoutUser(ctx: TaskContext, redisHosts: string[], user: string, password: string): Promise<string | undefined> {
+  const hash = createHash("sha256").update(password).digest("hex");
+  const without: string[] = [];
+  await Promise.all(
+    redisHosts.map(async (h) => {
+      let reply: unknown;
+      try {
+        reply = await (await getRedis(ctx, h)).call("ACL", "GETUSER", user);
+      } catch {
+        // A node that does not answer is one Sentinel will see down, whatever its users.
+        return;
+      }
+      const fields = Array.isArray(reply) ? Object.fromEntries(reply.flatMap((v, i, all) => (i % 2 === 0 ? [[String(v), all[i + 1]]] : []))) : {};
+      const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+      if (!list(fields.flags).includes("on") || !list(fields.passwords).includes(hash)) without.push(h);
+    }),
+  );
+  if (without.length === 0) return undefined;
+  return `Sentinel would log in to the nodes as ${user}, but ${without.sort().join(", ")} ${without.length === 1 ? "has" : "have"} no such user with redis_sentinel_password switched on: run setup.yaml with redis_sentinel_password first`;
+}
+
 /** Reads one Sentinel host and decides what it needs. */
 async function planSentinel(
   ctx: TaskContext,
@@ -188,6 +220,12 @@ async function planSentinel(
     const endpoint = sentinelEndpoint(ctx.host, ctx.vars);
     if (endpoint.password) ctx.addSecret(endpoint.password);
     const version: ServerVersion = { flavor: server.flavor, version: server.version, redisCompat: server.redis_compat };
+    const auth = sentinelNodeAuth(ctx.vars);
+    if ("error" in auth) return { failed: auth.error };
+    if (auth.password) ctx.addSecret(auth.password);
+    if (auth.user !== undefined && !atLeast(version, "6.2.0")) {
+      return { failed: `Sentinel ${server.version} cannot log in to the nodes as the ACL user ${auth.user} (sentinel auth-user needs 6.2 or later)` };
+    }
     const wanted: SentinelWanted = {
       port: endpoint.port,
       address: endpoint.address,
@@ -195,6 +233,8 @@ async function planSentinel(
       master,
       primary,
       ...(endpoint.password !== undefined ? { password: endpoint.password } : {}),
+      ...(auth.user !== undefined ? { authUser: auth.user } : {}),
+      ...(auth.password !== undefined && auth.password !== endpoint.password ? { authPass: auth.password } : {}),
     };
     const conn = await ctx.conn();
     const file = (await conn.read(server.config_file, { become: ctx.become }))?.toString("utf8") ?? null;
@@ -247,7 +287,7 @@ function startOnlyChanges(before: string, after: string, v: ServerVersion): stri
   const was = new Set(before.split("\n"));
   const changed = after.split("\n").filter((l) => l !== "" && !was.has(l));
   const keys = changed.map((l) => (l.startsWith("sentinel ") ? l.split(" ")[1]! : l.split(" ")[0]!));
-  const runtime = new Set(["monitor", "auth-pass", "down-after-milliseconds", "failover-timeout", "parallel-syncs"]);
+  const runtime = new Set(["monitor", "auth-user", "auth-pass", "down-after-milliseconds", "failover-timeout", "parallel-syncs"]);
   if (atLeast(v, "6.2.0")) runtime.add("announce-ip");
   // A line that disappears (a requirepass removed) also needs a start.
   const now = new Set(after.split("\n"));
@@ -287,8 +327,16 @@ async function runtimeCommands(s: SentinelSession, w: SentinelWanted, before: st
       out.push({ args: ["SENTINEL", "SET", name, key, String(value)], summary: `SENTINEL SET ${name} ${key} ${running ?? "(none)"} -> ${value}` });
     }
   }
-  if (w.password !== undefined && (!m || !fileSays("auth-pass"))) {
-    out.push({ args: ["SENTINEL", "SET", name, "auth-pass", w.password], summary: `SENTINEL SET ${name} auth-pass (hidden)` });
+  // The user first, then its password, back to back: Sentinel drops its links to the nodes at
+  // each and logs in again at its next timer tick, with both by then.
+  if (w.authUser !== undefined && (!m || !fileSays("auth-user"))) {
+    out.push({ args: ["SENTINEL", "SET", name, "auth-user", w.authUser], summary: `SENTINEL SET ${name} auth-user ${w.authUser}` });
+  } else if (w.authUser === undefined && before.split("\n").some((l) => l.startsWith(`sentinel auth-user ${name} `))) {
+    out.push({ args: ["SENTINEL", "SET", name, "auth-user", ""], summary: `SENTINEL SET ${name} auth-user "" (the default user again)` });
+  }
+  const authPass = w.authPass ?? w.password;
+  if (authPass !== undefined && (!m || !fileSays("auth-pass"))) {
+    out.push({ args: ["SENTINEL", "SET", name, "auth-pass", authPass], summary: `SENTINEL SET ${name} auth-pass (hidden)` });
   }
   if (!before.split("\n").includes(`sentinel announce-ip ${w.address}`)) {
     out.push({ args: ["SENTINEL", "CONFIG", "SET", "announce-ip", w.address], summary: `SENTINEL CONFIG SET announce-ip ${w.address}` });
