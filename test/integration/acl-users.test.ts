@@ -95,12 +95,13 @@ describe("ACL users on systemd hosts (Debian 12, Redis 7.0)", () => {
     for (const o of outputs) for (const s of SECRETS) expect(o).not.toContain(s);
   });
 
-  it("a rerun changes nothing", async () => {
+  it("a rerun changes nothing; its health report names each node's users", async () => {
     const ids = await runIds();
-    const again = await run("setup.yaml", ...vars([app]));
+    const again = await run("setup.yaml", ...vars([app]), "-v");
     expect(again.code, again.stdout).toBe(0);
     expectNoChange(again.stdout);
     expect(await runIds()).toEqual(ids);
+    for (const n of NODES) expect(again.stdout, n).toMatch(new RegExp(`${n}: (primary|replica in sync [^;]*); users: app, redplay, replication; off: default`));
   });
 
   it("adding a user changes only the users, at runtime: nothing restarts", async () => {

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseInfo, type ReplicationInfo } from "../../src/facts/redis-info.js";
+import { describeUsers } from "../../src/modules/redis/redis-health.js";
 import { assessHealth, type HealthNode } from "../../src/redis/health.js";
 
 const dir = join(import.meta.dirname, "../fixtures/redis/info");
@@ -45,5 +46,19 @@ describe("assessHealth", () => {
     const a = assessHealth(p, rs);
     expect(a.healthy).toBe(false);
     expect(a.problems.some((x) => line.test(x))).toBe(true);
+  });
+});
+
+describe("describeUsers", () => {
+  it("names the users that are on, then those that are off", () => {
+    expect(
+      describeUsers([
+        { name: "app", on: true },
+        { name: "default", on: false },
+        { name: "redplay", on: true },
+      ]),
+    ).toBe("users: app, redplay; off: default");
+    expect(describeUsers([{ name: "default", on: true }])).toBe("users: default");
+    expect(describeUsers([{ name: "default", on: false }])).toBe("users: none; off: default");
   });
 });

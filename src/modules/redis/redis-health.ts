@@ -2,10 +2,13 @@
 // what that means), polling INFO on every node, then proves it end to end with a canary: a key
 // written on the primary, WAIT for every replica, read back on each, deleted. A group module: it
 // runs once for the play's hosts and reports on each. The plan polls INFO; the canary is a probe
-// that apply carries out (a write that leaves nothing changed), so --check judges INFO only.
+// that apply carries out (a write that leaves nothing changed), so --check judges INFO only. It
+// also reports each node's ACL users (which exist, which are off), as the server lists them.
 import { errorText } from "../../errors.js";
 import { randomUUID } from "node:crypto";
-import { getRedis } from "../../redis/client.js";
+import { getRedis, getRedisSession } from "../../redis/client.js";
+import { parseConf } from "../../redis/conf-parse.js";
+import { atLeast } from "../../redis/server-version.js";
 import { assessHealth, type HealthAssessment } from "../../redis/health.js";
 import type { GroupModule, GroupPlan, Plan, TaskContext } from "../types.js";
 import { forEveryHost, unknownHostPlan } from "../group.js";
@@ -66,13 +69,15 @@ export const redisHealthModule: GroupModule<RedisHealthArgs, HealthState> = {
       `healthy: ${args.primary} primary, ${n} replica${n === 1 ? "" : "s"} in sync` +
       (skipped.length > 0 ? ` (not checked, having left the play unreachable or failed: ${skipped.join(", ")})` : "");
     const out: GroupPlan<HealthState> = { hosts: {}, state: { deadline, timeoutMs } };
+    const users = Object.fromEntries(await Promise.all([args.primary, ...replicas].map(async (h) => [h, await aclUsers(ctx, h)] as const)));
     for (const host of g.hosts) {
       const standing = last.replicas.find((r) => r.host === host);
       const own = host === args.primary ? "primary" : standing ? `replica in sync (offset ${standing.offset}, lag ${standing.lag}s)` : "not checked";
+      const mine = users[host];
       out.hosts[host] = {
         changes: [],
-        noop: `${summary}; ${host}: ${own}${canary && g.check ? " (INFO only: canary write skipped under --check)" : ""}`,
-        data: { primary: args.primary, replicas: last.replicas },
+        noop: `${summary}; ${host}: ${own}${mine ? `; ${describeUsers(mine)}` : ""}${canary && g.check ? " (INFO only: canary write skipped under --check)" : ""}`,
+        data: { primary: args.primary, replicas: last.replicas, ...(mine ? { users: mine } : {}) },
       };
     }
     // The canary is a write: a probe carried out by apply (never under --check), leaving nothing changed.
@@ -103,6 +108,35 @@ export const redisHealthModule: GroupModule<RedisHealthArgs, HealthState> = {
     }
   },
 };
+
+/** A node's ACL user. */
+export interface NodeUser {
+  name: string;
+  on: boolean;
+}
+
+/** The node's users as its server has them (ACL LIST; Redis 6.0+ and Valkey), or undefined on 5.0 or when it cannot be read. */
+async function aclUsers(ctx: TaskContext, host: string): Promise<NodeUser[] | undefined> {
+  try {
+    const session = await getRedisSession(ctx, host);
+    if (!atLeast(session.version, "6.0.0")) return undefined;
+    const list = (await session.client.call("ACL", "LIST")) as string[];
+    return list
+      .map((line) => parseConf(line)[0])
+      .filter((d) => d?.name === "user" && d.args[0] !== undefined)
+      .map((d) => ({ name: d!.args[0]!, on: d!.args.includes("on") }));
+  } catch {
+    // Health is about replication: a node whose users cannot be read is reported without them.
+    return undefined;
+  }
+}
+
+/** `users: redplay, replication; off: default`. */
+export function describeUsers(users: NodeUser[]): string {
+  const on = users.filter((u) => u.on).map((u) => u.name);
+  const off = users.filter((u) => !u.on).map((u) => u.name);
+  return `users: ${on.length > 0 ? on.join(", ") : "none"}${off.length > 0 ? `; off: ${off.join(", ")}` : ""}`;
+}
 
 /** The replicas to judge: those listed, except hosts that have left the play (unreachable or failed earlier in the run). */
 function judged(g: { left: string[] }, args: RedisHealthArgs): { replicas: string[]; skipped: string[] } {
