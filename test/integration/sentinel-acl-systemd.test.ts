@@ -1,11 +1,12 @@
-// Sentinel with least-privilege users on systemd hosts (Debian 12, Redis 7.0, redis-sentinel
-// installed by sentinel.yaml): the default user off, Sentinel logging in to the nodes as its own
+// Sentinel with least-privilege users on systemd hosts (Debian 12 with Redis 7.0 and
+// redis-sentinel, Debian 13 with Valkey 8.1 and valkey-sentinel, the Sentinel package installed
+// by sentinel.yaml): the default user off, Sentinel logging in to the nodes as its own
 // ACL user (redis_sentinel_password), which can send what Sentinel sends and nothing else. A crash
 // of the primary's host is then failed over by Sentinel with that user alone. Every check asks
 // the servers and the Sentinels with independent clients, not redplay's report.
 import { Redis } from "ioredis";
 import { describe, expect, it, vi } from "vitest";
-import { labKill, labStart } from "../../src/lab/lab.js";
+import { labKill, labStart, type LabServer, type LabSuite } from "../../src/lab/lab.js";
 import { recap } from "../helpers/cli.js";
 import { sshRun } from "../helpers/lab.js";
 import { until } from "../helpers/lab-redis.js";
@@ -26,8 +27,23 @@ const withSentinelUser = { ...acl, redis_sentinel_password: SENTINEL };
 const FAST = { sentinel_down_after_milliseconds: 1000 };
 const e = (vars: object) => ["-e", JSON.stringify(vars)];
 
-describe("Sentinel logging in as its own ACL user, the default user off (Debian 12, Redis 7.0)", () => {
-  const { theLab, playbook } = useLab({ base: "127.0.0.250", os: "bookworm", server: "redis" }, PASSWORD);
+interface Target {
+  title: string;
+  os: LabSuite;
+  server: LabServer;
+  base: string;
+  /** Where the server's users, its config and Sentinel's config are. */
+  etc: string;
+  conf: string;
+}
+
+const TARGETS: Target[] = [
+  { title: "Debian 12, Redis 7.0", os: "bookworm", server: "redis", base: "127.0.0.250", etc: "/etc/redis", conf: "redis.conf" },
+  { title: "Debian 13, Valkey 8.1", os: "trixie", server: "valkey", base: "127.0.0.115", etc: "/etc/valkey", conf: "valkey.conf" },
+];
+
+describe.each(TARGETS)("Sentinel logging in as its own ACL user, the default user off ($title)", (t) => {
+  const { theLab, playbook } = useLab({ base: t.base, os: t.os, server: t.server }, PASSWORD);
   const addr = (n: string) => theLab().address[n]!;
   const outputs: string[] = [];
   const run = async (name: string, vars: object) => {
@@ -109,7 +125,7 @@ describe("Sentinel logging in as its own ACL user, the default user off (Debian 
     expect(added.code, added.stdout + added.stderr).toBe(0);
     expect(await runIds()).toEqual(before);
     for (const n of NODES) {
-      const file = (await sshRun(theLab(), n, "grep '^user sentinel ' /etc/redis/users.acl")).stdout.trim();
+      const file = (await sshRun(theLab(), n, `grep '^user sentinel ' ${t.etc}/users.acl`)).stdout.trim();
       expect(file).toMatch(/^user sentinel on #[0-9a-f]{64} resetchannels &__sentinel__:hello -@all \+ping \+info \+subscribe \+publish \+client\|setname \+client\|kill \+script\|kill \+multi \+exec \+slaveof \+config\|rewrite$/);
       // What the user may do: Sentinel's commands; not a write, not another CONFIG, not another channel.
       const s = await as(n, "sentinel", SENTINEL);
@@ -129,10 +145,10 @@ describe("Sentinel logging in as its own ACL user, the default user off (Debian 
     const r = await run("sentinel.yaml", { ...withSentinelUser, ...FAST });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     for (const n of NODES) {
-      const conf = (await sshRun(theLab(), n, "grep -E '^sentinel auth-user ' /etc/redis/sentinel.conf")).stdout.trim();
+      const conf = (await sshRun(theLab(), n, `grep -E '^sentinel auth-user ' ${t.etc}/sentinel.conf`)).stdout.trim();
       expect(conf).toBe("sentinel auth-user redis sentinel");
       const m = await sentinelMaster(n);
-      expect(m.flags, n).toBe("master");
+      expect(m.flags, n).toMatch(/^(master|primary)$/);
       expect(m["num-other-sentinels"], n).toBe("2");
       expect(m["num-slaves"], n).toBe("2");
       // The default user is still off: its old password opens nothing.
@@ -174,7 +190,7 @@ describe("Sentinel logging in as its own ACL user, the default user off (Debian 
       90_000,
     );
     // Sentinel rewrote the promoted node's config (CONFIG REWRITE, as the sentinel user).
-    const conf = (await sshRun(theLab(), promoted, "grep -cE '^(replicaof|slaveof) ' /etc/redis/redis.conf || true")).stdout.trim();
+    const conf = (await sshRun(theLab(), promoted, `grep -cE '^(replicaof|slaveof) ' ${t.etc}/${t.conf} || true`)).stdout.trim();
     expect(conf).toBe("0");
     await labStart("node-1", { dir: theLab().dir });
     await until("the old primary following the promoted node", async () => (await roleOf("node-1").catch(() => "")) === `replica of ${addr(promoted)} link up`, 120_000);
