@@ -9,6 +9,7 @@
 // (`CLIENT SETNAME redplay:<pid>`) once it has logged in, so a promotion that disconnects the
 // clients of a node spares redplay's own (another run's probe taken for a dead node otherwise).
 import { createHash } from "node:crypto";
+import type { Duplex } from "node:stream";
 import type { Redis, RedisOptions } from "ioredis";
 import { ForwardError } from "../connection/forward-error.js";
 import { UnreachableError } from "../errors.js";
@@ -61,6 +62,24 @@ let ioredisModule: Promise<Ioredis> | undefined;
 function loadIoredis(): Promise<Ioredis> {
   ioredisModule ??= import("ioredis").then((m) => (m.AbstractConnector ? m : (m as unknown as { default: Ioredis }).default));
   return ioredisModule;
+}
+
+/**
+ * How every redplay client connects: no reconnect, no offline queue, one try per command, bounded
+ * waits (a stopped node must fail the task, not hang it), no CLIENT SETINFO.
+ */
+export function clientOptions(): RedisOptions {
+  return {
+    lazyConnect: true,
+    enableReadyCheck: false,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+    reconnectOnError: () => false,
+    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    disableClientInfo: true,
+  };
 }
 
 interface Holder {
@@ -136,17 +155,7 @@ async function openSession(
   previous: string | undefined,
 ): Promise<RedisSession> {
   const where = describeEndpoint(endpoint);
-  const options: RedisOptions = {
-    lazyConnect: true,
-    enableReadyCheck: false,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    retryStrategy: () => null,
-    reconnectOnError: () => false,
-    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
-    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
-    disableClientInfo: true,
-  };
+  const options: RedisOptions = clientOptions();
   const ioredis = await loadIoredis();
   if (endpoint.connect === "forward") {
     options.Connector = forwardConnector(ioredis.AbstractConnector, async () => {
@@ -330,6 +339,23 @@ function versionOf(text: string, endpoint: RedisEndpoint): ServerVersion {
     throw new RedisAccessError(endpoint.host, "version", `Redis on ${where} runs ${describeVersion(version)}: ${refused}; nothing was changed on it`);
   }
   return version;
+}
+
+/**
+ * Runs `fn` with a client on the stream `open` gives (a server redplay started itself, such as
+ * a throwaway one on a unix socket of the host), then closes it. No session, no name, no login:
+ * `fn` logs in as it needs.
+ */
+export async function withStreamClient<T>(open: () => Promise<Duplex>, fn: (client: Redis) => Promise<T>): Promise<T> {
+  const ioredis = await loadIoredis();
+  const client = new ioredis.Redis({ ...clientOptions(), Connector: forwardConnector(ioredis.AbstractConnector, open, REDIS_CONNECT_TIMEOUT_MS) });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    return await fn(client);
+  } finally {
+    await closeClient(client);
+  }
 }
 
 async function closeClient(client: Redis): Promise<void> {

@@ -15,7 +15,7 @@ import { redisEndpoint } from "./endpoint.js";
 import { RedisAccessError, scrub } from "./errors.js";
 import { forwardConnector } from "./forward-connector.js";
 import { versionFromInfo, type ServerVersion } from "./server-version.js";
-import { REDIS_COMMAND_TIMEOUT_MS, REDIS_CONNECT_TIMEOUT_MS, REDPLAY_CLIENT_NAME } from "./client.js";
+import { clientOptions, REDIS_CONNECT_TIMEOUT_MS, REDPLAY_CLIENT_NAME } from "./client.js";
 
 /** Where a host's Sentinel listens. */
 export interface SentinelEndpoint {
@@ -90,17 +90,7 @@ export async function getSentinel(ctx: TaskContext, host: string): Promise<Senti
 
 async function open(ctx: TaskContext, endpoint: SentinelEndpoint): Promise<SentinelSession> {
   const where = describeSentinel(endpoint);
-  const options: RedisOptions = {
-    lazyConnect: true,
-    enableReadyCheck: false,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    retryStrategy: () => null,
-    reconnectOnError: () => false,
-    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
-    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
-    disableClientInfo: true,
-  };
+  const options: RedisOptions = clientOptions();
   const ioredis = await import("ioredis");
   if (endpoint.connect === "forward") {
     options.Connector = forwardConnector(ioredis.AbstractConnector, async () => (await ctx.connFor(endpoint.host)).forward(endpoint.address, endpoint.port), REDIS_CONNECT_TIMEOUT_MS);
