@@ -99,6 +99,17 @@ export class LocalConnection implements Connection {
     }
   }
 
+  async forwardSocket(path: string): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      const sock = netConnect({ path });
+      sock.once("connect", () => {
+        sock.removeAllListeners("error");
+        resolve(sock);
+      });
+      sock.once("error", (err) => reject(new Error(`cannot connect to ${path}: ${err.message}`, { cause: err })));
+    });
+  }
+
   async forward(host: string, port: number): Promise<Duplex> {
     return new Promise((resolve, reject) => {
       const sock = netConnect({ host, port });

@@ -266,6 +266,20 @@ class SshConnection implements Connection, FileHost {
     });
   }
 
+  async forwardSocket(path: string): Promise<Duplex> {
+    const client = await this.client();
+    return new Promise((resolve, reject) => {
+      try {
+        client.openssh_forwardOutStreamLocal(path, (err, stream) => {
+          if (err) reject(new Error(`${this.host}'s sshd did not open ${path}: ${err.message.replace(/^\(SSH\) /, "")}`, { cause: err }));
+          else resolve(stream);
+        });
+      } catch (err) {
+        reject(this.lostError(err));
+      }
+    });
+  }
+
   /**
    * sshd answered the channel request with a failure (a numeric reason): the host is up and only
    * its connection to host:port failed, which is the target's problem, not the host's. Anything

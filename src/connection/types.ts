@@ -62,6 +62,8 @@ export interface Connection {
   statRead?(path: string, opts?: { become?: BecomeOptions }): Promise<{ stat: FileStat; data: Buffer | null }>;
   /** A byte stream to host:port as seen from the host (ssh: forwardOut; local: a TCP socket). */
   forward(host: string, port: number): Promise<Duplex>;
+  /** A byte stream to a unix socket of the host, as the login user (ssh: OpenSSH's streamlocal forwarding; local: the socket). */
+  forwardSocket?(path: string): Promise<Duplex>;
   /**
    * Starts opening the connection now, in the background, so it is ready when the first task
    * needs it. A failure is not reported here: the first real use fails with it, as it would have.

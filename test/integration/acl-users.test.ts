@@ -130,6 +130,33 @@ describe("ACL users on systemd hosts (Debian 12, Redis 7.0)", () => {
     expect(await runIds()).toEqual(ids);
   });
 
+  it("a command rule changed by hand is drift too: --check names the user, a real run puts the file's rules back", async () => {
+    // The application user loses its writes on the primary, by hand; nothing else about it changes.
+    const primary = (await roleOf("node-1")) === "master" ? "node-1" : (await roleOf("node-2")) === "master" ? "node-2" : "node-3";
+    expect(await adminCall(primary, "ACL", "SETUSER", "app", "-@write")).toBe("OK");
+    const before = await as(primary, "app", APP);
+    await expect(before.set("app:by-hand", "1")).rejects.toThrow(/NOPERM/);
+    before.disconnect();
+    const ids = await runIds();
+    const check = await run("setup.yaml", ...vars([app, reports]), "--check");
+    expect(check.code, check.stdout).toBe(0);
+    expect(check.stdout).toMatch(/would: ACL LOAD \(running users differ: app\)/);
+    expect(check.stdout.match(/running users differ/g)).toHaveLength(1);
+    const fix = await run("setup.yaml", ...vars([app, reports]));
+    expect(fix.code, fix.stdout + fix.stderr).toBe(0);
+    const after = await as(primary, "app", APP);
+    expect(await after.set("app:by-hand", "1")).toBe("OK");
+    after.disconnect();
+    expect(await runIds()).toEqual(ids);
+    expectNoChange((await run("setup.yaml", ...vars([app, reports]))).stdout);
+    // The throwaway servers that listed the file's users are gone, with their temp dirs.
+    for (const n of NODES) {
+      // (The command names the dir through a variable, so that it does not match itself.)
+      const left = await sshRun(theLab(), n, "p=redplay-acl; ls -d ${TMPDIR:-/tmp}/$p-check.* 2>/dev/null | wc -l; ps -eo args | grep -c '[r]edplay-acl-check' || true");
+      expect(left.stdout.trim().split("\n"), n).toEqual(["0", "0"]);
+    }
+  });
+
   it("a failover and a switchover work with the restricted users", async () => {
     const primary = (await roleOf("node-1")) === "master" ? "node-1" : (await roleOf("node-2")) === "master" ? "node-2" : "node-3";
     await labKill(primary, { dir: theLab().dir });

@@ -25,6 +25,7 @@ import type { ReplicationInfo } from "../../facts/redis-info.js";
 import { dropRedisSessions, getRedisSession } from "../../redis/client.js";
 import { RedisAccessError } from "../../redis/errors.js";
 import { confCheckCommand, uncheckedCommand } from "../../redis/conf-check.js";
+import { aclListDrift, canonicalAclList } from "../../redis/acl-canonical.js";
 import { parseConf } from "../../redis/conf-parse.js";
 import { redisEndpoint } from "../../redis/endpoint.js";
 import { runtimeDeltas, wantedConfig, type RuntimeDelta, type WantedConfig } from "../../redis/runtime-config.js";
@@ -116,6 +117,8 @@ interface AclPlan {
   content: Plan<ContentState>;
   /** `user NAME rules...` lines of the new file, as ACL SETUSER arguments. */
   users: string[][];
+  /** The new file's text. */
+  text: string;
   /** The server loads this file (its aclfile is the file's path): ACL LOAD applies a change. */
   active: boolean;
   /** Users whose running state differs from the file (by name, on/off, passwords, keys). */
@@ -521,7 +524,14 @@ async function planNode(ctx: TaskContext, args: RedisConfigArgs, topology: Topol
     const running = pairs(config as string[]);
     if (node.acl) {
       node.acl.active = running.aclfile === node.acl.dest.dest;
-      node.acl.drift = aclDrift(node.acl.users, aclList as string[]);
+      // Every rule is compared where the running server's own binary can list the file's users
+      // (the binary on disk is the running one); else names, on/off, passwords and keys only.
+      const admin = session.endpoint.username !== undefined && session.endpoint.password !== undefined ? { user: session.endpoint.username, password: session.endpoint.password } : undefined;
+      const fromFile =
+        node.acl.active && admin && server?.binary && server.installed !== false && server.version === version.version
+          ? await canonicalAclList(ctx, server.binary, node.acl.text, admin, running["acl-pubsub-default"])
+          : undefined;
+      node.acl.drift = fromFile ? aclListDrift(fromFile, aclList as string[]) : aclDrift(node.acl.users, aclList as string[]);
     }
     const role = info.replication;
     node.running = running;
@@ -568,13 +578,14 @@ async function planAcl(ctx: TaskContext, args: RedisConfigArgs, server: RedisSer
   if (args.group ?? server?.group) destArgs.group = (args.group ?? server?.group)!;
   const content = await planContent(ctx, destArgs, Buffer.from(text, "utf8"));
   if (content.failed) return { failed: content.failed };
-  return { dest: destArgs, content, users, active: false, drift: [] };
+  return { dest: destArgs, content, users, text, active: false, drift: [] };
 }
 
 /**
  * Users whose running state differs from the file: a user missing or extra, switched on or off,
- * with other passwords, or other key patterns. (Command rules are not compared: ACL LIST rewrites
- * them in its own canonical form; a change to them in the file is applied with the file.)
+ * with other passwords, or other key patterns. Where the running server's binary cannot list the
+ * file's users itself (canonicalAclList), command rules are not compared: ACL LIST rewrites them
+ * in its own canonical form.
  */
 function aclDrift(users: string[][], list: string[]): string[] {
   const running = new Map(list.map((l) => parseConf(l)[0]).filter((l) => l?.name === "user").map((l) => [l!.args[0]!, l!.args.slice(1)]));
