@@ -2,8 +2,8 @@
 // what that means), polling INFO on every node, then proves it end to end with a canary: a key
 // written on the primary, WAIT for every replica, read back on each, deleted. A group module: it
 // runs once for the play's hosts and reports on each. The plan polls INFO; the canary is a probe
-// that apply carries out (a write that leaves nothing changed), so --check judges INFO only. It
-// also reports each node's ACL users (which exist, which are off), as the server lists them.
+// that apply carries out (a write that leaves nothing changed), so --check judges INFO only. With
+// redis_acl it also reports each node's users (which exist, which are off), as the server lists them.
 import { errorText } from "../../errors.js";
 import { randomUUID } from "node:crypto";
 import { getRedis, getRedisSession } from "../../redis/client.js";
@@ -115,11 +115,14 @@ export interface NodeUser {
   on: boolean;
 }
 
-/** The node's users as its server has them (ACL LIST; Redis 6.0+ and Valkey), or undefined on 5.0 or when it cannot be read. */
+/**
+ * With redis_acl (redplay then logs in as its own user), the node's users as its server has them
+ * (ACL LIST; Redis 6.0+ and Valkey); undefined otherwise, or when they cannot be read.
+ */
 async function aclUsers(ctx: TaskContext, host: string): Promise<NodeUser[] | undefined> {
   try {
     const session = await getRedisSession(ctx, host);
-    if (!atLeast(session.version, "6.0.0")) return undefined;
+    if (session.endpoint.username === undefined || !atLeast(session.version, "6.0.0")) return undefined;
     const list = (await session.client.call("ACL", "LIST")) as string[];
     return list
       .map((line) => parseConf(line)[0])
