@@ -12,9 +12,15 @@ import type { TaskContext } from "../modules/types.js";
 import { withStreamClient } from "./client.js";
 import { parseConf } from "./conf-parse.js";
 
-/** Starts the throwaway server in the background and waits for its socket; exit 0 once it listens. */
+/**
+ * In one round trip: makes the private dir (printed first), writes stdin (the ACL file) into it,
+ * starts the throwaway server in the background and waits for its socket; exit 0 once it listens.
+ */
 const START_SCRIPT = `set -u
-bin=$1 dir=$2 pubsub=$3
+bin=$1 pubsub=$2
+dir=$(mktemp -d "\${TMPDIR:-/tmp}/redplay-acl-check.XXXXXX") || exit 2
+echo "$dir"
+(umask 077; cat > "$dir/users.acl") || exit 2
 set -- --port 0 --unixsocket "$dir/s" --unixsocketperm 700 --aclfile "$dir/users.acl" --dir "$dir" --save "" --appendonly no --daemonize no --logfile "$dir/log" --loglevel warning
 if [ -n "$pubsub" ]; then set -- "$@" --acl-pubsub-default "$pubsub"; fi
 "$bin" "$@" </dev/null >/dev/null 2>&1 &
@@ -45,14 +51,13 @@ export async function canonicalAclList(
 ): Promise<string[] | undefined> {
   const conn = await ctx.conn();
   if (!conn.forwardSocket) return undefined;
-  const made = await conn.exec(`mktemp -d "\${TMPDIR:-/tmp}/redplay-acl-check.XXXXXX"`);
-  const dir = made.stdout.trim();
-  if (made.code !== 0 || !dir.startsWith("/")) return undefined;
+  const started = await conn.exec(`sh -c ${shq(START_SCRIPT)} redplay-acl-check ${shq(binary)} ${shq(pubsubDefault ?? "")}`, { stdin: text });
+  const [first = "", ...said] = started.stdout.split("\n");
+  const dir = first.trim();
+  if (!dir.startsWith("/")) return undefined;
   try {
-    await conn.write(`${dir}/users.acl`, Buffer.from(text, "utf8"), { mode: 0o600 });
-    const started = await conn.exec(`sh -c ${shq(START_SCRIPT)} redplay-acl-check ${shq(binary)} ${shq(dir)} ${shq(pubsubDefault ?? "")}`);
     if (started.code !== 0) {
-      ctx.log(`${ctx.host}: ${binary} did not read a copy of the ACL file: ${started.stdout.trim()}`, 2);
+      ctx.log(`${ctx.host}: ${binary} did not read a copy of the ACL file: ${said.join("\n").trim()}`, 2);
       return undefined;
     }
     const list = await withStreamClient(
@@ -72,6 +77,19 @@ export async function canonicalAclList(
   }
 }
 
+/** One ACL user: its name and its rules, as a `user` line of an ACL file or of `ACL LIST` gives them. */
+export interface AclUser {
+  name: string;
+  rules: string[];
+}
+
+/** The users of an ACL file's text, or of `ACL LIST`'s lines. */
+export function aclUsers(lines: string | readonly string[]): AclUser[] {
+  return parseConf(typeof lines === "string" ? lines : lines.join("\n"))
+    .filter((d) => d.name === "user" && d.args[0] !== undefined)
+    .map((d) => ({ name: d.args[0]!, rules: d.args.slice(1) }));
+}
+
 /**
  * Users whose running `ACL LIST` line differs from the one the same server makes of the file
  * (every rule compared: on/off, passwords, keys, channels, commands), plus users only one side has.
@@ -81,13 +99,7 @@ export async function canonicalAclList(
  * in another).
  */
 export function aclListDrift(fromFile: string[], running: string[]): string[] {
-  const byName = (lines: string[]) =>
-    new Map(
-      lines.map((l) => {
-        const d = parseConf(l)[0];
-        return [d?.args[0] ?? l, d ? [...d.args].sort().join(" ") : l.trim()];
-      }),
-    );
+  const byName = (lines: string[]) => new Map(aclUsers(lines).map((u) => [u.name, [...u.rules].sort().join(" ")]));
   const want = byName(fromFile);
   const have = byName(running);
   const drift: string[] = [];

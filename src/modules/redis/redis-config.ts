@@ -25,7 +25,7 @@ import type { ReplicationInfo } from "../../facts/redis-info.js";
 import { dropRedisSessions, getRedisSession } from "../../redis/client.js";
 import { RedisAccessError } from "../../redis/errors.js";
 import { confCheckCommand, uncheckedCommand } from "../../redis/conf-check.js";
-import { aclListDrift, canonicalAclList } from "../../redis/acl-canonical.js";
+import { aclListDrift, aclUsers, canonicalAclList, type AclUser } from "../../redis/acl-canonical.js";
 import { parseConf } from "../../redis/conf-parse.js";
 import { redisEndpoint } from "../../redis/endpoint.js";
 import { runtimeDeltas, wantedConfig, type RuntimeDelta, type WantedConfig } from "../../redis/runtime-config.js";
@@ -115,8 +115,8 @@ interface NodePlan {
 interface AclPlan {
   dest: DestArgs;
   content: Plan<ContentState>;
-  /** `user NAME rules...` lines of the new file, as ACL SETUSER arguments. */
-  users: string[][];
+  /** The `user` lines of the new file. */
+  users: AclUser[];
   /** The new file's text. */
   text: string;
   /** The server loads this file (its aclfile is the file's path): ACL LOAD applies a change. */
@@ -392,16 +392,16 @@ async function convergeAcl(ctx: TaskContext, n: NodePlan): Promise<string | unde
         return `ACL LOAD refused ${acl.dest.dest} (${errorText(e)}); the previous file was put back and the running users kept`;
       }
     } else {
-      for (const [name, ...rules] of acl.users) {
+      for (const { name, rules } of acl.users) {
         if (name === "default") continue;
         await session.client.call("ACL", "SETUSER", name!, "reset", ...rules);
       }
     }
     // ACL LOAD disconnects clients whose user changed: read back over a fresh session if need be.
     const again = await getRedisSession(ctx, ctx.host);
-    const users = acl.active ? acl.users : acl.users.filter(([name]) => name !== "default");
+    const users = acl.active ? acl.users : acl.users.filter((u) => u.name !== "default");
     const left = aclDrift(users, (await again.client.call("ACL", "LIST")) as string[]).filter((u) => acl.active || u !== "default");
-    const extra = acl.active ? left : left.filter((u) => users.some(([name]) => name === u));
+    const extra = acl.active ? left : left.filter((u) => users.some((x) => x.name === u));
     return extra.length > 0 ? `the running users still differ from ${acl.dest.dest}: ${extra.join(", ")}` : undefined;
   } catch (e) {
     return `bringing the ACL users in line failed: ${errorText(e)}`;
@@ -570,9 +570,7 @@ async function planAcl(ctx: TaskContext, args: RedisConfigArgs, server: RedisSer
   } catch (e) {
     return { failed: `template ${src}: ${failureText(e)}` };
   }
-  const users = parseConf(text)
-    .filter((l) => l.name === "user")
-    .map((l) => l.args);
+  const users = aclUsers(text);
   const destArgs: DestArgs = { dest, mode: "0640", backup: true, backup_keep: args.backups ?? 5 };
   if (args.owner ?? server?.user) destArgs.owner = (args.owner ?? server?.user)!;
   if (args.group ?? server?.group) destArgs.group = (args.group ?? server?.group)!;
@@ -587,8 +585,8 @@ async function planAcl(ctx: TaskContext, args: RedisConfigArgs, server: RedisSer
  * file's users itself (canonicalAclList), command rules are not compared: ACL LIST rewrites them
  * in its own canonical form.
  */
-function aclDrift(users: string[][], list: string[]): string[] {
-  const running = new Map(list.map((l) => parseConf(l)[0]).filter((l) => l?.name === "user").map((l) => [l!.args[0]!, l!.args.slice(1)]));
+function aclDrift(users: AclUser[], list: string[]): string[] {
+  const running = new Map(aclUsers(list).map((u) => [u.name, u.rules]));
   const key = (rules: string[]) => {
     const on = rules.includes("on") ? "on" : "off";
     const pw = rules.filter((r) => r.startsWith("#")).sort().join(",");
@@ -596,10 +594,10 @@ function aclDrift(users: string[][], list: string[]): string[] {
     return `${on}|${pw}|${keys}`;
   };
   const drift: string[] = [];
-  for (const [name, ...rules] of users) {
-    const have = running.get(name!);
-    if (!have || key(have) !== key(rules)) drift.push(name!);
-    running.delete(name!);
+  for (const { name, rules } of users) {
+    const have = running.get(name);
+    if (!have || key(have) !== key(rules)) drift.push(name);
+    running.delete(name);
   }
   drift.push(...running.keys());
   return drift;
@@ -613,7 +611,7 @@ function describeNode(n: NodePlan): Change[] {
     const changed = n.acl.content.state?.contentChanged || n.acl.drift.length > 0;
     if (changed && n.acl.active) changes.push({ summary: `ACL LOAD${n.acl.drift.length > 0 ? ` (running users differ: ${n.acl.drift.join(", ")})` : ""}` });
     if (changed && !n.acl.active && !n.start) {
-      changes.push({ summary: `ACL SETUSER ${n.acl.users.map((u) => u[0]).filter((u) => u !== "default").join(", ")} at runtime first (the default user follows the file when the server loads it)` });
+      changes.push({ summary: `ACL SETUSER ${n.acl.users.map((u) => u.name).filter((u) => u !== "default").join(", ")} at runtime first (the default user follows the file when the server loads it)` });
     }
   }
   if (n.start) {

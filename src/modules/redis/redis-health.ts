@@ -7,7 +7,7 @@
 import { errorText } from "../../errors.js";
 import { randomUUID } from "node:crypto";
 import { getRedis, getRedisSession } from "../../redis/client.js";
-import { parseConf } from "../../redis/conf-parse.js";
+import { aclUsers } from "../../redis/acl-canonical.js";
 import { atLeast } from "../../redis/server-version.js";
 import { assessHealth, type HealthAssessment } from "../../redis/health.js";
 import type { GroupModule, GroupPlan, Plan, TaskContext } from "../types.js";
@@ -69,7 +69,7 @@ export const redisHealthModule: GroupModule<RedisHealthArgs, HealthState> = {
       `healthy: ${args.primary} primary, ${n} replica${n === 1 ? "" : "s"} in sync` +
       (skipped.length > 0 ? ` (not checked, having left the play unreachable or failed: ${skipped.join(", ")})` : "");
     const out: GroupPlan<HealthState> = { hosts: {}, state: { deadline, timeoutMs } };
-    const users = Object.fromEntries(await Promise.all([args.primary, ...replicas].map(async (h) => [h, await aclUsers(ctx, h)] as const)));
+    const users = Object.fromEntries(await Promise.all([args.primary, ...replicas].map(async (h) => [h, await nodeUsers(ctx, h)] as const)));
     for (const host of g.hosts) {
       const standing = last.replicas.find((r) => r.host === host);
       const own = host === args.primary ? "primary" : standing ? `replica in sync (offset ${standing.offset}, lag ${standing.lag}s)` : "not checked";
@@ -119,15 +119,11 @@ export interface NodeUser {
  * With redis_acl (redplay then logs in as its own user), the node's users as its server has them
  * (ACL LIST; Redis 6.0+ and Valkey); undefined otherwise, or when they cannot be read.
  */
-async function aclUsers(ctx: TaskContext, host: string): Promise<NodeUser[] | undefined> {
+async function nodeUsers(ctx: TaskContext, host: string): Promise<NodeUser[] | undefined> {
   try {
     const session = await getRedisSession(ctx, host);
     if (session.endpoint.username === undefined || !atLeast(session.version, "6.0.0")) return undefined;
-    const list = (await session.client.call("ACL", "LIST")) as string[];
-    return list
-      .map((line) => parseConf(line)[0])
-      .filter((d) => d?.name === "user" && d.args[0] !== undefined)
-      .map((d) => ({ name: d!.args[0]!, on: d!.args.includes("on") }));
+    return aclUsers((await session.client.call("ACL", "LIST")) as string[]).map((u) => ({ name: u.name, on: u.rules.includes("on") }));
   } catch {
     // Health is about replication: a node whose users cannot be read is reported without them.
     return undefined;

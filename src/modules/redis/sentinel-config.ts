@@ -17,9 +17,10 @@
 // view where a Sentinel already watches the group, else the node the replicas follow.
 import { createHash } from "node:crypto";
 import { errorText, failureText } from "../../errors.js";
+import { aclUsers } from "../../redis/acl-canonical.js";
 import { getRedis } from "../../redis/client.js";
 import { redisEndpoint, sentinelNodeAuth } from "../../redis/endpoint.js";
-import { managedView, mergeSentinelConf, wantedView, type SentinelWanted } from "../../redis/sentinel-conf.js";
+import { authPassOf, managedView, mergeSentinelConf, wantedView, type SentinelWanted } from "../../redis/sentinel-conf.js";
 import { getSentinel, sentinelEndpoint, sentinelMaster, fieldsOf, type SentinelEndpoint, type SentinelSession } from "../../redis/sentinel-client.js";
 import { decideSentinelPrimary, readSentinels, sentinelHostsOf } from "../../redis/sentinel-view.js";
 import { atLeast, type ServerVersion } from "../../redis/server-version.js";
@@ -191,16 +192,15 @@ async function nodesWithoutUser(ctx: TaskContext, redisHosts: string[], user: st
   const without: string[] = [];
   await Promise.all(
     redisHosts.map(async (h) => {
-      let reply: unknown;
+      let list: string[];
       try {
-        reply = await (await getRedis(ctx, h)).call("ACL", "GETUSER", user);
+        list = (await (await getRedis(ctx, h)).call("ACL", "LIST")) as string[];
       } catch {
         // A node that does not answer is one Sentinel will see down, whatever its users.
         return;
       }
-      const fields = Array.isArray(reply) ? Object.fromEntries(reply.flatMap((v, i, all) => (i % 2 === 0 ? [[String(v), all[i + 1]]] : []))) : {};
-      const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
-      if (!list(fields.flags).includes("on") || !list(fields.passwords).includes(hash)) without.push(h);
+      const rules = aclUsers(list).find((u) => u.name === user)?.rules ?? [];
+      if (!rules.includes("on") || !rules.includes(`#${hash}`)) without.push(h);
     }),
   );
   if (without.length === 0) return undefined;
@@ -334,7 +334,7 @@ async function runtimeCommands(s: SentinelSession, w: SentinelWanted, before: st
   } else if (w.authUser === undefined && before.split("\n").some((l) => l.startsWith(`sentinel auth-user ${name} `))) {
     out.push({ args: ["SENTINEL", "SET", name, "auth-user", ""], summary: `SENTINEL SET ${name} auth-user "" (the default user again)` });
   }
-  const authPass = w.authPass ?? w.password;
+  const authPass = authPassOf(w);
   if (authPass !== undefined && (!m || !fileSays("auth-pass"))) {
     out.push({ args: ["SENTINEL", "SET", name, "auth-pass", authPass], summary: `SENTINEL SET ${name} auth-pass (hidden)` });
   }
