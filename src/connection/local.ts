@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promises as fs, constants as fsc } from "node:fs";
-import { createConnection as netConnect } from "node:net";
+import { createConnection as netConnect, type NetConnectOpts } from "node:net";
 import { constants as osConstants, tmpdir, userInfo } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { Duplex } from "node:stream";
@@ -100,28 +100,13 @@ export class LocalConnection implements Connection {
   }
 
   async forwardSocket(path: string): Promise<Duplex> {
-    return new Promise((resolve, reject) => {
-      const sock = netConnect({ path });
-      sock.once("connect", () => {
-        sock.removeAllListeners("error");
-        resolve(sock);
-      });
-      sock.once("error", (err) => reject(new Error(`cannot connect to ${path}: ${err.message}`, { cause: err })));
-    });
+    return connected({ path }, (err) => new Error(`cannot connect to ${path}: ${err.message}`, { cause: err }));
   }
 
   async forward(host: string, port: number): Promise<Duplex> {
-    return new Promise((resolve, reject) => {
-      const sock = netConnect({ host, port });
-      const fail = (err: NodeJS.ErrnoException) => {
-        const detail = err.code === "ECONNREFUSED" ? "connection refused" : err.message;
-        reject(new ForwardError(this.host, host, port, "connect", detail, { cause: err }));
-      };
-      sock.once("connect", () => {
-        sock.removeListener("error", fail);
-        resolve(sock);
-      });
-      sock.once("error", fail);
+    return connected({ host, port }, (err) => {
+      const detail = err.code === "ECONNREFUSED" ? "connection refused" : err.message;
+      return new ForwardError(this.host, host, port, "connect", detail, { cause: err });
     });
   }
 
@@ -208,4 +193,17 @@ function run(argv: string[], stdin: Buffer | undefined, timeoutMs?: number): Pro
 
 function signalNumber(signal: NodeJS.Signals): number {
   return osConstants.signals[signal] ?? 0;
+}
+
+/** A socket to `target` once it is connected; its connect error, as `failure` words it, otherwise. */
+function connected(target: NetConnectOpts, failure: (err: NodeJS.ErrnoException) => Error): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const sock = netConnect(target);
+    const fail = (err: NodeJS.ErrnoException) => reject(failure(err));
+    sock.once("connect", () => {
+      sock.removeListener("error", fail);
+      resolve(sock);
+    });
+    sock.once("error", fail);
+  });
 }

@@ -29,9 +29,7 @@ export function varValueErrors(src: YamlSource, path: PathSegment[] = [], root =
   visitScalars(src, path, undefined, secretKeyBelow, (value, secretKey, at, where) => {
     const secret = secretKindError(src, value, secretKey, at, where, root);
     if (secret) errors.push(secret);
-    else if (typeof value === "string" && mayBeTemplate(value)) {
-      errors.push(...jinjaStringErrors(value, () => ({ file: src.file, ...where(), path: formatPath(at, root) })));
-    }
+    else if (typeof value === "string") errors.push(...jinjaStringErrors(value, () => ({ file: src.file, ...where(), path: formatPath(at, root) })));
   });
   return errors;
 }

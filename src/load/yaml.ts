@@ -215,13 +215,24 @@ function typedPlain(s: string): unknown {
   return s;
 }
 
+/** The last plain scalar resolve() typed, and its value: js-yaml constructs right after it resolves. */
+let typedText: string | undefined;
+let typedValue: unknown;
+
 /** js-yaml's schema: strings, sequences and mappings, and one implicit type for every plain scalar. */
 const FAST_SCHEMA = jsYaml.FAILSAFE_SCHEMA.extend({
   implicit: [
     new jsYaml.Type("tag:redplay.dev,2026:plain", {
       kind: "scalar",
-      resolve: (s: unknown) => typeof s === "string" && typedPlain(s) !== s,
-      construct: (s: string) => typedPlain(s),
+      resolve: (s: unknown) => {
+        if (typeof s !== "string") return false;
+        const value = typedPlain(s);
+        if (value === s) return false;
+        typedText = s;
+        typedValue = value;
+        return true;
+      },
+      construct: (s: string) => (s === typedText ? typedValue : typedPlain(s)),
     }),
   ],
 });

@@ -33,6 +33,11 @@ export interface SentinelWanted {
   primary: { address: string; port: number };
 }
 
+/** The password Sentinel logs in to the nodes with (`sentinel auth-pass`). */
+export function authPassOf(w: SentinelWanted): string | undefined {
+  return w.authPass ?? w.password;
+}
+
 /** The settings of the monitored master that redplay manages. */
 export interface SentinelMasterWanted {
   name: string;
@@ -143,7 +148,7 @@ function wantedLines(w: SentinelWanted, at: { address: string; port: number }): 
   lines.push({ key: "announce-ip", line: `sentinel announce-ip ${w.address}` });
   lines.push({ key: "monitor", line: `sentinel monitor ${m.name} ${at.address} ${at.port} ${m.quorum}` });
   if (w.authUser !== undefined) lines.push({ key: "auth-user", line: `sentinel auth-user ${m.name} ${quote(w.authUser)}` });
-  const authPass = w.authPass ?? w.password;
+  const authPass = authPassOf(w);
   if (authPass !== undefined) lines.push({ key: "auth-pass", line: `sentinel auth-pass ${m.name} ${quote(authPass)}` });
   lines.push({ key: "down-after-milliseconds", line: `sentinel down-after-milliseconds ${m.name} ${m.downAfterMs}` });
   lines.push({ key: "failover-timeout", line: `sentinel failover-timeout ${m.name} ${m.failoverTimeoutMs}` });
