@@ -9,14 +9,18 @@
 // (`CLIENT SETNAME redplay:<pid>`) once it has logged in, so a promotion that disconnects the
 // clients of a node spares redplay's own (another run's probe taken for a dead node otherwise).
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { connect as netConnect, isIP } from "node:net";
 import type { Duplex } from "node:stream";
+import { checkServerIdentity, connect as tlsConnect } from "node:tls";
 import type { Redis, RedisOptions } from "ioredis";
 import { ForwardError } from "../connection/forward-error.js";
 import { UnreachableError } from "../errors.js";
 import type { TaskContext } from "../modules/types.js";
 import { parseInfoSections } from "../facts/redis-info.js";
 import { decorateCommandErrors, RedisCommandError } from "./command-error.js";
-import { describeEndpoint, redisEndpoint, type RedisEndpoint } from "./endpoint.js";
+import { describeEndpoint, redisEndpoint, type RedisEndpoint, type RedisTlsClient } from "./endpoint.js";
 import { RedisAccessError, scrub } from "./errors.js";
 import { forwardConnector } from "./forward-connector.js";
 import { describeVersion, unsupportedReason, versionFromInfo, type ServerVersion } from "./server-version.js";
@@ -148,20 +152,99 @@ function authStates(ctx: TaskContext): Map<string, RedisAuthState> {
   return ctx.resources.get("redis:auth-states", () => new Map<string, RedisAuthState>());
 }
 
+/**
+ * Opens a session in the scheme the node speaks: with a TLS client (redis_tls), TLS first and
+ * plain text while the node has not switched yet (or the other way round while TLS is being
+ * turned off). The scheme that worked is remembered for the host for the rest of the run. A
+ * certificate the node presents but that does not verify is an error, never a reason to fall
+ * back to plain text.
+ */
 async function openSession(
   ctx: TaskContext,
   endpoint: RedisEndpoint,
   password: string | undefined,
   previous: string | undefined,
 ): Promise<RedisSession> {
+  // Before setup has made the CA, no node can speak TLS with it.
+  if (!endpoint.tls || !existsSync(endpoint.tls.ca)) return openOnce(ctx, endpoint, password, previous, false);
+  const schemes = tlsSchemes(ctx);
+  const first = schemes.get(endpoint.host) ?? endpoint.tls.preferred;
+  try {
+    const session = await openOnce(ctx, endpoint, password, previous, first);
+    schemes.set(endpoint.host, first);
+    return session;
+  } catch (e) {
+    if (!(e instanceof SchemeMismatch)) throw e;
+    ctx.log(`redis ${describeEndpoint(endpoint)}: ${first ? "TLS" : "plain text"} refused (${e.message}); trying ${first ? "plain text" : "TLS"}`, 2);
+    try {
+      const session = await openOnce(ctx, endpoint, password, previous, !first);
+      schemes.set(endpoint.host, !first);
+      return session;
+    } catch (e2) {
+      if (e2 instanceof SchemeMismatch) {
+        throw new RedisAccessError(endpoint.host, "unreachable", `Redis on ${describeEndpoint(endpoint)} speaks neither TLS nor plain text to redplay (TLS: ${first ? e.message : e2.message}; plain text: ${first ? e2.message : e.message})`);
+      }
+      throw e2;
+    }
+  }
+}
+
+/** Whether each host's session last worked over TLS, for this run. */
+function tlsSchemes(ctx: TaskContext): Map<string, boolean> {
+  return ctx.resources.get("redis:tls-schemes", () => new Map<string, boolean>());
+}
+
+/** Whether the host's Redis answered redplay over TLS in this run (undefined: not asked, or no TLS client). */
+export function servedOverTls(ctx: TaskContext, host: string): boolean | undefined {
+  return tlsSchemes(ctx).get(host);
+}
+
+/** The node speaks the other scheme (plain text against TLS, or TLS against plain text). */
+class SchemeMismatch extends Error {}
+
+/** The raw stream to the node's port: through its SSH connection, or direct TCP. */
+function rawStream(ctx: TaskContext, endpoint: RedisEndpoint): () => Promise<Duplex> {
+  if (endpoint.connect === "forward") {
+    return async () => (await ctx.connFor(endpoint.host)).forward(endpoint.address, endpoint.port);
+  }
+  return () =>
+    new Promise<Duplex>((resolve, reject) => {
+      const s = netConnect({ host: endpoint.address, port: endpoint.port });
+      s.once("connect", () => {
+        s.removeListener("error", reject);
+        resolve(s);
+      });
+      s.once("error", reject);
+    });
+}
+
+async function openOnce(
+  ctx: TaskContext,
+  endpoint: RedisEndpoint,
+  password: string | undefined,
+  previous: string | undefined,
+  overTls: boolean,
+): Promise<RedisSession> {
   const where = describeEndpoint(endpoint);
   const options: RedisOptions = clientOptions();
   const ioredis = await loadIoredis();
-  if (endpoint.connect === "forward") {
+  if (overTls) {
+    const raw = rawStream(ctx, endpoint);
+    const tlsFiles = endpoint.tls!;
     options.Connector = forwardConnector(ioredis.AbstractConnector, async () => {
-      const conn = await ctx.connFor(endpoint.host);
-      return conn.forward(endpoint.address, endpoint.port);
+      const stream = await raw();
+      try {
+        return await tlsOver(stream, endpoint.address, await readTlsFiles(tlsFiles));
+      } catch (e) {
+        stream.destroy();
+        if (isCertificateError(e)) {
+          throw new RedisAccessError(endpoint.host, "unreachable", `the TLS certificate of Redis on ${where} does not verify: ${errorMessage(e)} (CA ${tlsFiles.ca}); run setup.yaml to issue it again`);
+        }
+        throw new SchemeMismatch(`TLS handshake failed: ${errorMessage(e)}`);
+      }
     }, REDIS_CONNECT_TIMEOUT_MS);
+  } else if (endpoint.connect === "forward" || endpoint.tls) {
+    options.Connector = forwardConnector(ioredis.AbstractConnector, rawStream(ctx, endpoint), REDIS_CONNECT_TIMEOUT_MS);
   } else {
     options.host = endpoint.address;
     options.port = endpoint.port;
@@ -176,7 +259,7 @@ async function openSession(
     client.disconnect();
     // Only the host's own connection failing makes the host unreachable; a host that answered
     // but whose Redis did not is a failed task (so any_errors_fatal stops a rolling restart).
-    if (e instanceof UnreachableError) throw e;
+    if (e instanceof UnreachableError || e instanceof SchemeMismatch || e instanceof RedisAccessError) throw e;
     throw new RedisAccessError(endpoint.host, "unreachable", scrub(connectFailure(endpoint, e), [password]), { cause: e });
   }
   try {
@@ -193,6 +276,10 @@ async function openSession(
       .exec()
       .catch((e: Error) => [[e, undefined], [e, undefined], [e, undefined]] as Array<[Error | null, unknown]>);
     const [loginReply, nameReply, infoReply] = replies as Array<[Error | null, unknown]>;
+    // A TLS listener closes a plain-text connection at its first bytes.
+    if (endpoint.tls && !overTls && loginReply![0] && /Connection is closed|ECONNRESET|socket hang up/i.test(loginReply![0].message)) {
+      throw new SchemeMismatch(`the connection was closed at the first command`);
+    }
     const auth = asUser ? await loginAsUser(client, endpoint, asUser, password!, loginReply!) : await login(client, endpoint, password, previous, loginReply!);
     // Another AUTH after the pipeline: its other two replies were the first login's (an error, or another user's).
     const again = auth === "previous" || (asUser !== undefined && loginReply![0] !== null);
@@ -339,6 +426,53 @@ function versionOf(text: string, endpoint: RedisEndpoint): ServerVersion {
     throw new RedisAccessError(endpoint.host, "version", `Redis on ${where} runs ${describeVersion(version)}: ${refused}; nothing was changed on it`);
   }
   return version;
+}
+
+interface TlsMaterial {
+  ca: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+/** The CA, and redplay's certificate and key when they exist (a node may not require them). */
+async function readTlsFiles(files: RedisTlsClient): Promise<TlsMaterial> {
+  const read = (p: string | undefined) => (p === undefined ? undefined : readFile(p).catch(() => undefined));
+  const [ca, cert, key] = await Promise.all([readFile(files.ca), read(files.cert), read(files.key)]);
+  return cert && key ? { ca, cert, key } : { ca };
+}
+
+/**
+ * A TLS session over `stream`, verifying the node's certificate against the CA and its address
+ * (an IP address in the certificate's subjectAltName, or its DNS name).
+ */
+export function tlsOver(stream: Duplex, address: string, material: TlsMaterial): Promise<Duplex> {
+  return new Promise<Duplex>((resolve, reject) => {
+    const s = tlsConnect({
+      socket: stream,
+      ca: material.ca,
+      cert: material.cert,
+      key: material.key,
+      ...(isIP(address) ? {} : { servername: address }),
+      checkServerIdentity: (_name, cert) => checkServerIdentity(address, cert),
+    });
+    const fail = (e: Error) => {
+      s.destroy();
+      reject(e);
+    };
+    s.once("error", fail);
+    s.once("close", () => fail(new Error("closed during the TLS handshake")));
+    s.once("secureConnect", () => {
+      s.removeListener("error", fail);
+      s.removeAllListeners("close");
+      resolve(s);
+    });
+  });
+}
+
+/** A certificate the node presented but that does not verify (as opposed to a node speaking plain text). */
+function isCertificateError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && /CERT|SIGNATURE|ERR_TLS_CERT_ALTNAME_INVALID|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code);
 }
 
 /**

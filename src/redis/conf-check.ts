@@ -18,7 +18,9 @@
 //   write there, or to the log, is not checked: the check runs as the connecting user).
 // - `aclfile` lines become comments: the ACL file may not be written yet; redis_config loads it
 //   with ACL LOAD, which refuses a bad file and keeps the users the server has.
-// - `tls-port` lines become `tls-port 0`: no listener. An `include` line is refused, since the
+// - `tls-port` lines become `tls-port 0`: no listener, and `tls-replication` lines `tls-replication
+//   no`: with neither, the server does not load its certificate and key, which are checked by
+//   redplay when it issues them (and, with --check, may not be on the node yet). An `include` line is refused, since the
 //   included file could hold a `replicaof` the copy cannot neutralise.
 // Lines are replaced, never removed, so a FATAL error names the line number of the real file.
 // The command line then adds: no TCP port (a unix socket in the temp dir instead: a server that
@@ -82,6 +84,8 @@ copy() {
       printf "$S" "# redplay conf check: aclfile left out (the users are loaded with ACL LOAD, which keeps the old ones on an error)" ;;
     [Tt][Ll][Ss]-[Pp][Oo][Rr][Tt][$sp$q]*)
       printf "$S" "tls-port 0" ;;
+    [Tt][Ll][Ss]-[Rr][Ee][Pp][Ll][Ii][Cc][Aa][Tt][Ii][Oo][Nn][$sp$q]*)
+      printf "$S" "tls-replication no" ;;
     [Cc][Ll][Uu][Ss][Tt][Ee][Rr]-[Ee][Nn][Aa][Bb][Ll][Ee][Dd][$sp$q]*)
       printf "$S" "cluster-enabled no" ;;
     [Ii][Nn][Cc][Ll][Uu][Dd][Ee][$sp$q]*)

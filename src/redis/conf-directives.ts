@@ -40,6 +40,7 @@ export const DIRECTIVES: Readonly<Record<string, DirectiveHistory>> = {
   "tls-cert-file": { redis: "6.0.0" },
   "tls-key-file": { redis: "6.0.0" },
   "tls-ca-cert-file": { redis: "6.0.0" },
+  "tls-auth-clients": { redis: "6.0.0" },
   "tracking-table-max-keys": { redis: "6.0.0" },
   // Added in a 6.0 point release: 6.0.6 rejects them (redis/redis#7761).
   "oom-score-adj": { redis: "6.0.7" },

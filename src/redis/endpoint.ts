@@ -1,5 +1,7 @@
 // Where a host's Redis listens and how to reach it, read from the host's variables with the
 // documented defaults. One place, so that every module and the topology agree on "address:port".
+import { existsSync } from "node:fs";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { RedisAccessError } from "./errors.js";
 
 /** How the controller reaches a host's Redis. */
@@ -25,6 +27,90 @@ export interface RedisEndpoint {
   connect: RedisConnectMode;
   /** `redis_replica_priority`, default 100. */
   replicaPriority: number;
+  /**
+   * How redplay speaks TLS to the node: with `redis_tls` (preferred), or when a CA of an earlier
+   * `redis_tls` is still on the controller (so a group whose TLS is being turned off stays reachable).
+   */
+  tls?: RedisTlsClient;
+}
+
+/** The controller-side files of a TLS client session (paths; read when a session opens). */
+export interface RedisTlsClient {
+  /** redis_tls is on: TLS first, plain text only while the node has not switched yet. */
+  preferred: boolean;
+  /** The CA that signed the node's certificate. */
+  ca: string;
+  /** The certificate and key redplay presents (needed with tls-auth-clients yes). */
+  cert?: string;
+  key?: string;
+}
+
+/**
+ * The controller directory holding the group's CA and certificates: redis_tls_local_dir, else
+ * `tls/<inventory name>` beside the inventory file (its parent dir for a directory inventory).
+ */
+export function tlsLocalDir(vars: Record<string, unknown>): string {
+  const given = str(vars.redis_tls_local_dir);
+  if (given !== undefined) return resolve(given);
+  const inv = str(vars.inventory_file)?.split(",")[0];
+  if (inv === undefined) return resolve("tls", "default");
+  return resolve(dirname(inv), "tls", basename(inv, extname(inv)));
+}
+
+/** Where the controller keeps (or finds) the TLS files of `host`. */
+export interface TlsLocalFiles {
+  dir: string;
+  caCert: string;
+  /** Undefined when the user gave a CA certificate without its key (then every host needs its own cert and key). */
+  caKey?: string;
+  cert: string;
+  key: string;
+  /** redplay's client certificate (issued when the CA's key is at hand). */
+  clientCert: string;
+  clientKey: string;
+  /** The host's certificate and key are the user's own (redis_tls_cert/redis_tls_key): never issued here. */
+  userCert: boolean;
+  /** The CA is the user's own (redis_tls_ca_cert): never created here. */
+  userCa: boolean;
+}
+
+export function tlsLocalFiles(host: string, vars: Record<string, unknown>): TlsLocalFiles {
+  const dir = tlsLocalDir(vars);
+  const userCa = str(vars.redis_tls_ca_cert);
+  const userCaKey = str(vars.redis_tls_ca_key);
+  const userCert = str(vars.redis_tls_cert);
+  const userKey = str(vars.redis_tls_key);
+  const files: TlsLocalFiles = {
+    dir,
+    caCert: userCa !== undefined ? resolve(userCa) : join(dir, "ca.crt"),
+    cert: userCert !== undefined ? resolve(userCert) : join(dir, `${host}.crt`),
+    key: userKey !== undefined ? resolve(userKey) : join(dir, `${host}.key`),
+    clientCert: join(dir, "redplay-client.crt"),
+    clientKey: join(dir, "redplay-client.key"),
+    userCert: userCert !== undefined,
+    userCa: userCa !== undefined,
+  };
+  if (userCa === undefined) files.caKey = join(dir, "ca.key");
+  else if (userCaKey !== undefined) files.caKey = resolve(userCaKey);
+  return files;
+}
+
+const caSeen = new Map<string, boolean>();
+
+/** The TLS client of `host`: with redis_tls, or with a CA left from it (cached per path). */
+function tlsClient(host: string, vars: Record<string, unknown>): RedisTlsClient | undefined {
+  const preferred = truthy(vars.redis_tls);
+  const files = tlsLocalFiles(host, vars);
+  if (!preferred) {
+    let seen = caSeen.get(files.caCert);
+    if (seen === undefined) caSeen.set(files.caCert, (seen = existsSync(files.caCert)));
+    if (!seen) return undefined;
+  }
+  const client: RedisTlsClient = { preferred, ca: files.caCert };
+  // redplay's own client certificate when it issued one, else the host's own (a user's per-host files).
+  if (files.caKey !== undefined) Object.assign(client, { cert: files.clientCert, key: files.clientKey });
+  else Object.assign(client, { cert: files.cert, key: files.key });
+  return client;
 }
 
 /** Reads the endpoint of `host` from its variables; throws on a value that cannot be used. */
@@ -42,6 +128,8 @@ export function redisEndpoint(host: string, vars: Record<string, unknown>): Redi
     connect,
     replicaPriority: int(vars.redis_replica_priority, 100, "redis_replica_priority", host),
   };
+  const tls = tlsClient(host, vars);
+  if (tls) endpoint.tls = tls;
   const password = str(vars.redis_password);
   if (password !== undefined) endpoint.password = password;
   if (truthy(vars.redis_acl) && str(vars.redis_admin_password) !== undefined) {

@@ -11,6 +11,7 @@ import { redisReplicationModule } from "./redis-replication.js";
 import { redisTopologyModule } from "./redis-topology.js";
 import { redisConfigModule } from "./redis-config.js";
 import { redisLockModule } from "./redis-lock.js";
+import { redisTlsModule } from "./redis-tls.js";
 import { sentinelServerModule } from "./sentinel-server.js";
 import { sentinelConfigModule } from "./sentinel-config.js";
 import { sentinelHealthModule } from "./sentinel-health.js";
@@ -20,6 +21,7 @@ export const redisModules: AnyModule[] = [
   redisServerModule,
   redisFactsModule,
   redisTopologyModule,
+  redisTlsModule,
   redisConfigModule,
   redisLockModule,
   redisReplicationModule,

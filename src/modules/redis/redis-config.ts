@@ -308,6 +308,15 @@ export const redisConfigModule: GroupModule<RedisConfigArgs, ConfigState> = {
       if (g.hosts.includes(p) && work(p, st.nodes) && !stopped) {
         if (!st.switchover) {
           await run([p], false, st.nodes, topology);
+          const primaryMoved = schemeChange(st.nodes[p]!.deltas.filter((d) => d.name === "tls-port"));
+          const relink = replicas.filter((h) => g.hosts.includes(h) && (primaryMoved || schemeChange(st.nodes[h]!.deltas.filter((d) => d.name === "tls-replication"))));
+          if (!stopped && relink.length > 0) {
+            const failed = await relinkReplicas(g, relink, topology, timeoutMs);
+            for (const [h, why] of Object.entries(failed)) {
+              results[h] = mergeApplied(results[h], { failed: why });
+              stopped ??= h;
+            }
+          }
         } else {
           // The old primary follows the new one after the handover: it must log in there the way
           // the file says (masteruser/masterauth), before its own restart.
@@ -553,6 +562,12 @@ async function planNode(ctx: TaskContext, args: RedisConfigArgs, topology: Topol
       else if (unverifiableChanged) node.restart = `${unverifiableChanged} changed (read only at start)`;
       else if (pending) node.restart = `a restart left over from an interrupted run (${markerOf(dest)})`;
     }
+    if (node.restart && schemeChange(node.deltas) && !topology.fresh && topology.replicas.length > 0) {
+      const what = version.flavor === "valkey" ? "Valkey" : "Redis";
+      return {
+        failed: `${ctx.host} runs ${what} ${version.version}, which cannot move its port between plain text and TLS at runtime (port and tls-port are settable from Redis 6.2): restarted one at a time, its replicas could not follow a primary that speaks the other scheme, so nothing was changed. Upgrade the group to 6.2 or later first, then turn redis_tls on or off`,
+      };
+    }
     if (node.restart && args.restart === false) node.deferred = true;
     return node;
   } catch (e) {
@@ -690,12 +705,42 @@ async function convergeNode(ctx: TaskContext, n: NodePlan, topology: Topology, t
 
 /**
  * CONFIG SET order: the listeners (bind, port) last, so that a new address the server cannot bind
- * fails after the rest is set, and is undone with it.
+ * fails after the rest is set, and is undone with it; a listener being closed (port 0) before one
+ * being opened, so that TLS can take over the plain-text port (and back).
  */
 function setOrder(deltas: RuntimeDelta[]): RuntimeDelta[] {
   const set = deltas.filter((d) => d.via === "set");
-  const rank = (d: RuntimeDelta) => (d.name === "requirepass" ? 1 : ["bind", "port", "tls-port"].includes(d.name) ? 2 : 0);
+  const rank = (d: RuntimeDelta) => (d.name === "requirepass" ? 1 : ["bind", "port", "tls-port"].includes(d.name) ? (d.wanted === "0" ? 2 : 3) : 0);
   return [...set].sort((a, b) => rank(a) - rank(b));
+}
+
+/** Whether the deltas move the node between plain text and TLS (its listener or its replication link). */
+function schemeChange(deltas: RuntimeDelta[]): boolean {
+  return deltas.some((d) => (d.name === "tls-port" && (d.running === "0") !== (d.wanted === "0")) || d.name === "tls-replication");
+}
+
+/**
+ * After the primary moved its listener between plain text and TLS, the replicas' links are still
+ * the connections made before, in the old scheme: each replica drops its link in turn (CLIENT
+ * KILL TYPE master) and reconnects in the new one, resuming with a partial resync. One at a time,
+ * so the primary keeps the replicas its min-replicas-to-write asks for. A failure message, or undefined.
+ */
+async function relinkReplicas(g: GroupContext<RedisConfigArgs>, hosts: string[], topology: Topology, timeoutMs: number): Promise<Record<string, string>> {
+  const failed: Record<string, string> = {};
+  for (const h of hosts) {
+    const ctx = g.ctx(h);
+    try {
+      const session = await getRedisSession(ctx, h);
+      await session.client.call("CLIENT", "KILL", "TYPE", "master");
+      const waited = await waitServing(ctx, topology, timeoutMs);
+      if (waited) failed[h] = `${h}: its replication link did not come back in the new scheme: ${waited}`;
+      else g.log(`${h}: replication link to ${topology.primary} made again in the new scheme`, 1);
+    } catch (e) {
+      failed[h] = `${h}: cannot renew its replication link: ${errorText(e)}`;
+    }
+    if (failed[h]) break;
+  }
+  return failed;
 }
 
 /** Restarts (or first starts) the service, then waits until the node serves again. A failure message, or undefined. */

@@ -6,7 +6,7 @@
 // redis_acl it also reports each node's users (which exist, which are off), as the server lists them.
 import { errorText } from "../../errors.js";
 import { randomUUID } from "node:crypto";
-import { getRedis, getRedisSession } from "../../redis/client.js";
+import { getRedis, getRedisSession, servedOverTls } from "../../redis/client.js";
 import { aclUsers } from "../../redis/acl-canonical.js";
 import { atLeast } from "../../redis/server-version.js";
 import { assessHealth, type HealthAssessment } from "../../redis/health.js";
@@ -70,14 +70,16 @@ export const redisHealthModule: GroupModule<RedisHealthArgs, HealthState> = {
       (skipped.length > 0 ? ` (not checked, having left the play unreachable or failed: ${skipped.join(", ")})` : "");
     const out: GroupPlan<HealthState> = { hosts: {}, state: { deadline, timeoutMs } };
     const users = Object.fromEntries(await Promise.all([args.primary, ...replicas].map(async (h) => [h, await nodeUsers(ctx, h)] as const)));
+    const tls = Object.fromEntries(await Promise.all([args.primary, ...replicas].map(async (h) => [h, await nodeTls(ctx, h)] as const)));
     for (const host of g.hosts) {
       const standing = last.replicas.find((r) => r.host === host);
       const own = host === args.primary ? "primary" : standing ? `replica in sync (offset ${standing.offset}, lag ${standing.lag}s)` : "not checked";
       const mine = users[host];
+      const myTls = tls[host];
       out.hosts[host] = {
         changes: [],
-        noop: `${summary}; ${host}: ${own}${mine ? `; ${describeUsers(mine)}` : ""}${canary && g.check ? " (INFO only: canary write skipped under --check)" : ""}`,
-        data: { primary: args.primary, replicas: last.replicas, ...(mine ? { users: mine } : {}) },
+        noop: `${summary}; ${host}: ${own}${mine ? `; ${describeUsers(mine)}` : ""}${myTls ? `; ${describeTls(myTls)}` : ""}${canary && g.check ? " (INFO only: canary write skipped under --check)" : ""}`,
+        data: { primary: args.primary, replicas: last.replicas, ...(mine ? { users: mine } : {}), ...(myTls ? { tls: myTls } : {}) },
       };
     }
     // The canary is a write: a probe carried out by apply (never under --check), leaving nothing changed.
@@ -128,6 +130,51 @@ async function nodeUsers(ctx: TaskContext, host: string): Promise<NodeUser[] | u
     // Health is about replication: a node whose users cannot be read is reported without them.
     return undefined;
   }
+}
+
+/** A node's TLS, as its server runs it. */
+export interface NodeTls {
+  /** The TLS listener's port, 0 when none. */
+  port: number;
+  /** The plain-text listener's port, 0 when closed. */
+  plain_port: number;
+  /** tls-replication: the node's own link to its primary is TLS. */
+  replication: boolean;
+  /** tls-auth-clients: yes, optional or no. */
+  auth_clients: string;
+  /** redplay's own session with the node is TLS. */
+  session: boolean;
+}
+
+/**
+ * With a TLS client (redis_tls, or a CA left from it), the node's listeners and replication
+ * scheme (CONFIG GET); undefined otherwise, on a server without TLS, or when they cannot be read.
+ */
+async function nodeTls(ctx: TaskContext, host: string): Promise<NodeTls | undefined> {
+  try {
+    const session = await getRedisSession(ctx, host);
+    if (!session.endpoint.tls || !atLeast(session.version, "6.0.0")) return undefined;
+    const [plain, tls] = (await Promise.all([session.client.call("CONFIG", "GET", "port"), session.client.call("CONFIG", "GET", "tls-*")])) as string[][];
+    const conf: Record<string, string> = {};
+    for (const list of [plain!, tls!]) for (let i = 0; i + 1 < list.length; i += 2) conf[list[i]!] = list[i + 1]!;
+    if (conf["tls-port"] === undefined) return undefined;
+    return {
+      port: Number(conf["tls-port"]),
+      plain_port: Number(conf.port ?? 0),
+      replication: conf["tls-replication"] === "yes",
+      auth_clients: conf["tls-auth-clients"] ?? "yes",
+      session: servedOverTls(ctx, host) === true,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** `tls: clients on 6379 (plain text closed), replication over TLS, client certificates optional`. */
+export function describeTls(t: NodeTls): string {
+  if (t.port === 0 && !t.replication) return `tls: off (plain text on ${t.plain_port})`;
+  const clients = t.port === 0 ? "no TLS listener" : `clients on ${t.port} (${t.plain_port === 0 ? "plain text closed" : `plain text still on ${t.plain_port}`})`;
+  return `tls: ${clients}, replication ${t.replication ? "over TLS" : "in plain text"}, client certificates ${t.auth_clients === "yes" ? "required" : t.auth_clients}`;
 }
 
 /** `users: redplay, replication; off: default`. */

@@ -40,6 +40,8 @@ export interface RedisServerFact {
   config_file: string;
   /** Where the ACL file goes (redis_acl): beside the config. */
   acl_file: string;
+  /** Where the TLS files go (redis_tls): `tls/` beside the config. */
+  tls_dir: string;
   service: string;
   package: string;
   user: string;
@@ -58,6 +60,7 @@ export function debianLayout(flavor: ServerFlavor): Omit<RedisServerFact, "insta
     cli: `/usr/bin/${f}-cli`,
     config_file: `/etc/${f}/${f}.conf`,
     acl_file: `/etc/${f}/users.acl`,
+    tls_dir: `/etc/${f}/tls`,
     service: `${f}-server`,
     package: `${f}-server`,
     user: f,
@@ -107,7 +110,7 @@ function fact(v: ServerVersion, installed: boolean, isNew: boolean, binary?: str
 /** The inventory's `redis_config_file`, where set, names the config instead of the distribution's path. */
 function withInventory(f: RedisServerFact, vars: Record<string, unknown>): RedisServerFact {
   const conf = vars.redis_config_file;
-  return typeof conf === "string" && conf !== "" ? { ...f, config_file: conf, acl_file: `${conf.replace(/\/[^/]*$/, "")}/users.acl` } : f;
+  return typeof conf === "string" && conf !== "" ? { ...f, config_file: conf, acl_file: `${conf.replace(/\/[^/]*$/, "")}/users.acl`, tls_dir: `${conf.replace(/\/[^/]*$/, "")}/tls` } : f;
 }
 
 /** The fact for an installed server, or a failure naming the host and what it printed. */
