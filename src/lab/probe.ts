@@ -2,6 +2,7 @@
 // redis-cli so that `up` stays fast for 50 nodes and `status` never hangs on a dead node:
 // sshd is up when it sends its `SSH-2.0` banner, Redis when it answers PING.
 import { connect } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 
 /** What a probe saw: the first bytes the server sent, or null when it could not connect. */
 async function exchange(host: string, port: number, send: string | null, until: (buf: string) => boolean, timeoutMs: number): Promise<string | null> {
@@ -64,7 +65,24 @@ export const LAB_PASSWORD = "lab-only-password";
  */
 export async function redisAnswers(host: string, timeoutMs = 1000): Promise<boolean> {
   const got = await exchange(host, 6379, "PING\r\n", (b) => b.includes("\r\n"), timeoutMs);
-  return got !== null && (got.startsWith("+PONG") || got.startsWith("-NOAUTH"));
+  if (got !== null && (got.startsWith("+PONG") || got.startsWith("-NOAUTH"))) return true;
+  // A node with redis_tls serves TLS on the port: a completed handshake is a server that is up.
+  return (await portOpen(host, 6379, timeoutMs)) && tlsHandshakes(host, 6379, timeoutMs);
+}
+
+/** True when a TLS server completes a handshake on host:port (its certificate is not judged: a probe). */
+function tlsHandshakes(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = tlsConnect({ host, port, rejectUnauthorized: false });
+    const done = (v: boolean) => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(v);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    sock.on("secureConnect", () => done(true));
+    sock.on("error", () => done(false));
+  });
 }
 
 /**

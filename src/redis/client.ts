@@ -168,7 +168,7 @@ async function openSession(
   // Before setup has made the CA, no node can speak TLS with it.
   if (!endpoint.tls || !existsSync(endpoint.tls.ca)) return openOnce(ctx, endpoint, password, previous, false);
   const schemes = tlsSchemes(ctx);
-  const first = schemes.get(endpoint.host) ?? endpoint.tls.preferred;
+  const first = schemes.get(endpoint.host) ?? (await probeScheme(rawStream(ctx, endpoint), endpoint.tls.preferred));
   try {
     const session = await openOnce(ctx, endpoint, password, previous, first);
     schemes.set(endpoint.host, first);
@@ -197,6 +197,39 @@ function tlsSchemes(ctx: TaskContext): Map<string, boolean> {
 /** Whether the host's Redis answered redplay over TLS in this run (undefined: not asked, or no TLS client). */
 export function servedOverTls(ctx: TaskContext, host: string): boolean | undefined {
   return tlsSchemes(ctx).get(host);
+}
+
+/**
+ * Which scheme the node's port speaks, asked before any password is sent: a bare PING in plain
+ * text is answered (+PONG, or -NOAUTH) by a plain-text listener, and makes a TLS listener close
+ * the connection. A TLS client sent first to a plain-text listener would instead wait for a reply
+ * that never comes. `fallback` when the probe tells nothing (no stream, no answer in time).
+ */
+async function probeScheme(open: () => Promise<Duplex>, fallback: boolean): Promise<boolean> {
+  let stream: Duplex;
+  try {
+    stream = await open();
+  } catch {
+    return fallback;
+  }
+  return new Promise<boolean>((resolve) => {
+    let buf = "";
+    const done = (tls: boolean) => {
+      clearTimeout(timer);
+      stream.destroy();
+      resolve(tls);
+    };
+    const timer = setTimeout(() => done(fallback), 2000);
+    stream.on("data", (chunk: Buffer) => {
+      buf += chunk.toString("latin1");
+      if (buf.startsWith("+") || buf.startsWith("-")) done(false);
+      else done(true);
+    });
+    stream.on("error", () => done(true));
+    stream.on("end", () => done(true));
+    stream.on("close", () => done(true));
+    stream.write("PING\r\n");
+  });
 }
 
 /** The node speaks the other scheme (plain text against TLS, or TLS against plain text). */
@@ -461,7 +494,10 @@ export function tlsOver(stream: Duplex, address: string, material: TlsMaterial):
     };
     s.once("error", fail);
     s.once("close", () => fail(new Error("closed during the TLS handshake")));
+    // A plain-text server never answers a ClientHello: give up rather than wait for the connect timeout.
+    s.setTimeout(3000, () => fail(new Error("no TLS handshake within 3 s")));
     s.once("secureConnect", () => {
+      s.setTimeout(0);
       s.removeListener("error", fail);
       s.removeAllListeners("close");
       resolve(s);
