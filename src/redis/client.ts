@@ -235,8 +235,35 @@ async function probeScheme(open: () => Promise<Duplex>, fallback: boolean): Prom
 /** The node speaks the other scheme (plain text against TLS, or TLS against plain text). */
 class SchemeMismatch extends Error {}
 
+/** Where a stream goes: a node's Redis, or a host's Sentinel. */
+type StreamTarget = Pick<RedisEndpoint, "host" | "address" | "port" | "connect" | "tls">;
+
+/**
+ * For a target with a TLS client: whether its port speaks TLS now (probed before any password
+ * is sent), and an opener of streams in that scheme, TLS verified against the group's CA. A
+ * target without one (or before setup made the CA) gets plain streams.
+ */
+export async function schemeStreams(ctx: TaskContext, target: StreamTarget): Promise<{ overTls: boolean; open: () => Promise<Duplex> }> {
+  const raw = rawStream(ctx, target);
+  if (!target.tls || !existsSync(target.tls.ca)) return { overTls: false, open: raw };
+  if (!(await probeScheme(raw, target.tls.preferred))) return { overTls: false, open: raw };
+  const files = target.tls;
+  return {
+    overTls: true,
+    open: async () => {
+      const stream = await raw();
+      try {
+        return await tlsOver(stream, target.address, await readTlsFiles(files));
+      } catch (e) {
+        stream.destroy();
+        throw new Error(`TLS to ${target.address}:${target.port}: ${errorMessage(e)}`);
+      }
+    },
+  };
+}
+
 /** The raw stream to the node's port: through its SSH connection, or direct TCP. */
-function rawStream(ctx: TaskContext, endpoint: RedisEndpoint): () => Promise<Duplex> {
+function rawStream(ctx: TaskContext, endpoint: StreamTarget): () => Promise<Duplex> {
   if (endpoint.connect === "forward") {
     return async () => (await ctx.connFor(endpoint.host)).forward(endpoint.address, endpoint.port);
   }

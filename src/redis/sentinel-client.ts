@@ -11,11 +11,11 @@ import { UnreachableError } from "../errors.js";
 import type { TaskContext } from "../modules/types.js";
 import { parseInfoSections } from "../facts/redis-info.js";
 import { decorateCommandErrors, RedisCommandError } from "./command-error.js";
-import { redisEndpoint } from "./endpoint.js";
+import { redisEndpoint, type RedisTlsClient } from "./endpoint.js";
 import { RedisAccessError, scrub } from "./errors.js";
 import { forwardConnector } from "./forward-connector.js";
 import { versionFromInfo, type ServerVersion } from "./server-version.js";
-import { clientOptions, REDIS_CONNECT_TIMEOUT_MS, REDPLAY_CLIENT_NAME } from "./client.js";
+import { clientOptions, REDIS_CONNECT_TIMEOUT_MS, REDPLAY_CLIENT_NAME, schemeStreams } from "./client.js";
 
 /** Where a host's Sentinel listens. */
 export interface SentinelEndpoint {
@@ -23,6 +23,8 @@ export interface SentinelEndpoint {
   address: string;
   port: number;
   connect: "forward" | "direct";
+  /** With redis_tls, the Sentinel serves TLS on its port like the nodes (sentinel.yaml). */
+  tls?: RedisTlsClient;
   password?: string;
   /** `redis_password_previous`, during a rotation: a Sentinel not converged yet still has it. */
   previousPassword?: string;
@@ -49,6 +51,7 @@ export function sentinelEndpoint(host: string, vars: Record<string, unknown>): S
     throw new RedisAccessError(host, "config", `host ${host}: sentinel_port must be an integer from 1 to 65535, got "${String(raw)}"`);
   }
   const out: SentinelEndpoint = { host, address: e.address, port, connect: e.connect };
+  if (e.tls) out.tls = e.tls;
   // The group's password, redis_password: with redis_acl the node endpoint's password is
   // redplay's own user's, which a Sentinel (and every client asking it for the primary) must not need.
   const password = e.username !== undefined ? e.defaultPassword : e.password;
@@ -92,7 +95,10 @@ async function open(ctx: TaskContext, endpoint: SentinelEndpoint): Promise<Senti
   const where = describeSentinel(endpoint);
   const options: RedisOptions = clientOptions();
   const ioredis = await import("ioredis");
-  if (endpoint.connect === "forward") {
+  const scheme = endpoint.tls ? await schemeStreams(ctx, endpoint) : undefined;
+  if (scheme) {
+    options.Connector = forwardConnector(ioredis.AbstractConnector, scheme.open, REDIS_CONNECT_TIMEOUT_MS);
+  } else if (endpoint.connect === "forward") {
     options.Connector = forwardConnector(ioredis.AbstractConnector, async () => (await ctx.connFor(endpoint.host)).forward(endpoint.address, endpoint.port), REDIS_CONNECT_TIMEOUT_MS);
   } else {
     options.host = endpoint.address;

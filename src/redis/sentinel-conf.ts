@@ -5,7 +5,7 @@
 // the current primary in the `sentinel monitor` line. A tool that renders the whole file from a
 // template erases that state (redis/redis#5226: Sentinels forget each other; a restarted Sentinel
 // points at the old primary). So redplay never compares or writes the file as a whole:
-// - `managedView` reads only the directives redplay manages (port, bind, requirepass, the
+// - `managedView` reads only the directives redplay manages (port, bind, requirepass, TLS, the
 //   announce address, and for its master: quorum, auth-user, auth-pass, down-after, failover-timeout,
 //   parallel-syncs) in one canonical form, so a file Sentinel rewrote in its own order, quoting
 //   and with its defaults left out reads the same as the one redplay wrote;
@@ -31,7 +31,21 @@ export interface SentinelWanted {
   master: SentinelMasterWanted;
   /** Where to monitor when the file has no `sentinel monitor` line for the master yet: the group's primary. */
   primary: { address: string; port: number };
+  /** With redis_tls: TLS on `port` (plain text closed), and TLS to the nodes and the other Sentinels, with the host's node files. */
+  tls?: SentinelTls;
 }
+
+/** A Sentinel's TLS: the node's own certificate files on the same host. */
+export interface SentinelTls {
+  cert: string;
+  key: string;
+  ca: string;
+  /** tls-auth-clients: yes, optional or no. */
+  authClients: string;
+}
+
+/** Sentinel's TLS directives, in the order redplay writes them. */
+const TLS_KEYS = ["tls-port", "tls-cert-file", "tls-key-file", "tls-ca-cert-file", "tls-auth-clients", "tls-replication"] as const;
 
 /** The password Sentinel logs in to the nodes with (`sentinel auth-pass`). */
 export function authPassOf(w: SentinelWanted): string | undefined {
@@ -120,6 +134,7 @@ function managedLinesOf(conf: ConfLine[], master: string): ManagedLine[] {
   global("port", (d) => d.name === "port", (d) => `port ${d.args[0] ?? ""}`);
   global("bind", (d) => d.name === "bind", (d) => `bind ${d.args.join(" ")}`);
   global("requirepass", (d) => d.name === "requirepass", (d) => `requirepass ${d.args[0] ?? ""}`);
+  for (const key of TLS_KEYS) global(key, (d) => d.name === key, (d) => `${key} ${d.args.join(" ")}`);
   global("announce-ip", (d) => d.name === "sentinel" && sub(d) === "announce-ip", (d) => `sentinel announce-ip ${d.args[1] ?? ""}`);
   const monitor = lastOf(conf, (d) => d.name === "sentinel" && sub(d) === "monitor" && d.args[1] === master);
   if (!monitor) return out;
@@ -141,10 +156,22 @@ function managedLinesOf(conf: ConfLine[], master: string): ManagedLine[] {
 function wantedLines(w: SentinelWanted, at: { address: string; port: number }): ManagedLine[] {
   const m = w.master;
   const lines: ManagedLine[] = [
-    { key: "port", line: `port ${w.port}` },
+    { key: "port", line: `port ${w.tls ? 0 : w.port}` },
     { key: "bind", line: `bind ${w.address}` },
   ];
   if (w.password !== undefined && w.requirepassSupported) lines.push({ key: "requirepass", line: `requirepass ${quote(w.password)}` });
+  if (w.tls) {
+    const t = w.tls;
+    const values: Record<(typeof TLS_KEYS)[number], string> = {
+      "tls-port": String(w.port),
+      "tls-cert-file": quote(t.cert),
+      "tls-key-file": quote(t.key),
+      "tls-ca-cert-file": quote(t.ca),
+      "tls-auth-clients": t.authClients,
+      "tls-replication": "yes",
+    };
+    for (const key of TLS_KEYS) lines.push({ key, line: `${key} ${values[key]}` });
+  }
   lines.push({ key: "announce-ip", line: `sentinel announce-ip ${w.address}` });
   lines.push({ key: "monitor", line: `sentinel monitor ${m.name} ${at.address} ${at.port} ${m.quorum}` });
   if (w.authUser !== undefined) lines.push({ key: "auth-user", line: `sentinel auth-user ${m.name} ${quote(w.authUser)}` });
@@ -158,7 +185,7 @@ function wantedLines(w: SentinelWanted, at: { address: string; port: number }): 
 
 /** Which managed key a parsed directive sets for `master`, if any. */
 function keyOf(d: ConfLine, master: string): string | undefined {
-  if (d.name === "port" || d.name === "bind" || d.name === "requirepass") return d.name;
+  if (d.name === "port" || d.name === "bind" || d.name === "requirepass" || (TLS_KEYS as readonly string[]).includes(d.name)) return d.name;
   if (d.name !== "sentinel") return undefined;
   const s = sub(d);
   if (s === "announce-ip") return s;

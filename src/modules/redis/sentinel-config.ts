@@ -16,6 +16,7 @@
 // The monitored primary of a new `sentinel monitor` line is the group's primary: Sentinel's own
 // view where a Sentinel already watches the group, else the node the replicas follow.
 import { createHash } from "node:crypto";
+import { posix } from "node:path";
 import { errorText, failureText } from "../../errors.js";
 import { aclUsers } from "../../redis/acl-canonical.js";
 import { getRedis } from "../../redis/client.js";
@@ -237,6 +238,16 @@ async function planSentinel(
       ...(auth.password !== undefined && auth.password !== endpoint.password ? { authPass: auth.password } : {}),
     };
     const conn = await ctx.conn();
+    if (endpoint.tls?.preferred) {
+      // The Sentinel serves and speaks TLS with the certificate of the host's own node (setup.yaml).
+      const given = ctx.vars.redis_tls_dir;
+      const dir = typeof given === "string" && given !== "" ? given : posix.join(posix.dirname(server.config_file), "tls");
+      const tls = { cert: posix.join(dir, "redis.crt"), key: posix.join(dir, "redis.key"), ca: posix.join(dir, "ca.crt"), authClients: tlsAuthClients(ctx.vars.redis_tls_auth_clients) };
+      if (!(await conn.stat(tls.cert, { become: ctx.become })).exists) {
+        return { failed: `redis_tls is on, but ${ctx.host} has no ${tls.cert} for its Sentinel: run setup.yaml with redis_tls first (a Sentinel uses the certificate of its host's Redis node)` };
+      }
+      wanted.tls = tls;
+    }
     const file = (await conn.read(server.config_file, { become: ctx.become }))?.toString("utf8") ?? null;
     const before = managedView(file, master.name);
     const after = wantedView(wanted, file);
@@ -280,6 +291,13 @@ async function planSentinel(
   } catch (e) {
     return { failed: failureText(e) };
   }
+}
+
+/** redis_tls_auth_clients as the server spells it: yes, no, or optional (the default). */
+function tlsAuthClients(v: unknown): string {
+  if (v === true || v === "yes") return "yes";
+  if (v === false || v === "no") return "no";
+  return "optional";
 }
 
 /** Managed lines that differ and that a running Sentinel reads only at start. */

@@ -1,0 +1,149 @@
+// Sentinel over TLS on systemd hosts (Debian 12, Redis 7.0 and redis-sentinel, installed by the
+// playbooks): a group monitored by Sentinels in plain text is moved to TLS, the nodes first
+// (setup.yaml), then the Sentinels (sentinel.yaml), with no failover on the way; the Sentinels then
+// serve TLS only, see every node and each other over TLS, and fail a crashed primary over.
+// Every check uses independent clients (ioredis over TLS, openssl s_client), not redplay's report.
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { Redis } from "ioredis";
+import { describe, expect, it, vi } from "vitest";
+import { labKill, labStart } from "../../src/lab/lab.js";
+import { recap } from "../helpers/cli.js";
+import { sshRun } from "../helpers/lab.js";
+import { until } from "../helpers/lab-redis.js";
+import { useLab } from "../helpers/use-lab.js";
+
+vi.setConfig({ testTimeout: 600_000 });
+
+const PASSWORD = "lab-only-password";
+const NODES = ["node-1", "node-2", "node-3"];
+const FAST = { sentinel_down_after_milliseconds: 1000 };
+const e = (vars: object) => ["-e", JSON.stringify(vars)];
+
+describe("Sentinels moved to TLS with their group (Debian 12, Redis 7.0)", () => {
+  const { theLab, playbook } = useLab({ base: "127.0.0.198", os: "bookworm", server: "redis" }, PASSWORD);
+  const addr = (n: string) => theLab().address[n]!;
+  const outputs: string[] = [];
+  const run = async (name: string, vars: object, ...extra: string[]) => {
+    const r = await playbook(name, ...e(vars), ...extra);
+    outputs.push(r.stdout + r.stderr);
+    return r;
+  };
+  const ca = () => join(dirname(theLab().paths.inventory), "tls", "inventory", "ca.crt");
+  const connect = async (node: string, port: number, overTls: boolean): Promise<Redis> => {
+    const c = new Redis({
+      host: addr(node),
+      port,
+      password: PASSWORD,
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      enableReadyCheck: false,
+      connectTimeout: 3000,
+      ...(overTls ? { tls: { ca: readFileSync(ca()) } } : {}),
+    });
+    c.on("error", () => undefined);
+    try {
+      await c.connect();
+      await c.ping();
+    } catch (err) {
+      c.disconnect();
+      throw err;
+    }
+    return c;
+  };
+  const call = async (node: string, port: number, overTls: boolean, ...args: string[]): Promise<unknown> => {
+    const c = await connect(node, port, overTls);
+    try {
+      return await c.call(args[0]!, ...args.slice(1));
+    } finally {
+      c.disconnect();
+    }
+  };
+  const master = async (node: string, overTls: boolean): Promise<Record<string, string>> => {
+    const flat = (await call(node, 26379, overTls, "SENTINEL", "MASTER", "redis")) as string[];
+    const out: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+    return out;
+  };
+  const roleOf = async (n: string): Promise<string> => {
+    const info = String(await call(n, 6379, true, "INFO", "replication"));
+    return /role:master/.test(info) ? "master" : `replica of ${/master_host:(\S+)/.exec(info)![1]} link ${/master_link_status:(\w+)/.exec(info)![1]}`;
+  };
+  const epochs = async (overTls: boolean) => Promise.all(NODES.map(async (n) => (await master(n, overTls))["config-epoch"]));
+  const expectNoChange = (stdout: string) => {
+    const counts = Object.values(recap(stdout));
+    expect(counts.length).toBe(3);
+    for (const c of counts) expect(c.changed, stdout).toBe(0);
+  };
+
+  it("a group with Sentinels in plain text moves to TLS, the nodes and then the Sentinels, without a failover", async () => {
+    expect((await run("setup.yaml", {})).code).toBe(0);
+    const plain = await run("sentinel.yaml", FAST);
+    expect(plain.code, plain.stdout + plain.stderr).toBe(0);
+    const before = await epochs(false);
+
+    const nodes = await run("setup.yaml", { redis_tls: true });
+    expect(nodes.code, nodes.stdout + nodes.stderr).toBe(0);
+    const sentinels = await run("sentinel.yaml", { redis_tls: true, ...FAST }, "-v");
+    expect(sentinels.code, sentinels.stdout + sentinels.stderr).toBe(0);
+    expect(sentinels.stdout).toMatch(/restart redis-sentinel with redplay's settings merged into \/etc\/redis\/sentinel\.conf: port, tls-port/);
+
+    // Plain text is refused on both ports; TLS is served, verified against the group's CA.
+    for (const n of NODES) {
+      await expect(connect(n, 26379, false), n).rejects.toThrow();
+      const out = await new Promise<string>((resolve) => {
+        const child = execFile("openssl", ["s_client", "-connect", `${addr(n)}:26379`, "-CAfile", ca(), "-verify_return_error"], { timeout: 15_000 }, (_e, so, se) => resolve(so + se));
+        child.stdin?.end();
+      });
+      expect(out, n).toContain("Verify return code: 0 (ok)");
+      const conf = (await sshRun(theLab(), n, "grep -E '^(port|tls-port|tls-replication) ' /etc/redis/sentinel.conf")).stdout.trim().split("\n").sort();
+      expect(conf).toEqual(["port 0", "tls-port 26379", "tls-replication yes"]);
+    }
+    // Every Sentinel sees the primary, both replicas and the two other Sentinels again, over TLS.
+    await until("every Sentinel seeing the whole group over TLS", async () => {
+      for (const n of NODES) {
+        const m = await master(n, true);
+        if (!/^(master|primary)$/.test(m.flags ?? "") || m["num-slaves"] !== "2" || m["num-other-sentinels"] !== "2" || m.ip !== addr("node-1")) return false;
+      }
+      return true;
+    }, 60_000);
+    // No failover happened on the way: the same primary, the same epoch.
+    expect(await roleOf("node-1")).toBe("master");
+    expect(await epochs(true)).toEqual(before);
+    expectNoChange((await run("sentinel.yaml", { redis_tls: true, ...FAST })).stdout);
+    expectNoChange((await run("setup.yaml", { redis_tls: true })).stdout);
+  });
+
+  it("the Sentinels fail a crashed primary over, over TLS, and the old primary returns as a replica", async () => {
+    await labKill("node-1", { dir: theLab().dir });
+    let promoted = "";
+    await until(
+      "Sentinel promoting a replica, the other following it",
+      async () => {
+        for (const n of ["node-2", "node-3"]) {
+          if ((await roleOf(n).catch(() => "")) !== "master") continue;
+          const other = n === "node-2" ? "node-3" : "node-2";
+          if ((await roleOf(other).catch(() => "")) === `replica of ${addr(n)} link up`) {
+            promoted = n;
+            return true;
+          }
+        }
+        return false;
+      },
+      90_000,
+    );
+    await labStart("node-1", { dir: theLab().dir });
+    await until("the old primary following the promoted node over TLS", async () => (await roleOf("node-1").catch(() => "")) === `replica of ${addr(promoted)} link up`, 120_000);
+    const back = await run("setup.yaml", { redis_tls: true });
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    for (const n of NODES) expect((await master(n, true)).ip, n).toBe(addr(promoted));
+  });
+
+  it("no password appears in any output", () => {
+    expect(outputs.length).toBeGreaterThan(5);
+    for (const out of outputs) expect(out).not.toContain(PASSWORD);
+  });
+});
