@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { $ } from "zx";
 import { machineDebianMirror } from "./apt-mirror.js";
 import { LabError, toolOutputTail } from "./lab-error.js";
-import { ensureBuild, UPSTREAM_BUILDS, type ServerBuild } from "./server-builds.js";
+import { buildId, ensureBuild, UPSTREAM_BUILDS, type ServerBuild } from "./server-builds.js";
 
 /** Debian releases the systemd lab boots. */
 export const LAB_SUITES = ["bullseye", "bookworm", "trixie"] as const;
@@ -41,7 +41,7 @@ export async function ensureLayers(suite: LabSuite, server: LabServer, log: (l: 
   checkServerForSuite(suite, server);
   const base = await ensureBase(suite, log);
   if (server === "none") return [base];
-  const layer = join(ROOTFS_CACHE, suite, server);
+  const layer = join(ROOTFS_CACHE, suite, server === "redis" || server === "valkey" ? server : buildId(server));
   if (!existsSync(join(layer, DONE))) {
     if (server === "redis" || server === "valkey") await buildPackageLayer(suite, server, base, layer, log);
     else await buildUpstreamLayer(suite, await ensureBuild(server, log), base, layer, log);

@@ -47,13 +47,23 @@ export function sourceDir(): string {
   return resolve(here, "../../../shared/redis-src");
 }
 
+/** Whether the lab builds `name` with TLS: every version that has it (Redis 6.0+, Valkey). */
+export function buildsWithTls(name: string): boolean {
+  return !name.startsWith("redis-5.");
+}
+
+/** The cache key of a build: its archive's name, and `+tls` for a build with TLS (so a build made without it is never reused). */
+export function buildId(name: string): string {
+  return buildsWithTls(name) ? `${name}+tls` : name;
+}
+
 function flavorOf(name: string): ServerFlavor {
   return name.startsWith("valkey-") ? "valkey" : "redis";
 }
 
 function describe(name: string): ServerBuild {
   const flavor = flavorOf(name);
-  const dir = join(BUILD_CACHE, name);
+  const dir = join(BUILD_CACHE, buildId(name));
   const binDir = join(dir, "bin");
   return {
     name,
@@ -69,7 +79,7 @@ function describe(name: string): ServerBuild {
 /** The build if it is already cached; null otherwise. */
 export function cachedBuild(name: string): ServerBuild | null {
   const b = describe(name);
-  return existsSync(join(BUILD_CACHE, name, ".done")) ? b : null;
+  return existsSync(join(BUILD_CACHE, buildId(name), ".done")) ? b : null;
 }
 
 /**
@@ -87,7 +97,7 @@ export async function ensureBuild(name: string, log: (line: string) => void = ()
     throw new LabError(`cannot build ${name}: ${archive} is missing (set REDPLAY_SERVER_SOURCES to the folder of the source archives)`);
   }
   const b = describe(name);
-  const dir = join(BUILD_CACHE, name);
+  const dir = join(BUILD_CACHE, buildId(name));
   const src = join(dir, "src");
   log(`building ${name} from ${archive} (once per machine)`);
   await rm(dir, { recursive: true, force: true });
@@ -98,7 +108,10 @@ export async function ensureBuild(name: string, log: (line: string) => void = ()
     // gcc 10+ defaults to -fno-common, which Redis 5.0's sources predate.
     const cflags = name.startsWith("redis-5.") ? ["REDIS_CFLAGS=-fcommon"] : [];
     // USE_SYSTEMD: the server tells systemd when it is ready (Type=notify units), as Debian's does.
-    await sh`make -C ${src} -j2 BUILD_TLS=no USE_SYSTEMD=yes ${cflags}`;
+    // BUILD_TLS (6.0+ and Valkey, as Debian builds them): linked to the machine's libssl 3, which
+    // the lab's bookworm and trixie hosts have too.
+    const tls = buildsWithTls(name) ? "BUILD_TLS=yes" : "BUILD_TLS=no";
+    await sh`make -C ${src} -j2 ${tls} USE_SYSTEMD=yes ${cflags}`;
     await mkdir(b.binDir, { recursive: true });
     const prefix = b.flavor;
     await sh`cp ${join(src, "src", `${prefix}-server`)} ${join(src, "src", `${prefix}-cli`)} ${b.binDir}/`;
@@ -117,5 +130,5 @@ export async function ensureBuild(name: string, log: (line: string) => void = ()
 
 /** The `--version` line recorded when the build finished. */
 export async function buildVersionLine(b: ServerBuild): Promise<string> {
-  return (await readFile(join(BUILD_CACHE, b.name, ".done"), "utf8")).trim();
+  return (await readFile(join(BUILD_CACHE, buildId(b.name), ".done"), "utf8")).trim();
 }

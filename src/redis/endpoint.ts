@@ -1,7 +1,7 @@
 // Where a host's Redis listens and how to reach it, read from the host's variables with the
 // documented defaults. One place, so that every module and the topology agree on "address:port".
 import { existsSync } from "node:fs";
-import { basename, dirname, extname, join, resolve } from "node:path";
+import { basename, dirname, extname, join, posix, resolve } from "node:path";
 import { RedisAccessError } from "./errors.js";
 
 /** How the controller reaches a host's Redis. */
@@ -55,6 +55,19 @@ export function tlsLocalDir(vars: Record<string, unknown>): string {
   const inv = str(vars.inventory_file)?.split(",")[0];
   if (inv === undefined) return resolve("tls", "default");
   return resolve(dirname(inv), "tls", basename(inv, extname(inv)));
+}
+
+/**
+ * The node's TLS directory: redis_tls_dir, else `tls` beside the server's config (the
+ * redis_server fact's tls_dir), else beside `configFile`, else Debian's /etc/redis/tls.
+ */
+export function tlsNodeDir(vars: Record<string, unknown>, configFile?: string): string {
+  const given = str(vars.redis_tls_dir);
+  if (given !== undefined) return given;
+  const server = vars.redis_server as { tls_dir?: unknown; config_file?: unknown } | undefined;
+  if (typeof server?.tls_dir === "string" && server.tls_dir !== "") return server.tls_dir;
+  const conf = typeof server?.config_file === "string" && server.config_file !== "" ? server.config_file : configFile;
+  return conf !== undefined ? posix.join(posix.dirname(conf), "tls") : "/etc/redis/tls";
 }
 
 /** Where the controller keeps (or finds) the TLS files of `host`. */

@@ -4,6 +4,9 @@
 // setup, a no-change rerun, a failover after a crash of the primary under acknowledged writes,
 // the old primary's return as a replica, and a switchover back under a writer. Every check reads
 // the servers directly (INFO, keys) or the hosts (journalctl, dpkg), never redplay's own report.
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { labKill, labStart, type LabServer, type LabSuite } from "../../src/lab/lab.js";
 import { recap } from "../helpers/cli.js";
@@ -127,6 +130,51 @@ describe.each(TARGETS)("$title on systemd hosts", (t) => {
     const again = await playbook("setup.yaml");
     expect(again.code, again.stdout).toBe(0);
     expectNoChange(again.stdout);
+  });
+
+  // TLS on the data port: switched at runtime from 6.2 (port and tls-port settable), refused with
+  // nothing changed on a running 6.0 group, refused on 5.0 (no TLS); then switched off again.
+  it(t.server === "redis-5.0.7" ? "redis_tls is refused: Redis 5.0 has no TLS" : /^Redis 6\.0/.test(t.title) ? "redis_tls on a running group is refused, nothing changed" : "redis_tls switches the running group to TLS and back without a restart", async () => {
+    const conf = t.flavor === "valkey" ? "/etc/valkey" : "/etc/redis";
+    const ids = await runIds();
+    const on = await playbook("setup.yaml", "-e", "redis_tls=true");
+    if (t.server === "redis-5.0.7" || /^Redis 6\.0/.test(t.title)) {
+      expect(on.code, on.stdout + on.stderr).toBe(2);
+      expect(on.stdout).toContain(t.server === "redis-5.0.7" ? "which has no TLS (6.0 or later): remove redis_tls" : "cannot move its port between plain text and TLS at runtime");
+      expect(await runIds()).toEqual(ids);
+      for (const n of ["node-1", ...REPLICAS]) {
+        expect(await call(n, "PING")).toBe("PONG");
+        expect((await sshRun(theLab(), n, `test -e ${conf}/tls && echo present || echo absent`)).stdout.trim()).toBe("absent");
+      }
+      return;
+    }
+    expect(on.code, on.stdout + on.stderr).toBe(0);
+    const ca = readFileSync(join(dirname(theLab().paths.inventory), "tls", "inventory", "ca.crt"));
+    const overTls = async (n: string, ...args: string[]): Promise<unknown> => {
+      const c = new Redis({ host: addr(n), port: 6379, password: PASSWORD, tls: { ca }, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 3000 });
+      c.on("error", () => undefined);
+      try {
+        await c.connect();
+        return await c.call(args[0]!, ...args.slice(1));
+      } finally {
+        c.disconnect();
+      }
+    };
+    expect(await Promise.all(["node-1", ...REPLICAS].map(async (n) => /run_id:(\w+)/.exec(String(await overTls(n, "INFO", "server")))![1]))).toEqual(ids);
+    await expect(call("node-1", "PING")).rejects.toThrow();
+    expect(await overTls("node-1", "SET", "matrix:tls", t.title)).toBe("OK");
+    expect(Number(await overTls("node-1", "WAIT", "2", "5000"))).toBe(2);
+    for (const n of REPLICAS) {
+      expect(await overTls(n, "GET", "matrix:tls")).toBe(t.title);
+      expect(String(await overTls(n, "INFO", "replication"))).toContain("master_link_status:up");
+    }
+    expectNoChange((await playbook("setup.yaml", "-e", "redis_tls=true")).stdout);
+    // And back to plain text, still without a restart.
+    const off = await playbook("setup.yaml");
+    expect(off.code, off.stdout + off.stderr).toBe(0);
+    expect(await runIds()).toEqual(ids);
+    for (const n of REPLICAS) expect(await role(n)).toBe(`replica of ${addr("node-1")} link up`);
+    expectNoChange((await playbook("setup.yaml")).stdout);
   });
 });
 

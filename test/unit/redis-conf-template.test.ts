@@ -310,3 +310,29 @@ describe("templates/redis.conf.hbs and users.acl.hbs with redis_acl", () => {
     await expect(renderAcl(varsFor("node-2", { redis_acl: true, redis_admin_password: "x" }))).rejects.toThrow(/redis_replication_password/);
   });
 });
+
+describe("redis.conf template with redis_tls", () => {
+  const tlsLines = (conf: string) => directives(conf).filter((l) => /^(port|tls-)/.test(l));
+
+  it("closes the plain-text port and serves TLS on redis_port, with the files beside the server's config", async () => {
+    const server = { tls_dir: "/etc/valkey/tls", flavor: "valkey", version: "8.1.1", redis_compat: "7.2.4" };
+    expect(tlsLines(await render(varsFor("node-2", { redis_tls: true, redis_port: 6380, redis_server: server })))).toEqual([
+      "port 0",
+      "tls-port 6380",
+      "tls-cert-file /etc/valkey/tls/redis.crt",
+      "tls-key-file /etc/valkey/tls/redis.key",
+      "tls-ca-cert-file /etc/valkey/tls/ca.crt",
+      "tls-auth-clients optional",
+      "tls-replication yes",
+    ]);
+    expect(tlsLines(await render(varsFor("node-2")))).toEqual(["port 6379"]);
+  });
+
+  it("redis_tls_dir and redis_tls_auth_clients (yes/no as YAML booleans or words) are written as the server reads them", async () => {
+    const conf = await render(varsFor("node-1", { redis_tls: true, redis_tls_dir: "/srv/tls dir" }));
+    expect(directive(conf, "tls-cert-file")).toEqual(['tls-cert-file "/srv/tls dir/redis.crt"']);
+    for (const [value, written] of [[true, "yes"], ["yes", "yes"], [false, "no"], ["no", "no"], ["optional", "optional"]] as const) {
+      expect(directive(await render(varsFor("node-1", { redis_tls: true, redis_tls_auth_clients: value })), "tls-auth-clients"), String(value)).toEqual([`tls-auth-clients ${written}`]);
+    }
+  });
+});

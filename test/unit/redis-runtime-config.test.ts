@@ -171,6 +171,12 @@ const TEMPLATE_DIRECTIVES: Array<[string, string]> = [
   ["bind", "RRSSSSSSSS"],
   ["protected-mode", "SSSSSSSSSS"],
   ["port", "RRSSSSSSSS"],
+  ["tls-port", "-RSSSSSSSS"],
+  ["tls-cert-file", "-SSSSSSSSS"],
+  ["tls-key-file", "-SSSSSSSSS"],
+  ["tls-ca-cert-file", "-SSSSSSSSS"],
+  ["tls-auth-clients", "-SSSSSSSSS"],
+  ["tls-replication", "-SSSSSSSSS"],
   ["tcp-backlog", "RRRRRRRRRR"],
   // redis_acl: read only at start; the replication user is settable on every version that has it.
   ["aclfile", "-RRRRRRRRR"],

@@ -176,4 +176,33 @@ describe("sentinel.conf: what redplay manages", () => {
       ].join("\n"),
     );
   });
+
+  it("with TLS: plain text closed, TLS on the Sentinel's port with the host's node files, links to nodes and Sentinels over TLS; kept after Sentinel's rewrite, and dropped again when TLS goes", () => {
+    const tls = { cert: "/etc/redis/tls/redis.crt", key: "/etc/redis/tls/redis.key", ca: "/etc/redis/tls/ca.crt", authClients: "optional" };
+    const plain = mergeSentinelConf(STOCK, wanted());
+    const file = mergeSentinelConf(plain, wanted({ tls }));
+    const view = managedView(file, "redis").split("\n");
+    expect(view.slice(0, 9)).toEqual([
+      "port 0",
+      "bind 10.0.0.1",
+      "requirepass s3cret pass#1",
+      "tls-port 26379",
+      "tls-cert-file /etc/redis/tls/redis.crt",
+      "tls-key-file /etc/redis/tls/redis.key",
+      "tls-ca-cert-file /etc/redis/tls/ca.crt",
+      "tls-auth-clients optional",
+      "tls-replication yes",
+    ]);
+    expect(wantedView(wanted({ tls }), plain)).toBe(managedView(file, "redis"));
+    // Sentinel's CONFIG REWRITE quotes the paths and moves the lines: the same settings.
+    const rewritten = rewrittenBySentinel(file).replace(/^(tls-\w+-file) (\S+)$/gm, '$1 "$2"');
+    expect(rewritten).toContain('tls-cert-file "/etc/redis/tls/redis.crt"');
+    expect(wantedView(wanted({ tls }), rewritten)).toBe(managedView(rewritten, "redis"));
+    expect(mergeSentinelConf(rewritten, wanted({ tls }))).toContain("sentinel known-sentinel redis 10.0.0.2 26379");
+    // TLS off: the port is plain text again, and no TLS line is left.
+    const off = mergeSentinelConf(rewritten, wanted());
+    expect(off).toMatch(/^port 26379$/m);
+    expect(off).not.toMatch(/^tls-/m);
+    expect(off).toContain("sentinel myid 5b1e0c6b6a8e3d9c0d1f2a3b4c5d6e7f80910203");
+  });
 });

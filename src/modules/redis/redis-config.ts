@@ -509,6 +509,12 @@ async function planNode(ctx: TaskContext, args: RedisConfigArgs, topology: Topol
     }
     version = session?.version ?? { flavor: server!.flavor, version: server!.version, redisCompat: server!.redis_compat };
     wanted = wantedConfig(parseConf(rendered), version);
+    // A file without TLS asks for none: a server that still listens with TLS, or replicates over
+    // it, is brought back to plain text (the defaults, which the file leaves unsaid).
+    if (atLeast(version, "6.0.0")) {
+      if (!wanted.values.has("tls-port")) wanted.values.set("tls-port", "0");
+      if (!wanted.values.has("tls-replication")) wanted.values.set("tls-replication", "no");
+    }
     const node: NodePlan = { host: ctx.host, dest: destArgs, service, content, wanted, start, version, deltas: [], pending };
     const aclSrc = args.acl_src ?? "";
     if (aclSrc !== "") {

@@ -10,7 +10,7 @@
 import { X509Certificate } from "node:crypto";
 import { posix } from "node:path";
 import { getRedisSession, tlsOver } from "../../redis/client.js";
-import { redisEndpoint, tlsLocalFiles, type TlsLocalFiles } from "../../redis/endpoint.js";
+import { redisEndpoint, tlsLocalFiles, tlsNodeDir, type TlsLocalFiles } from "../../redis/endpoint.js";
 import { certProblem, certSummary, ensureCa, issueCert, readIfExists, type CertWanted } from "../../redis/tls-pki.js";
 import { atLeast, compareVersions } from "../../redis/server-version.js";
 import { failureText } from "../../errors.js";
@@ -62,7 +62,21 @@ export const redisTlsModule: Module<RedisTlsArgs, TlsState> = {
       return { changes: [], failed: `${ctx.host} runs Redis ${server.version}, which has no TLS (6.0 or later): remove redis_tls` };
     }
     // The same directory as templates/redis.conf.hbs names.
-    const dir = str(ctx.vars.redis_tls_dir) ?? server.tls_dir ?? posix.join(posix.dirname(server.config_file), "tls");
+    // Before 6.2 the port cannot change scheme at runtime: a running group would have to restart
+    // into TLS node by node, and a replica restarted first could not follow its plain-text primary.
+    // Refused here, before any file is made or pushed (redis_config refuses it too).
+    const topology = ctx.vars.redis_topology as { fresh?: boolean; replicas?: string[] } | undefined;
+    if (compareVersions(server.redis_compat, "6.2.0") < 0 && !server.new && topology && !topology.fresh && (topology.replicas?.length ?? 0) > 0) {
+      const serving = await servingTls(ctx);
+      if (!serving) {
+        return {
+          changes: [],
+          failed: `${ctx.host} runs ${server.flavor === "valkey" ? "Valkey" : "Redis"} ${server.version}, which cannot move its port between plain text and TLS at runtime (port and tls-port are settable from Redis 6.2): restarted one at a time, its replicas could not follow a primary that speaks the other scheme, so nothing was changed. Upgrade the group to 6.2 or later first, then turn redis_tls on`,
+        };
+      }
+    }
+    // The same directory as templates/redis.conf.hbs names (redis_tls_file).
+    const dir = tlsNodeDir(ctx.vars);
     const paths = { dir, ca_file: posix.join(dir, "ca.crt"), cert_file: posix.join(dir, "redis.crt"), key_file: posix.join(dir, "redis.key") };
     const facts = { redis_tls_files: paths };
     const files = tlsLocalFiles(ctx.host, ctx.vars);
@@ -216,6 +230,17 @@ async function planNodeFiles(ctx: TaskContext, st: TlsState, caPem: Buffer, cert
       return { args, plan: await planContent(ctx, args, content), what };
     }),
   );
+}
+
+/** Whether the node's running server has a TLS listener already (unknown: false). */
+async function servingTls(ctx: TaskContext): Promise<boolean> {
+  try {
+    const session = await getRedisSession(ctx, ctx.host);
+    const got = (await session.client.call("CONFIG", "GET", "tls-port")) as string[];
+    return Number(got[1] ?? 0) > 0;
+  } catch {
+    return false;
+  }
 }
 
 /** A diff that says what changed without printing a key (or pages of base64). */

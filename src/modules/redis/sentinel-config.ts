@@ -20,7 +20,7 @@ import { posix } from "node:path";
 import { errorText, failureText } from "../../errors.js";
 import { aclUsers } from "../../redis/acl-canonical.js";
 import { getRedis } from "../../redis/client.js";
-import { redisEndpoint, sentinelNodeAuth } from "../../redis/endpoint.js";
+import { redisEndpoint, sentinelNodeAuth, tlsNodeDir } from "../../redis/endpoint.js";
 import { authPassOf, managedView, mergeSentinelConf, wantedView, type SentinelWanted } from "../../redis/sentinel-conf.js";
 import { getSentinel, sentinelEndpoint, sentinelMaster, fieldsOf, type SentinelEndpoint, type SentinelSession } from "../../redis/sentinel-client.js";
 import { decideSentinelPrimary, readSentinels, sentinelHostsOf } from "../../redis/sentinel-view.js";
@@ -240,8 +240,7 @@ async function planSentinel(
     const conn = await ctx.conn();
     if (endpoint.tls?.preferred) {
       // The Sentinel serves and speaks TLS with the certificate of the host's own node (setup.yaml).
-      const given = ctx.vars.redis_tls_dir;
-      const dir = typeof given === "string" && given !== "" ? given : posix.join(posix.dirname(server.config_file), "tls");
+      const dir = tlsNodeDir(ctx.vars, server.config_file);
       const tls = { cert: posix.join(dir, "redis.crt"), key: posix.join(dir, "redis.key"), ca: posix.join(dir, "ca.crt"), authClients: tlsAuthClients(ctx.vars.redis_tls_auth_clients) };
       if (!(await conn.stat(tls.cert, { become: ctx.become })).exists) {
         return { failed: `redis_tls is on, but ${ctx.host} has no ${tls.cert} for its Sentinel: run setup.yaml with redis_tls first (a Sentinel uses the certificate of its host's Redis node)` };
