@@ -116,6 +116,8 @@ describe.each(TARGETS)("TLS turned on for a running group, and kept ($title)", (
     }
   };
   let primary = "node-1";
+  /** When the run that moved the group to TLS started. */
+  let switchStarted = 0;
 
   it("--check --diff with redis_tls predicts the switch and touches nothing, on the nodes or the controller", async () => {
     const setup = await run("setup.yaml");
@@ -177,6 +179,7 @@ describe.each(TARGETS)("TLS turned on for a running group, and kept ($title)", (
     })();
     await new Promise((r) => setTimeout(r, 500));
     const started = Date.now();
+    switchStarted = started;
     const { value: on, samples } = await sampleArgs(run("setup.yaml", ...TLS));
     const took = Date.now() - started;
     await new Promise((r) => setTimeout(r, 1000));
@@ -224,8 +227,12 @@ describe.each(TARGETS)("TLS turned on for a running group, and kept ($title)", (
     // On the controller: the CA's key and every node's key 0600 in a 0700 directory.
     expect(statSync(tlsDir()).mode & 0o777).toBe(0o700);
     for (const f of ["ca.key", "node-1.key", "redplay-client.key"]) expect(statSync(join(tlsDir(), f)).mode & 0o777, f).toBe(0o600);
-    // The replicas' links were made again after the primary closed its plain-text port (so over TLS);
-    // cut again, each comes back, which a replica speaking plain text could not.
+    // The replicas' links were made again after the primary closed its plain-text port (so over TLS):
+    // the primary's connections from its replicas are younger than the run that switched it.
+    const links = String(await call("node-1", true, "CLIENT", "LIST", "TYPE", "replica")).trim().split("\n");
+    expect(links.length).toBe(2);
+    for (const l of links) expect(Number(/ age=(\d+) /.exec(l)![1]), l).toBeLessThanOrEqual((Date.now() - switchStarted) / 1000);
+    // Cut again, each comes back, which a replica speaking plain text could not.
     for (const n of ["node-2", "node-3"]) {
       const r = await info(n, "replication");
       expect(r.master_link_status, n).toBe("up");
