@@ -132,6 +132,7 @@ describe.each(TARGETS)("TLS turned on for a running group, and kept ($title)", (
     expect(check.stdout).toContain("port 6379 -> 0 (CONFIG SET)");
     expect(check.stdout).toContain("tls-port 0 -> 6379 (CONFIG SET)");
     expect(check.stdout).toContain("+tls-replication yes");
+    expect(check.stdout.match(/its replication link dropped \(CLIENT KILL TYPE master\) and made again in the new scheme/g)?.length).toBe(2);
     expect(existsSync(tlsDir())).toBe(false);
   });
 
@@ -301,6 +302,63 @@ describe.each(TARGETS)("TLS turned on for a running group, and kept ($title)", (
       const r = await info("node-2", "replication");
       return r.role === "slave" && r.master_host === addr(promoted) && r.master_link_status === "up";
     }, 60_000);
+  });
+
+  it("with redis_tls_auth_clients: yes, a client without a certificate is refused; redplay and the replicas present theirs", async () => {
+    const before = await runIds(true);
+    const yes = await run("setup.yaml", "-v", "-e", JSON.stringify({ redis_tls: true, redis_tls_auth_clients: "yes" }));
+    expect(yes.code, yes.stdout + yes.stderr).toBe(0);
+    expect(yes.stdout).toContain("client certificates required");
+    const withCert = async (n: string, ...args: string[]): Promise<unknown> => {
+      const c = new Redis({ host: addr(n), port: 6379, password: PASSWORD, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 3000, tls: { ca: readFileSync(ca()), cert: readFileSync(join(tlsDir(), "redplay-client.crt")), key: readFileSync(join(tlsDir(), "redplay-client.key")) } });
+      c.on("error", () => undefined);
+      try {
+        await c.connect();
+        return await c.call(args[0]!, ...args.slice(1));
+      } finally {
+        c.disconnect();
+      }
+    };
+    for (const n of NODES) {
+      await expect(call(n, true, "PING"), n).rejects.toThrow();
+      expect(await withCert(n, "PING")).toBe("PONG");
+    }
+    expect(await Promise.all(NODES.map(async (n) => /run_id:(\w+)/.exec(String(await withCert(n, "INFO", "server")))![1]))).toEqual(Object.values(before));
+    // A replica's link cut now is made again with its certificate.
+    const replicas: string[] = [];
+    for (const n of NODES) if (/role:slave/.test(String(await withCert(n, "INFO", "replication")))) replicas.push(n);
+    expect(replicas.length).toBe(2);
+    for (const n of replicas) {
+      await withCert(n, "CLIENT", "KILL", "TYPE", "master");
+      await until(`${n}'s link back with its certificate`, async () => /master_link_status:up/.test(String(await withCert(n, "INFO", "replication"))), 30_000);
+    }
+    expectNoChange((await run("setup.yaml", "-e", JSON.stringify({ redis_tls: true, redis_tls_auth_clients: "yes" }))).stdout);
+    const back = await run("setup.yaml", ...TLS);
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    expect(await call(NODES[0]!, true, "PING")).toBe("PONG");
+  });
+
+  it("ACL users over TLS: turned on together with TLS kept, the nodes restart one at a time into their users, replicas sync as the replication user", async () => {
+    const acl = { redis_tls: true, redis_acl: true, redis_admin_password: "tls-acl-admin-77", redis_replication_password: "tls-acl-repl-78" };
+    const on = await run("setup.yaml", "-e", JSON.stringify(acl));
+    expect(on.code, on.stdout + on.stderr).toBe(0);
+    const admin = async (n: string, ...args: string[]): Promise<unknown> => {
+      const c = new Redis({ host: addr(n), port: 6379, username: "redplay", password: acl.redis_admin_password, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 3000, tls: { ca: readFileSync(ca()) } });
+      c.on("error", () => undefined);
+      try {
+        await c.connect();
+        return await c.call(args[0]!, ...args.slice(1));
+      } finally {
+        c.disconnect();
+      }
+    };
+    let primaryNode = "";
+    for (const n of NODES) if (/role:master/.test(String(await admin(n, "INFO", "replication")))) primaryNode = n;
+    const links = String(await admin(primaryNode, "CLIENT", "LIST", "TYPE", "replica")).trim().split("\n");
+    expect(links.length).toBe(2);
+    for (const l of links) expect(l).toMatch(/ user=replication /);
+    expectNoChange((await run("setup.yaml", "-e", JSON.stringify(acl))).stdout);
+    for (const out of outputs.slice(-2)) for (const pw of [acl.redis_admin_password, acl.redis_replication_password]) expect(out).not.toContain(pw);
   });
 
   it("no password and no private key appears in any output", () => {

@@ -210,11 +210,15 @@ export const redisConfigModule: GroupModule<RedisConfigArgs, ConfigState> = {
         }
       }
     }
+    const relinked = state.switchover ? [] : relinkHosts(g.hosts, finalNodes, topology);
     for (const host of g.hosts) {
       const n = finalNodes[host]!;
       const changes = describeNode(n);
       if (state.switchover && host === state.switchover.primary) {
         changes.unshift({ summary: `hand the primary role to ${state.switchover.target} first (switchover), then restart as its replica` });
+      }
+      if (relinked.includes(host)) {
+        changes.push({ summary: `once ${topology.primary} has switched: its replication link dropped (CLIENT KILL TYPE master) and made again in the new scheme, a partial resync, one replica at a time` });
       }
       out.hosts[host] = {
         changes,
@@ -308,8 +312,7 @@ export const redisConfigModule: GroupModule<RedisConfigArgs, ConfigState> = {
       if (g.hosts.includes(p) && work(p, st.nodes) && !stopped) {
         if (!st.switchover) {
           await run([p], false, st.nodes, topology);
-          const primaryMoved = schemeChange(st.nodes[p]!.deltas.filter((d) => d.name === "tls-port"));
-          const relink = replicas.filter((h) => g.hosts.includes(h) && (primaryMoved || schemeChange(st.nodes[h]!.deltas.filter((d) => d.name === "tls-replication"))));
+          const relink = relinkHosts(g.hosts, st.nodes, topology);
           if (!stopped && relink.length > 0) {
             const failed = await relinkReplicas(g, relink, topology, timeoutMs);
             for (const [h, why] of Object.entries(failed)) {
@@ -723,6 +726,18 @@ function setOrder(deltas: RuntimeDelta[]): RuntimeDelta[] {
 /** Whether the deltas move the node between plain text and TLS (its listener or its replication link). */
 function schemeChange(deltas: RuntimeDelta[]): boolean {
   return deltas.some((d) => (d.name === "tls-port" && (d.running === "0") !== (d.wanted === "0")) || d.name === "tls-replication");
+}
+
+/**
+ * The replicas whose replication link is made again after the primary's runtime change: all of
+ * them when the primary's listener changes scheme, else those whose own tls-replication changes.
+ * None when the primary has nothing to change at runtime (its change is a restart, or nothing).
+ */
+function relinkHosts(hosts: string[], nodes: Record<string, NodePlan>, topology: Topology): string[] {
+  const p = nodes[topology.primary];
+  if (!p || (p.restart && !p.deferred) || p.start || describeNode(p).length === 0) return [];
+  const primaryMoved = schemeChange(p.deltas.filter((d) => d.name === "tls-port"));
+  return hosts.filter((h) => h !== topology.primary && nodes[h] && (primaryMoved || schemeChange(nodes[h]!.deltas.filter((d) => d.name === "tls-replication"))));
 }
 
 /**
