@@ -13,6 +13,7 @@ import { parseInfoSections } from "../facts/redis-info.js";
 import { decorateCommandErrors, RedisCommandError } from "./command-error.js";
 import { redisEndpoint, type RedisTlsClient } from "./endpoint.js";
 import { RedisAccessError, scrub } from "./errors.js";
+import { fieldsOf } from "./reply.js";
 import { forwardConnector } from "./forward-connector.js";
 import { versionFromInfo, type ServerVersion } from "./server-version.js";
 import { clientOptions, REDIS_CONNECT_TIMEOUT_MS, REDPLAY_CLIENT_NAME, schemeStreams } from "./client.js";
@@ -144,13 +145,7 @@ async function open(ctx: TaskContext, endpoint: SentinelEndpoint): Promise<Senti
   }
 }
 
-/** A flat [field, value, ...] reply as a record. */
-export function fieldsOf(reply: unknown): Record<string, string> {
-  const flat = Array.isArray(reply) ? reply : [];
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = String(flat[i + 1]);
-  return out;
-}
+export { fieldsOf };
 
 /** `SENTINEL MASTER name` as a record, or null when the Sentinel does not monitor that name. */
 export async function sentinelMaster(s: SentinelSession, name: string): Promise<Record<string, string> | null> {

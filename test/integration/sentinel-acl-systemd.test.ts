@@ -1,5 +1,5 @@
 // Sentinel with least-privilege users on systemd hosts (Debian 12 with Redis 7.0 and
-// redis-sentinel, Debian 13 with Valkey 8.1 and valkey-sentinel, the Sentinel package installed
+// redis-sentinel, Debian 13 with Valkey 8.1 and valkey-sentinel, and with Redis 8.0 and redis-sentinel, the Sentinel package installed
 // by sentinel.yaml): the default user off, Sentinel logging in to the nodes as its own
 // ACL user (redis_sentinel_password), which can send what Sentinel sends and nothing else. A crash
 // of the primary's host is then failed over by Sentinel with that user alone. Every check asks
@@ -40,6 +40,7 @@ interface Target {
 const TARGETS: Target[] = [
   { title: "Debian 12, Redis 7.0", os: "bookworm", server: "redis", base: "127.0.0.250", etc: "/etc/redis", conf: "redis.conf" },
   { title: "Debian 13, Valkey 8.1", os: "trixie", server: "valkey", base: "127.0.0.115", etc: "/etc/valkey", conf: "valkey.conf" },
+  { title: "Debian 13, Redis 8.0", os: "trixie", server: "redis", base: "127.0.0.24", etc: "/etc/redis", conf: "redis.conf" },
 ];
 
 describe.each(TARGETS)("Sentinel logging in as its own ACL user, the default user off ($title)", (t) => {

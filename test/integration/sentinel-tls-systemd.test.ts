@@ -1,5 +1,5 @@
-// Sentinel over TLS on systemd hosts (Debian 12, Redis 7.0 and redis-sentinel, installed by the
-// playbooks): a group monitored by Sentinels in plain text is moved to TLS, the nodes first
+// Sentinel over TLS on systemd hosts (Debian 12 with Redis 7.0 and redis-sentinel, Debian 13 with
+// Valkey 8.1 and valkey-sentinel, installed by the playbooks): a group monitored by Sentinels in plain text is moved to TLS, the nodes first
 // (setup.yaml), then the Sentinels (sentinel.yaml), with no failover on the way; the Sentinels then
 // serve TLS only, see every node and each other over TLS, and fail a crashed primary over.
 // Every check uses independent clients (ioredis over TLS, openssl s_client), not redplay's report.
@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Redis } from "ioredis";
 import { describe, expect, it, vi } from "vitest";
-import { labKill, labStart } from "../../src/lab/lab.js";
+import { labKill, labStart, type LabServer, type LabSuite } from "../../src/lab/lab.js";
 import { recap } from "../helpers/cli.js";
 import { sshRun } from "../helpers/lab.js";
 import { until } from "../helpers/lab-redis.js";
@@ -21,8 +21,21 @@ const NODES = ["node-1", "node-2", "node-3"];
 const FAST = { sentinel_down_after_milliseconds: 1000 };
 const e = (vars: object) => ["-e", JSON.stringify(vars)];
 
-describe("Sentinels moved to TLS with their group (Debian 12, Redis 7.0)", () => {
-  const { theLab, playbook } = useLab({ base: "127.0.0.198", os: "bookworm", server: "redis" }, PASSWORD);
+interface Target {
+  title: string;
+  os: LabSuite;
+  server: LabServer;
+  base: string;
+  etc: string;
+}
+
+const TARGETS: Target[] = [
+  { title: "Debian 12, Redis 7.0", os: "bookworm", server: "redis", base: "127.0.0.198", etc: "/etc/redis" },
+  { title: "Debian 13, Valkey 8.1", os: "trixie", server: "valkey", base: "127.0.0.32", etc: "/etc/valkey" },
+];
+
+describe.each(TARGETS)("Sentinels moved to TLS with their group ($title)", (t) => {
+  const { theLab, playbook } = useLab({ base: t.base, os: t.os, server: t.server }, PASSWORD);
   const addr = (n: string) => theLab().address[n]!;
   const outputs: string[] = [];
   const run = async (name: string, vars: object, ...extra: string[]) => {
@@ -89,7 +102,7 @@ describe("Sentinels moved to TLS with their group (Debian 12, Redis 7.0)", () =>
     expect(nodes.code, nodes.stdout + nodes.stderr).toBe(0);
     const sentinels = await run("sentinel.yaml", { redis_tls: true, ...FAST }, "-v");
     expect(sentinels.code, sentinels.stdout + sentinels.stderr).toBe(0);
-    expect(sentinels.stdout).toMatch(/restart redis-sentinel with redplay's settings merged into \/etc\/redis\/sentinel\.conf: port, tls-port/);
+    expect(sentinels.stdout).toContain(`-sentinel with redplay's settings merged into ${t.etc}/sentinel.conf: port, tls-port`);
 
     // Plain text is refused on both ports; TLS is served, verified against the group's CA.
     for (const n of NODES) {
@@ -99,7 +112,7 @@ describe("Sentinels moved to TLS with their group (Debian 12, Redis 7.0)", () =>
         child.stdin?.end();
       });
       expect(out, n).toContain("Verify return code: 0 (ok)");
-      const conf = (await sshRun(theLab(), n, "grep -E '^(port|tls-port|tls-replication) ' /etc/redis/sentinel.conf")).stdout.trim().split("\n").sort();
+      const conf = (await sshRun(theLab(), n, `grep -E '^(port|tls-port|tls-replication) ' ${t.etc}/sentinel.conf`)).stdout.trim().split("\n").sort();
       expect(conf).toEqual(["port 0", "tls-port 26379", "tls-replication yes"]);
     }
     // Every Sentinel sees the primary, both replicas and the two other Sentinels again, over TLS.

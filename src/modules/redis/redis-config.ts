@@ -19,6 +19,7 @@
 // left as they were. Before a file that needs a restart is written, a marker beside it names the
 // backup of the file the node runs with; a run interrupted before the restart finished leaves it,
 // and the next run carries the restart out (or rolls back to the file it names).
+import { fieldsOf } from "../../redis/reply.js";
 import { basename } from "node:path";
 import { errorText, failureText } from "../../errors.js";
 import type { ReplicationInfo } from "../../facts/redis-info.js";
@@ -539,7 +540,7 @@ async function planNode(ctx: TaskContext, args: RedisConfigArgs, topology: Topol
       readInfoSections(session, ["replication"]),
       node.acl ? session.client.call("ACL", "LIST") : undefined,
     ]);
-    const running = pairs(config as string[]);
+    const running = fieldsOf(config);
     if (node.acl) {
       node.acl.active = running.aclfile === node.acl.dest.dest;
       // Every rule is compared where the running server's own binary can list the file's users
@@ -852,7 +853,7 @@ async function waitServing(ctx: TaskContext, topology: Topology, timeoutMs: numb
 /** After a change: does the running server now say what the file says? A message naming what differs, or undefined. */
 async function verifyRunning(ctx: TaskContext, n: NodePlan): Promise<string | undefined> {
   const session = await getRedisSession(ctx, ctx.host);
-  const running = pairs((await session.client.call("CONFIG", "GET", "*")) as string[]);
+  const running = fieldsOf(await session.client.call("CONFIG", "GET", "*"));
   const left = runtimeDeltas(n.wanted, running, session.version ?? n.version).filter((d) => !n.later?.has(d.name) && (d.running !== "" || d.name in running));
   if (left.length === 0) return undefined;
   const shown = left.map((d) => (SECRET.has(d.name) ? `${d.name} (value hidden)` : `${d.name} is ${d.running || '""'}, the file says ${d.wanted}`));
@@ -980,8 +981,3 @@ function partition<T>(items: T[], pred: (t: T) => boolean): [T[], T[]] {
 }
 
 /** CONFIG GET's flat [name, value, ...] reply as a record. */
-function pairs(flat: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = String(flat[i + 1]);
-  return out;
-}

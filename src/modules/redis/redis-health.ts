@@ -4,6 +4,7 @@
 // runs once for the play's hosts and reports on each. The plan polls INFO; the canary is a probe
 // that apply carries out (a write that leaves nothing changed), so --check judges INFO only. With
 // redis_acl it also reports each node's users (which exist, which are off), as the server lists them.
+import { fieldsOf } from "../../redis/reply.js";
 import { errorText } from "../../errors.js";
 import { randomUUID } from "node:crypto";
 import { getRedis, getRedisSession, servedOverTls } from "../../redis/client.js";
@@ -154,9 +155,8 @@ async function nodeTls(ctx: TaskContext, host: string): Promise<NodeTls | undefi
   try {
     const session = await getRedisSession(ctx, host);
     if (!session.endpoint.tls || !atLeast(session.version, "6.0.0")) return undefined;
-    const [plain, tls] = (await Promise.all([session.client.call("CONFIG", "GET", "port"), session.client.call("CONFIG", "GET", "tls-*")])) as string[][];
-    const conf: Record<string, string> = {};
-    for (const list of [plain!, tls!]) for (let i = 0; i + 1 < list.length; i += 2) conf[list[i]!] = list[i + 1]!;
+    const [plain, tls] = await Promise.all([session.client.call("CONFIG", "GET", "port"), session.client.call("CONFIG", "GET", "tls-*")]);
+    const conf = { ...fieldsOf(plain), ...fieldsOf(tls) };
     if (conf["tls-port"] === undefined) return undefined;
     return {
       port: Number(conf["tls-port"]),

@@ -7,6 +7,7 @@
 // files at runtime (`CONFIG SET tls-cert-file`, which makes the server read all of them again),
 // and redplay then checks that the node serves the new certificate: no restart.
 // Sets `redis_tls_files` (dir, ca_file, cert_file, key_file): the paths redis.conf.hbs names.
+import { fieldsOf } from "../../redis/reply.js";
 import { X509Certificate } from "node:crypto";
 import { posix } from "node:path";
 import { getRedisSession, tlsOver } from "../../redis/client.js";
@@ -270,9 +271,7 @@ async function reloadIfServing(ctx: TaskContext, st: TlsState): Promise<{ failed
   } catch {
     return {}; // not running: it reads the files when it starts.
   }
-  const got = (await session.client.call("CONFIG", "GET", "tls-*")) as string[];
-  const conf: Record<string, string> = {};
-  for (let i = 0; i + 1 < got.length; i += 2) conf[got[i]!] = got[i + 1]!;
+  const conf = fieldsOf(await session.client.call("CONFIG", "GET", "tls-*"));
   const tlsPort = Number(conf["tls-port"] ?? 0);
   if (conf["tls-cert-file"] !== st.paths.cert_file || (tlsPort === 0 && conf["tls-replication"] !== "yes")) return {};
   if (!atLeast(session.version, "6.0.0")) return {};
