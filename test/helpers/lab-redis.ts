@@ -126,3 +126,27 @@ export async function eventually(check: () => Promise<void>, attempts = 50): Pro
   }
   throw last;
 }
+
+/**
+ * After the primary node-1 was killed: waits until Sentinel promoted node-2 or node-3 and the
+ * other follows it (`roleOf` as `replica of <address> link up`); the promoted node.
+ */
+export async function untilSentinelPromoted(roleOf: (node: string) => Promise<string>, addr: (node: string) => string, ms = 90_000): Promise<string> {
+  let promoted = "";
+  await until(
+    "Sentinel promoting a replica, the other following it",
+    async () => {
+      for (const n of ["node-2", "node-3"]) {
+        if ((await roleOf(n).catch(() => "")) !== "master") continue;
+        const other = n === "node-2" ? "node-3" : "node-2";
+        if ((await roleOf(other).catch(() => "")) === `replica of ${addr(n)} link up`) {
+          promoted = n;
+          return true;
+        }
+      }
+      return false;
+    },
+    ms,
+  );
+  return promoted;
+}

@@ -9,7 +9,7 @@ import { describe, expect, it, vi } from "vitest";
 import { labKill, labStart, type LabServer, type LabSuite } from "../../src/lab/lab.js";
 import { recap } from "../helpers/cli.js";
 import { sshRun } from "../helpers/lab.js";
-import { until } from "../helpers/lab-redis.js";
+import { until, untilSentinelPromoted } from "../helpers/lab-redis.js";
 import { useLab } from "../helpers/use-lab.js";
 
 // Installing a package and booting hosts on a loaded machine: more than the default 120 s per test.
@@ -174,22 +174,7 @@ describe.each(TARGETS)("Sentinel logging in as its own ACL user, the default use
     const before = await roleOf("node-1");
     expect(before).toBe("master");
     await labKill("node-1", { dir: theLab().dir });
-    let promoted = "";
-    await until(
-      "Sentinel promoting a replica, the other following it",
-      async () => {
-        for (const n of ["node-2", "node-3"]) {
-          if ((await roleOf(n).catch(() => "")) !== "master") continue;
-          const other = n === "node-2" ? "node-3" : "node-2";
-          if ((await roleOf(other).catch(() => "")) === `replica of ${addr(n)} link up`) {
-            promoted = n;
-            return true;
-          }
-        }
-        return false;
-      },
-      90_000,
-    );
+    const promoted = await untilSentinelPromoted(roleOf, addr);
     // Sentinel rewrote the promoted node's config (CONFIG REWRITE, as the sentinel user).
     const conf = (await sshRun(theLab(), promoted, `grep -cE '^(replicaof|slaveof) ' ${t.etc}/${t.conf} || true`)).stdout.trim();
     expect(conf).toBe("0");

@@ -3,15 +3,13 @@
 // (setup.yaml), then the Sentinels (sentinel.yaml), with no failover on the way; the Sentinels then
 // serve TLS only, see every node and each other over TLS, and fail a crashed primary over.
 // Every check uses independent clients (ioredis over TLS, openssl s_client), not redplay's report.
-import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { Redis } from "ioredis";
+import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { labKill, labStart, type LabServer, type LabSuite } from "../../src/lab/lab.js";
 import { recap } from "../helpers/cli.js";
 import { sshRun } from "../helpers/lab.js";
-import { until } from "../helpers/lab-redis.js";
+import { until, untilSentinelPromoted } from "../helpers/lab-redis.js";
+import { labTlsDir, sClient, testCall, testClient } from "../helpers/tls-client.js";
 import { useLab } from "../helpers/use-lab.js";
 
 vi.setConfig({ testTimeout: 600_000 });
@@ -43,38 +41,10 @@ describe.each(TARGETS)("Sentinels moved to TLS with their group ($title)", (t) =
     outputs.push(r.stdout + r.stderr);
     return r;
   };
-  const ca = () => join(dirname(theLab().paths.inventory), "tls", "inventory", "ca.crt");
-  const connect = async (node: string, port: number, overTls: boolean): Promise<Redis> => {
-    const c = new Redis({
-      host: addr(node),
-      port,
-      password: PASSWORD,
-      lazyConnect: true,
-      retryStrategy: () => null,
-      maxRetriesPerRequest: 0,
-      enableOfflineQueue: false,
-      enableReadyCheck: false,
-      connectTimeout: 3000,
-      ...(overTls ? { tls: { ca: readFileSync(ca()) } } : {}),
-    });
-    c.on("error", () => undefined);
-    try {
-      await c.connect();
-      await c.ping();
-    } catch (err) {
-      c.disconnect();
-      throw err;
-    }
-    return c;
-  };
-  const call = async (node: string, port: number, overTls: boolean, ...args: string[]): Promise<unknown> => {
-    const c = await connect(node, port, overTls);
-    try {
-      return await c.call(args[0]!, ...args.slice(1));
-    } finally {
-      c.disconnect();
-    }
-  };
+  const tlsDir = () => labTlsDir(theLab());
+  const ca = () => join(tlsDir(), "ca.crt");
+  const connect = (node: string, port: number, overTls: boolean) => testClient(addr(node), { password: PASSWORD, port, ...(overTls ? { tlsDir: tlsDir() } : {}) });
+  const call = (node: string, port: number, overTls: boolean, ...args: string[]) => testCall(addr(node), { password: PASSWORD, port, ...(overTls ? { tlsDir: tlsDir() } : {}) }, ...args);
   const master = async (node: string, overTls: boolean): Promise<Record<string, string>> => {
     const flat = (await call(node, 26379, overTls, "SENTINEL", "MASTER", "redis")) as string[];
     const out: Record<string, string> = {};
@@ -107,10 +77,7 @@ describe.each(TARGETS)("Sentinels moved to TLS with their group ($title)", (t) =
     // Plain text is refused on both ports; TLS is served, verified against the group's CA.
     for (const n of NODES) {
       await expect(connect(n, 26379, false), n).rejects.toThrow();
-      const out = await new Promise<string>((resolve) => {
-        const child = execFile("openssl", ["s_client", "-connect", `${addr(n)}:26379`, "-CAfile", ca(), "-verify_return_error"], { timeout: 15_000 }, (_e, so, se) => resolve(so + se));
-        child.stdin?.end();
-      });
+      const out = await sClient(addr(n), 26379, ca());
       expect(out, n).toContain("Verify return code: 0 (ok)");
       const conf = (await sshRun(theLab(), n, `grep -E '^(port|tls-port|tls-replication) ' ${t.etc}/sentinel.conf`)).stdout.trim().split("\n").sort();
       expect(conf).toEqual(["port 0", "tls-port 26379", "tls-replication yes"]);
@@ -132,22 +99,7 @@ describe.each(TARGETS)("Sentinels moved to TLS with their group ($title)", (t) =
 
   it("the Sentinels fail a crashed primary over, over TLS, and the old primary returns as a replica", async () => {
     await labKill("node-1", { dir: theLab().dir });
-    let promoted = "";
-    await until(
-      "Sentinel promoting a replica, the other following it",
-      async () => {
-        for (const n of ["node-2", "node-3"]) {
-          if ((await roleOf(n).catch(() => "")) !== "master") continue;
-          const other = n === "node-2" ? "node-3" : "node-2";
-          if ((await roleOf(other).catch(() => "")) === `replica of ${addr(n)} link up`) {
-            promoted = n;
-            return true;
-          }
-        }
-        return false;
-      },
-      90_000,
-    );
+    const promoted = await untilSentinelPromoted(roleOf, addr);
     await labStart("node-1", { dir: theLab().dir });
     await until("the old primary following the promoted node over TLS", async () => (await roleOf("node-1").catch(() => "")) === `replica of ${addr(promoted)} link up`, 120_000);
     const back = await run("setup.yaml", { redis_tls: true });

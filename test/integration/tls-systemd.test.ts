@@ -8,13 +8,14 @@
 import { execFile } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { Redis } from "ioredis";
 import { describe, expect, it, vi } from "vitest";
 import { labKill, labStart, type LabServer, type LabSuite } from "../../src/lab/lab.js";
 import { recap } from "../helpers/cli.js";
 import { sshRun } from "../helpers/lab.js";
 import { until } from "../helpers/lab-redis.js";
+import { labTlsDir, sClient, testCall, testClient } from "../helpers/tls-client.js";
 import { useLab } from "../helpers/use-lab.js";
 
 vi.setConfig({ testTimeout: 600_000 });
@@ -37,14 +38,6 @@ const TARGETS: Target[] = [
   { title: "Debian 13, Valkey 8.1", os: "trixie", server: "valkey", base: "127.0.0.138", etc: "/etc/valkey", user: "valkey" },
 ];
 
-/** `openssl s_client` against a node: its output (the verification result and the served certificate). */
-function sClient(address: string, ca: string): Promise<string> {
-  return new Promise((resolve) => {
-    const child = execFile("openssl", ["s_client", "-connect", `${address}:6379`, "-CAfile", ca, "-verify_return_error", "-showcerts"], { timeout: 15_000 }, (_err, stdout, stderr) => resolve(stdout + stderr));
-    child.stdin?.end();
-  });
-}
-
 describe.each(TARGETS)("TLS turned on for a running group, and kept ($title)", (t) => {
   const { theLab, playbook } = useLab({ base: t.base, os: t.os, server: t.server }, PASSWORD);
   const addr = (n: string) => theLab().address[n]!;
@@ -54,40 +47,11 @@ describe.each(TARGETS)("TLS turned on for a running group, and kept ($title)", (
     outputs.push(r.stdout + r.stderr);
     return r;
   };
-  const tlsDir = () => join(dirname(theLab().paths.inventory), "tls", "inventory");
+  const tlsDir = () => labTlsDir(theLab());
   const ca = () => join(tlsDir(), "ca.crt");
   /** An independent client: over TLS (verifying the node's certificate against the group's CA) or plain text. */
-  const client = async (node: string, overTls: boolean): Promise<Redis> => {
-    const c = new Redis({
-      host: addr(node),
-      port: 6379,
-      password: PASSWORD,
-      lazyConnect: true,
-      retryStrategy: () => null,
-      maxRetriesPerRequest: 0,
-      enableOfflineQueue: false,
-      enableReadyCheck: false,
-      connectTimeout: 3000,
-      ...(overTls ? { tls: { ca: readFileSync(ca()) } } : {}),
-    });
-    c.on("error", () => undefined);
-    try {
-      await c.connect();
-      await c.ping();
-    } catch (e) {
-      c.disconnect();
-      throw e;
-    }
-    return c;
-  };
-  const call = async (node: string, overTls: boolean, ...args: string[]): Promise<unknown> => {
-    const c = await client(node, overTls);
-    try {
-      return await c.call(args[0]!, ...args.slice(1));
-    } finally {
-      c.disconnect();
-    }
-  };
+  const client = (node: string, overTls: boolean) => testClient(addr(node), { password: PASSWORD, ...(overTls ? { tlsDir: tlsDir() } : {}) });
+  const call = (node: string, overTls: boolean, ...args: string[]) => testCall(addr(node), { password: PASSWORD, ...(overTls ? { tlsDir: tlsDir() } : {}) }, ...args);
   const info = async (node: string, section: string): Promise<Record<string, string>> => {
     const text = String(await call(node, true, "INFO", section));
     return Object.fromEntries(text.split("\r\n").filter((l) => l.includes(":")).map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1)]));
@@ -215,7 +179,7 @@ describe.each(TARGETS)("TLS turned on for a running group, and kept ($title)", (
 
   it("every node serves TLS on its port with a certificate for its address, refuses plain text, and its replication links come back over TLS", async () => {
     for (const n of NODES) {
-      const out = await sClient(addr(n), ca());
+      const out = await sClient(addr(n), 6379, ca());
       expect(out, n).toContain("Verify return code: 0 (ok)");
       expect(out, n).toMatch(new RegExp(`subject=.*CN\\s*=\\s*${n}`));
       await expect(client(n, false), n).rejects.toThrow();
@@ -264,7 +228,7 @@ describe.each(TARGETS)("TLS turned on for a running group, and kept ($title)", (
     expect(await runIds(true)).toEqual(before);
     const newSerial = new X509Certificate(readFileSync(join(tlsDir(), "node-2.crt"))).serialNumber;
     expect(newSerial).not.toBe(oldSerial);
-    const served = await sClient(addr("node-2"), ca());
+    const served = await sClient(addr("node-2"), 6379, ca());
     const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(served)![0];
     expect(new X509Certificate(pem).serialNumber).toBe(newSerial);
     expect(renew.stdout).not.toContain("PRIVATE KEY");
@@ -309,16 +273,7 @@ describe.each(TARGETS)("TLS turned on for a running group, and kept ($title)", (
     const yes = await run("setup.yaml", "-v", "-e", JSON.stringify({ redis_tls: true, redis_tls_auth_clients: "yes" }));
     expect(yes.code, yes.stdout + yes.stderr).toBe(0);
     expect(yes.stdout).toContain("client certificates required");
-    const withCert = async (n: string, ...args: string[]): Promise<unknown> => {
-      const c = new Redis({ host: addr(n), port: 6379, password: PASSWORD, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 3000, tls: { ca: readFileSync(ca()), cert: readFileSync(join(tlsDir(), "redplay-client.crt")), key: readFileSync(join(tlsDir(), "redplay-client.key")) } });
-      c.on("error", () => undefined);
-      try {
-        await c.connect();
-        return await c.call(args[0]!, ...args.slice(1));
-      } finally {
-        c.disconnect();
-      }
-    };
+    const withCert = (n: string, ...args: string[]) => testCall(addr(n), { password: PASSWORD, tlsDir: tlsDir(), clientCert: true }, ...args);
     for (const n of NODES) {
       await expect(call(n, true, "PING"), n).rejects.toThrow();
       expect(await withCert(n, "PING")).toBe("PONG");
@@ -342,16 +297,7 @@ describe.each(TARGETS)("TLS turned on for a running group, and kept ($title)", (
     const acl = { redis_tls: true, redis_acl: true, redis_admin_password: "tls-acl-admin-77", redis_replication_password: "tls-acl-repl-78" };
     const on = await run("setup.yaml", "-e", JSON.stringify(acl));
     expect(on.code, on.stdout + on.stderr).toBe(0);
-    const admin = async (n: string, ...args: string[]): Promise<unknown> => {
-      const c = new Redis({ host: addr(n), port: 6379, username: "redplay", password: acl.redis_admin_password, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 3000, tls: { ca: readFileSync(ca()) } });
-      c.on("error", () => undefined);
-      try {
-        await c.connect();
-        return await c.call(args[0]!, ...args.slice(1));
-      } finally {
-        c.disconnect();
-      }
-    };
+    const admin = (n: string, ...args: string[]) => testCall(addr(n), { username: "redplay", password: acl.redis_admin_password, tlsDir: tlsDir() }, ...args);
     let primaryNode = "";
     for (const n of NODES) if (/role:master/.test(String(await admin(n, "INFO", "replication")))) primaryNode = n;
     const links = String(await admin(primaryNode, "CLIENT", "LIST", "TYPE", "replica")).trim().split("\n");

@@ -4,15 +4,13 @@
 // setup, a no-change rerun, a failover after a crash of the primary under acknowledged writes,
 // the old primary's return as a replica, and a switchover back under a writer. Every check reads
 // the servers directly (INFO, keys) or the hosts (journalctl, dpkg), never redplay's own report.
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { labKill, labStart, type LabServer, type LabSuite } from "../../src/lab/lab.js";
 import { recap } from "../helpers/cli.js";
 import { armCommand, guardCommands } from "../../src/redis/restart-guard.js";
 import { sshRun } from "../helpers/lab.js";
 import { until } from "../helpers/lab-redis.js";
+import { labTlsDir, testCall } from "../helpers/tls-client.js";
 import { useLab } from "../helpers/use-lab.js";
 
 const PASSWORD = "lab-only-password";
@@ -149,17 +147,7 @@ describe.each(TARGETS)("$title on systemd hosts", (t) => {
       return;
     }
     expect(on.code, on.stdout + on.stderr).toBe(0);
-    const ca = readFileSync(join(dirname(theLab().paths.inventory), "tls", "inventory", "ca.crt"));
-    const overTls = async (n: string, ...args: string[]): Promise<unknown> => {
-      const c = new Redis({ host: addr(n), port: 6379, password: PASSWORD, tls: { ca }, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 3000 });
-      c.on("error", () => undefined);
-      try {
-        await c.connect();
-        return await c.call(args[0]!, ...args.slice(1));
-      } finally {
-        c.disconnect();
-      }
-    };
+    const overTls = (n: string, ...args: string[]) => testCall(addr(n), { password: PASSWORD, tlsDir: labTlsDir(theLab()) }, ...args);
     expect(await Promise.all(["node-1", ...REPLICAS].map(async (n) => /run_id:(\w+)/.exec(String(await overTls(n, "INFO", "server")))![1]))).toEqual(ids);
     await expect(call("node-1", "PING")).rejects.toThrow();
     expect(await overTls("node-1", "SET", "matrix:tls", t.title)).toBe("OK");
