@@ -13,7 +13,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { connect as netConnect, isIP } from "node:net";
 import type { Duplex } from "node:stream";
-import { checkServerIdentity, connect as tlsConnect } from "node:tls";
+import { checkServerIdentity, connect as tlsConnect, type TLSSocket } from "node:tls";
 import type { Redis, RedisOptions } from "ioredis";
 import { ForwardError } from "../connection/forward-error.js";
 import { UnreachableError } from "../errors.js";
@@ -260,6 +260,20 @@ export async function schemeStreams(ctx: TaskContext, target: StreamTarget): Pro
       }
     },
   };
+}
+
+/**
+ * The SHA-256 fingerprint of the certificate `target` presents on its port (a TLS handshake
+ * verified against the group's CA, redplay's client certificate offered, nothing sent after it).
+ */
+export async function servedCertificate(ctx: TaskContext, target: StreamTarget & { tls: RedisTlsClient }): Promise<string> {
+  const raw = await rawStream(ctx, target)();
+  const s = (await tlsOver(raw, target.address, await readTlsFiles(target.tls))) as TLSSocket;
+  try {
+    return s.getPeerCertificate().fingerprint256;
+  } finally {
+    s.destroy();
+  }
 }
 
 /** The raw stream to the node's port: through its SSH connection, or direct TCP. */

@@ -38,7 +38,7 @@ describe("bin/redplay.js", () => {
   it("validate runs from the bundle", async () => {
     const ok = await runCli(["validate", "playbooks/setup.yaml"]);
     expect(ok).toMatchObject({ code: 0, stderr: "" });
-    expect(ok.stdout).toContain("playbooks/setup.yaml: valid (1 play(s), 7 task(s) and handler(s))");
+    expect(ok.stdout).toContain("playbooks/setup.yaml: valid (1 play(s), 8 task(s) and handler(s))");
   });
 
   // The bundle validates with schema code generated at build time; the sources compile the

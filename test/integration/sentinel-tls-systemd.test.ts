@@ -3,6 +3,8 @@
 // (setup.yaml), then the Sentinels (sentinel.yaml), with no failover on the way; the Sentinels then
 // serve TLS only, see every node and each other over TLS, and fail a crashed primary over.
 // Every check uses independent clients (ioredis over TLS, openssl s_client), not redplay's report.
+import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { labKill, labStart, type LabServer, type LabSuite } from "../../src/lab/lab.js";
@@ -97,18 +99,44 @@ describe.each(TARGETS)("Sentinels moved to TLS with their group ($title)", (t) =
     expectNoChange((await run("setup.yaml", { redis_tls: true })).stdout);
   });
 
+  it("renewed certificates: the nodes read theirs at runtime, each Sentinel restarts to present its host's new one", async () => {
+    const renew = await run("setup.yaml", { redis_tls: true, redis_tls_renew_days: 900 });
+    expect(renew.code, renew.stdout + renew.stderr).toBe(0);
+    const sentinels = await run("sentinel.yaml", { redis_tls: true, ...FAST }, "-v");
+    expect(sentinels.code, sentinels.stdout + sentinels.stderr).toBe(0);
+    expect(sentinels.stdout.match(/it presents an older certificate than \S+\/tls\/redis\.crt \(renewed\)/g)?.length).toBe(3);
+    for (const n of NODES) {
+      const file = new X509Certificate(readFileSync(join(tlsDir(), `${n}.crt`)));
+      const served = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(await sClient(addr(n), 26379, ca()))![0];
+      expect(new X509Certificate(served).serialNumber, n).toBe(file.serialNumber);
+    }
+    await until("every Sentinel seeing the whole group again", async () => {
+      for (const n of NODES) {
+        const m = await master(n, true);
+        if (m["num-slaves"] !== "2" || m["num-other-sentinels"] !== "2" || m.ip !== addr("node-1")) return false;
+      }
+      return true;
+    }, 60_000);
+    expectNoChange((await run("sentinel.yaml", { redis_tls: true, ...FAST })).stdout);
+  });
+
   it("the Sentinels fail a crashed primary over, over TLS, and the old primary returns as a replica", async () => {
     await labKill("node-1", { dir: theLab().dir });
     const promoted = await untilSentinelPromoted(roleOf, addr);
     await labStart("node-1", { dir: theLab().dir });
-    await until("the old primary following the promoted node over TLS", async () => (await roleOf("node-1").catch(() => "")) === `replica of ${addr(promoted)} link up`, 120_000);
+    await until("the old primary following the promoted node over TLS", async () => (await roleOf("node-1").catch(() => "")) === `replica of ${addr(promoted)} link up`, 120_000).catch(async (err: Error) => {
+      // What each Sentinel and the old primary say, for the failure's message.
+      const views = await Promise.all(NODES.map(async (n) => `${n}: role ${await roleOf(n).catch((e: Error) => e.message)}; sentinel ${JSON.stringify(await master(n, true).catch((e: Error) => ({ error: e.message })))}`));
+      throw new Error(`${err.message}\n${views.join("\n")}`);
+    });
     const back = await run("setup.yaml", { redis_tls: true });
     expect(back.code, back.stdout + back.stderr).toBe(0);
-    for (const n of NODES) expect((await master(n, true)).ip, n).toBe(addr(promoted));
+    // The rebooted host's Sentinel learns the new primary from the others' hello messages.
+    await until("every Sentinel naming the promoted node", async () => (await Promise.all(NODES.map(async (n) => (await master(n, true)).ip))).every((ip) => ip === addr(promoted)), 60_000);
   });
 
   it("no password appears in any output", () => {
-    expect(outputs.length).toBeGreaterThan(5);
+    expect(outputs.length).toBeGreaterThan(7);
     for (const out of outputs) expect(out).not.toContain(PASSWORD);
   });
 });

@@ -10,7 +10,7 @@
 import { fieldsOf } from "../../redis/reply.js";
 import { X509Certificate } from "node:crypto";
 import { posix } from "node:path";
-import { getRedisSession, tlsOver } from "../../redis/client.js";
+import { getRedisSession, servedCertificate } from "../../redis/client.js";
 import { redisEndpoint, tlsLocalFiles, tlsNodeDir, type TlsLocalFiles } from "../../redis/endpoint.js";
 import { certProblem, certSummary, ensureCa, issueCert, readIfExists, type CertWanted } from "../../redis/tls-pki.js";
 import { atLeast, compareVersions } from "../../redis/server-version.js";
@@ -282,25 +282,12 @@ async function reloadIfServing(ctx: TaskContext, st: TlsState): Promise<{ failed
   }
   if (tlsPort === 0) return { msg: "TLS files read again at runtime (no restart)" };
   const want = certSummary((await readIfExists(st.files.cert))!);
-  const served = await servedCertificate(ctx, st, tlsPort);
+  const endpoint = redisEndpoint(ctx.host, ctx.vars);
+  const served = endpoint.tls ? await servedCertificate(ctx, { ...endpoint, port: tlsPort, tls: endpoint.tls }) : undefined;
   if (served !== want.fingerprint) {
     return { failed: `${ctx.host}: after CONFIG SET tls-cert-file the server still presents another certificate (${served ?? "none"}); restart it to serve the new one` };
   }
   return { msg: `serves the new certificate (serial ${want.serial}, valid until ${want.expires.slice(0, 10)}), read again at runtime: no restart` };
-}
-
-/** The SHA-256 fingerprint of the certificate the node presents on its TLS port. */
-async function servedCertificate(ctx: TaskContext, st: TlsState, port: number): Promise<string | undefined> {
-  const endpoint = redisEndpoint(ctx.host, ctx.vars);
-  const conn = await ctx.conn();
-  const raw = await conn.forward(endpoint.address, port);
-  const ca = (await readIfExists(st.files.caCert))!;
-  const s = (await tlsOver(raw, endpoint.address, { ca })) as import("node:tls").TLSSocket;
-  try {
-    return s.getPeerCertificate().fingerprint256;
-  } finally {
-    s.destroy();
-  }
 }
 
 function str(v: unknown): string | undefined {

@@ -15,11 +15,11 @@
 //   time, so the others keep their quorum.
 // The monitored primary of a new `sentinel monitor` line is the group's primary: Sentinel's own
 // view where a Sentinel already watches the group, else the node the replicas follow.
-import { createHash } from "node:crypto";
+import { createHash, X509Certificate } from "node:crypto";
 import { posix } from "node:path";
 import { errorText, failureText } from "../../errors.js";
 import { aclUsers } from "../../redis/acl-canonical.js";
-import { getRedis } from "../../redis/client.js";
+import { getRedis, servedCertificate } from "../../redis/client.js";
 import { redisEndpoint, sentinelNodeAuth, tlsNodeDir } from "../../redis/endpoint.js";
 import { authPassOf, managedView, mergeSentinelConf, wantedView, type SentinelWanted } from "../../redis/sentinel-conf.js";
 import { getSentinel, sentinelEndpoint, sentinelMaster, fieldsOf, type SentinelEndpoint, type SentinelSession } from "../../redis/sentinel-client.js";
@@ -277,6 +277,8 @@ async function planSentinel(
       why = `it does not answer at ${endpoint.address}:${endpoint.port} with the group's password (${errorText(e)})`;
     }
     const startOnly = startOnlyChanges(before, after, session?.version ?? version);
+    // A Sentinel reads its certificate only at start: after a renewal of its host's files (setup.yaml) it restarts to present the new one.
+    if (!why && startOnly.length === 0 && wanted.tls && endpoint.tls && before.includes("\ntls-port ")) why = await olderCertificate(ctx, endpoint, wanted.tls.cert);
     if (why || startOnly.length > 0) {
       n.action = "restart";
       n.changes.push({ summary: `restart ${server.service} with redplay's settings merged into ${server.config_file}: ${why ?? `${startOnly.join(", ")} (read only at start)`}; its epochs, known replicas and Sentinels and its primary kept` });
@@ -289,6 +291,25 @@ async function planSentinel(
     return n;
   } catch (e) {
     return { failed: failureText(e) };
+  }
+}
+
+/** Why the Sentinel must restart to present the certificate now in `certFile`, or undefined when it does. */
+async function olderCertificate(ctx: TaskContext, endpoint: SentinelEndpoint, certFile: string): Promise<string | undefined> {
+  const conn = await ctx.conn();
+  const pem = await conn.read(certFile, { become: ctx.become });
+  if (!pem) return undefined;
+  let wantedPrint: string;
+  try {
+    wantedPrint = new X509Certificate(pem).fingerprint256;
+  } catch {
+    return undefined;
+  }
+  try {
+    const served = await servedCertificate(ctx, { ...endpoint, tls: endpoint.tls! });
+    return served === wantedPrint ? undefined : `it presents an older certificate than ${certFile} (renewed)`;
+  } catch (e) {
+    return `its certificate cannot be checked (${errorText(e)})`;
   }
 }
 
