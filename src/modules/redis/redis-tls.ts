@@ -62,7 +62,6 @@ export const redisTlsModule: Module<RedisTlsArgs, TlsState> = {
     if (compareVersions(server.redis_compat, "6.0.0") < 0) {
       return { changes: [], failed: `${ctx.host} runs Redis ${server.version}, which has no TLS (6.0 or later): remove redis_tls` };
     }
-    // The same directory as templates/redis.conf.hbs names.
     // Before 6.2 the port cannot change scheme at runtime: a running group would have to restart
     // into TLS node by node, and a replica restarted first could not follow its plain-text primary.
     // Refused here, before any file is made or pushed (redis_config refuses it too).
@@ -89,6 +88,9 @@ export const redisTlsModule: Module<RedisTlsArgs, TlsState> = {
     }
     const changes: Change[] = [];
     // The CA and redplay's client certificate: once per run, on the play's first host.
+    if (files.userCert && !files.userCa) {
+      return { changes: [], failed: `redis_tls_cert is given for ${ctx.host} without redis_tls_ca_cert: give the CA that signed it, which the nodes and redplay verify certificates with`, facts };
+    }
     const caPem = await readIfExists(files.caCert);
     if (!caPem && files.userCa) return { changes: [], failed: `redis_tls_ca_cert ${files.caCert} does not exist`, facts };
     let caWork = false;
