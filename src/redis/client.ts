@@ -247,18 +247,27 @@ export async function schemeStreams(ctx: TaskContext, target: StreamTarget): Pro
   const raw = rawStream(ctx, target);
   if (!target.tls || !existsSync(target.tls.ca)) return { overTls: false, open: raw };
   if (!(await probeScheme(raw, target.tls.preferred))) return { overTls: false, open: raw };
-  const files = target.tls;
+  const tls = tlsStream(ctx, { ...target, tls: target.tls });
   return {
     overTls: true,
-    open: async () => {
-      const stream = await raw();
-      try {
-        return await tlsOver(stream, target.address, await readTlsFiles(files));
-      } catch (e) {
-        stream.destroy();
-        throw new Error(`TLS to ${target.address}:${target.port}: ${errorMessage(e)}`);
-      }
-    },
+    open: () => tls().catch((e: unknown) => Promise.reject(new Error(`TLS to ${target.address}:${target.port}: ${errorMessage(e)}`))),
+  };
+}
+
+/**
+ * An opener of TLS streams to `target`'s port, verified against the group's CA and the target's
+ * address, redplay's client certificate offered; the raw stream is closed when the handshake fails.
+ */
+function tlsStream(ctx: TaskContext, target: StreamTarget & { tls: RedisTlsClient }): () => Promise<Duplex> {
+  const raw = rawStream(ctx, target);
+  return async () => {
+    const stream = await raw();
+    try {
+      return await tlsOver(stream, target.address, await readTlsFiles(target.tls));
+    } catch (e) {
+      stream.destroy();
+      throw e;
+    }
   };
 }
 
@@ -267,8 +276,7 @@ export async function schemeStreams(ctx: TaskContext, target: StreamTarget): Pro
  * verified against the group's CA, redplay's client certificate offered, nothing sent after it).
  */
 export async function servedCertificate(ctx: TaskContext, target: StreamTarget & { tls: RedisTlsClient }): Promise<string> {
-  const raw = await rawStream(ctx, target)();
-  const s = (await tlsOver(raw, target.address, await readTlsFiles(target.tls))) as TLSSocket;
+  const s = (await tlsStream(ctx, target)()) as TLSSocket;
   try {
     return s.getPeerCertificate().fingerprint256;
   } finally {
@@ -303,21 +311,16 @@ async function openOnce(
   const options: RedisOptions = clientOptions();
   const ioredis = await loadIoredis();
   if (overTls) {
-    const raw = rawStream(ctx, endpoint);
-    const tlsFiles = endpoint.tls!;
-    options.Connector = forwardConnector(ioredis.AbstractConnector, async () => {
-      const stream = await raw();
-      try {
-        return await tlsOver(stream, endpoint.address, await readTlsFiles(tlsFiles));
-      } catch (e) {
-        stream.destroy();
+    const tls = endpoint.tls!;
+    const open = tlsStream(ctx, { ...endpoint, tls });
+    options.Connector = forwardConnector(ioredis.AbstractConnector, () =>
+      open().catch((e: unknown) => {
         if (isCertificateError(e)) {
-          throw new RedisAccessError(endpoint.host, "unreachable", `the TLS certificate of Redis on ${where} does not verify: ${errorMessage(e)} (CA ${tlsFiles.ca}); run setup.yaml to issue it again`);
+          throw new RedisAccessError(endpoint.host, "unreachable", `the TLS certificate of Redis on ${where} does not verify: ${errorMessage(e)} (CA ${tls.ca}); run setup.yaml to issue it again`);
         }
         throw new SchemeMismatch(`TLS handshake failed: ${errorMessage(e)}`);
-      }
-    }, REDIS_CONNECT_TIMEOUT_MS);
-  } else if (endpoint.connect === "forward" || endpoint.tls) {
+      }), REDIS_CONNECT_TIMEOUT_MS);
+  } else if (endpoint.connect === "forward") {
     options.Connector = forwardConnector(ioredis.AbstractConnector, rawStream(ctx, endpoint), REDIS_CONNECT_TIMEOUT_MS);
   } else {
     options.host = endpoint.address;

@@ -70,6 +70,26 @@ export function tlsNodeDir(vars: Record<string, unknown>, configFile?: string): 
   return conf !== undefined ? posix.join(posix.dirname(conf), "tls") : "/etc/redis/tls";
 }
 
+/** The node's TLS files (`redis_tls_files`): the CA, its certificate and its key, in tlsNodeDir. */
+export interface TlsNodeFiles {
+  dir: string;
+  ca_file: string;
+  cert_file: string;
+  key_file: string;
+}
+
+export function tlsNodeFiles(vars: Record<string, unknown>, configFile?: string): TlsNodeFiles {
+  const dir = tlsNodeDir(vars, configFile);
+  return { dir, ca_file: posix.join(dir, "ca.crt"), cert_file: posix.join(dir, "redis.crt"), key_file: posix.join(dir, "redis.key") };
+}
+
+/** redis_tls_auth_clients as the server spells tls-auth-clients: yes, no, or optional (the default). */
+export function tlsAuthClients(v: unknown): "yes" | "no" | "optional" {
+  if (v === true || v === "yes") return "yes";
+  if (v === false || v === "no") return "no";
+  return "optional";
+}
+
 /** Where the controller keeps (or finds) the TLS files of `host`. */
 export interface TlsLocalFiles {
   dir: string;
@@ -108,17 +128,11 @@ export function tlsLocalFiles(host: string, vars: Record<string, unknown>): TlsL
   return files;
 }
 
-const caSeen = new Map<string, boolean>();
-
-/** The TLS client of `host`: with redis_tls, or with a CA left from it (cached per path). */
+/** The TLS client of `host`: with redis_tls, or with a CA left from it. */
 function tlsClient(host: string, vars: Record<string, unknown>): RedisTlsClient | undefined {
   const preferred = truthy(vars.redis_tls);
   const files = tlsLocalFiles(host, vars);
-  if (!preferred) {
-    let seen = caSeen.get(files.caCert);
-    if (seen === undefined) caSeen.set(files.caCert, (seen = existsSync(files.caCert)));
-    if (!seen) return undefined;
-  }
+  if (!preferred && !existsSync(files.caCert)) return undefined;
   const client: RedisTlsClient = { preferred, ca: files.caCert };
   // redplay's own client certificate when it issued one, else the host's own (a user's per-host files).
   if (files.caKey !== undefined) Object.assign(client, { cert: files.clientCert, key: files.clientKey });

@@ -1,8 +1,7 @@
 // Handlebars helpers a Redis config author needs. They are plain functions over values so the
 // native-value path (a string that is one mustache) can call them too and keep their result's type.
 import { createHash } from "node:crypto";
-import { posix } from "node:path";
-import { tlsNodeDir } from "../redis/endpoint.js";
+import { tlsAuthClients, tlsNodeFiles } from "../redis/endpoint.js";
 import { confCheckCommand, uncheckedCommand } from "../redis/conf-check.js";
 import { directiveFor, serverSeries } from "../redis/conf-directives.js";
 import { sentinelAclRules } from "../redis/sentinel-acl.js";
@@ -309,13 +308,16 @@ export const helpers: Record<string, Helper> = {
     if (!v.accepted) return `# redplay: ${name} needs ${v.needs}; left out for ${serverSeries(server)}.`;
     return [v.name, ...a.slice(1).map(String)].join(" ");
   },
-  /** `{{redis_tls_file "redis.crt"}}`: the path of a TLS file on the host (redis_tls_dir, else `tls/` beside the server's config). */
+  /** `{{redis_tls_file "cert_file"}}`: the path of a TLS file on the host (`ca_file`, `cert_file`, `key_file`; in redis_tls_dir, else `tls/` beside the server's config). */
   redis_tls_file: (...raw) => {
     const a = args(raw);
-    if (typeof a[0] !== "string" || a[0] === "") throw new HelperFailure(`"redis_tls_file" expects a file name`);
-    const root = (raw[raw.length - 1] as { data?: { root?: Record<string, unknown> } } | undefined)?.data?.root ?? {};
-    return posix.join(tlsNodeDir(root), a[0]);
+    const files = tlsNodeFiles((raw[raw.length - 1] as { data?: { root?: Record<string, unknown> } } | undefined)?.data?.root ?? {});
+    const which = a[0];
+    if (which !== "ca_file" && which !== "cert_file" && which !== "key_file") throw new HelperFailure(`"redis_tls_file" expects ca_file, cert_file or key_file`);
+    return files[which];
   },
+  /** `{{redis_tls_auth_clients redis_tls_auth_clients}}`: yes (true, "yes"), no (false, "no") or optional (anything else). */
+  redis_tls_auth_clients: (...raw) => tlsAuthClients(args(raw)[0]),
   /** `{{sentinel_acl_rules}}`: the commands and channels of Sentinel's user on the host's server (src/redis/sentinel-acl.ts). */
   sentinel_acl_rules: (...raw) => {
     try {

@@ -9,9 +9,8 @@
 // Sets `redis_tls_files` (dir, ca_file, cert_file, key_file): the paths redis.conf.hbs names.
 import { fieldsOf } from "../../redis/reply.js";
 import { X509Certificate } from "node:crypto";
-import { posix } from "node:path";
 import { getRedisSession, servedCertificate } from "../../redis/client.js";
-import { redisEndpoint, tlsLocalFiles, tlsNodeDir, type TlsLocalFiles } from "../../redis/endpoint.js";
+import { redisEndpoint, tlsLocalFiles, tlsNodeFiles, type TlsLocalFiles, type TlsNodeFiles } from "../../redis/endpoint.js";
 import { certProblem, certSummary, ensureCa, issueCert, readIfExists, type CertWanted } from "../../redis/tls-pki.js";
 import { atLeast, compareVersions } from "../../redis/server-version.js";
 import { failureText } from "../../errors.js";
@@ -38,11 +37,9 @@ interface TlsState {
   files: TlsLocalFiles;
   /** Why the node's certificate is issued (again), when it is. */
   issue?: string;
-  /** The CA and redplay's client certificate need making (the first host of the play does it). */
-  caWork: boolean;
   dir: { args: FileArgs; plan: Plan };
   nodeFiles?: NodeFile[];
-  paths: { dir: string; ca_file: string; cert_file: string; key_file: string };
+  paths: TlsNodeFiles;
   owner: string;
   group: string;
 }
@@ -76,8 +73,8 @@ export const redisTlsModule: Module<RedisTlsArgs, TlsState> = {
       }
     }
     // The same directory as templates/redis.conf.hbs names (redis_tls_file).
-    const dir = tlsNodeDir(ctx.vars);
-    const paths = { dir, ca_file: posix.join(dir, "ca.crt"), cert_file: posix.join(dir, "redis.crt"), key_file: posix.join(dir, "redis.key") };
+    const paths = tlsNodeFiles(ctx.vars);
+    const dir = paths.dir;
     const facts = { redis_tls_files: paths };
     const files = tlsLocalFiles(ctx.host, ctx.vars);
     let want: CertWanted;
@@ -93,17 +90,14 @@ export const redisTlsModule: Module<RedisTlsArgs, TlsState> = {
     }
     const caPem = await readIfExists(files.caCert);
     if (!caPem && files.userCa) return { changes: [], failed: `redis_tls_ca_cert ${files.caCert} does not exist`, facts };
-    let caWork = false;
     if (ctx.host === ctx.playHosts[0] && !files.userCert) {
       if (!caPem) {
         changes.push({ summary: `create the group's CA in ${files.dir}` });
-        caWork = true;
       }
       if (files.caKey) {
         const clientWhy = caPem ? certProblem(await readIfExists(files.clientCert), await readIfExists(files.clientKey), caPem, clientWanted(want)) : "no certificate yet";
         if (clientWhy) {
           changes.push({ summary: `issue redplay's client certificate (${clientWhy})` });
-          caWork = true;
         }
       }
     }
@@ -127,7 +121,7 @@ export const redisTlsModule: Module<RedisTlsArgs, TlsState> = {
     const dirPlan = await fileModule.plan(ctx, dirArgs);
     if (dirPlan.failed) return { changes: [], failed: dirPlan.failed, facts };
     changes.push(...dirPlan.changes);
-    const state: TlsState = { files, caWork, dir: { args: dirArgs, plan: dirPlan }, paths, owner, group };
+    const state: TlsState = { files, dir: { args: dirArgs, plan: dirPlan }, paths, owner, group };
     if (issue !== undefined) state.issue = issue;
     const diff: FileDiff[] = [];
     if (issue === undefined && caPem && certPem && keyPem) {

@@ -16,11 +16,10 @@
 // The monitored primary of a new `sentinel monitor` line is the group's primary: Sentinel's own
 // view where a Sentinel already watches the group, else the node the replicas follow.
 import { createHash, X509Certificate } from "node:crypto";
-import { posix } from "node:path";
 import { errorText, failureText } from "../../errors.js";
 import { aclUsers } from "../../redis/acl-canonical.js";
 import { getRedis, servedCertificate } from "../../redis/client.js";
-import { redisEndpoint, sentinelNodeAuth, tlsNodeDir } from "../../redis/endpoint.js";
+import { redisEndpoint, sentinelNodeAuth, tlsAuthClients, tlsNodeFiles } from "../../redis/endpoint.js";
 import { authPassOf, managedView, mergeSentinelConf, wantedView, type SentinelWanted } from "../../redis/sentinel-conf.js";
 import { getSentinel, sentinelEndpoint, sentinelMaster, fieldsOf, type SentinelEndpoint, type SentinelSession } from "../../redis/sentinel-client.js";
 import { decideSentinelPrimary, readSentinels, sentinelHostsOf } from "../../redis/sentinel-view.js";
@@ -240,8 +239,8 @@ async function planSentinel(
     const conn = await ctx.conn();
     if (endpoint.tls?.preferred) {
       // The Sentinel serves and speaks TLS with the certificate of the host's own node (setup.yaml).
-      const dir = tlsNodeDir(ctx.vars, server.config_file);
-      const tls = { cert: posix.join(dir, "redis.crt"), key: posix.join(dir, "redis.key"), ca: posix.join(dir, "ca.crt"), authClients: tlsAuthClients(ctx.vars.redis_tls_auth_clients) };
+      const f = tlsNodeFiles(ctx.vars, server.config_file);
+      const tls = { cert: f.cert_file, key: f.key_file, ca: f.ca_file, authClients: tlsAuthClients(ctx.vars.redis_tls_auth_clients) };
       if (!(await conn.stat(tls.cert, { become: ctx.become })).exists) {
         return { failed: `redis_tls is on, but ${ctx.host} has no ${tls.cert} for its Sentinel: run setup.yaml with redis_tls first (a Sentinel uses the certificate of its host's Redis node)` };
       }
@@ -311,13 +310,6 @@ async function olderCertificate(ctx: TaskContext, endpoint: SentinelEndpoint, ce
   } catch (e) {
     return `its certificate cannot be checked (${errorText(e)})`;
   }
-}
-
-/** redis_tls_auth_clients as the server spells it: yes, no, or optional (the default). */
-function tlsAuthClients(v: unknown): string {
-  if (v === true || v === "yes") return "yes";
-  if (v === false || v === "no") return "no";
-  return "optional";
 }
 
 /** Managed lines that differ and that a running Sentinel reads only at start. */
