@@ -15,8 +15,10 @@ export interface LabRedis {
   trySet(node: string, key: string): Promise<string>;
   /** "master", or "replica of <host> link <up|down>". */
   role(node: string): Promise<string>;
-  /** `redplay run playbooks/<name> -i <lab inventory> ...extra`. */
+  /** `redplay run playbooks/<name> -i <lab inventory> ...extra`; its stdout and stderr are kept in `outputs`. */
   playbook(name: string, ...extra: string[]): Promise<CliResult>;
+  /** The stdout + stderr of every playbook run so far, in order (for the no-secret-in-output checks). */
+  outputs: string[];
   /** Writes SET + WAIT 1 on the node in a loop until a write fails or stop(); `acked` holds the keys WAIT confirmed. */
   startWriter(node: string, prefix: string): Writer;
 }
@@ -61,8 +63,12 @@ export function labRedis(theLab: () => TestLab, password: string): LabRedis {
     if (r === "master") return "master";
     return `replica of ${/master_host:(\S+)/.exec(info)![1]} link ${/master_link_status:(\w+)/.exec(info)![1]}`;
   };
-  const playbook = (name: string, ...extra: string[]) =>
-    runCli(["run", `playbooks/${name}`, "-i", theLab().paths.inventory, ...extra], { timeoutMs: 180_000 });
+  const outputs: string[] = [];
+  const playbook = async (name: string, ...extra: string[]) => {
+    const r = await runCli(["run", `playbooks/${name}`, "-i", theLab().paths.inventory, ...extra], { timeoutMs: 180_000 });
+    outputs.push(r.stdout + r.stderr);
+    return r;
+  };
   const startWriter = (node: string, prefix: string): Writer => {
     const acked: string[] = [];
     let stop = false;
@@ -100,7 +106,7 @@ export function labRedis(theLab: () => TestLab, password: string): LabRedis {
       return (e as Error).message;
     }
   };
-  return { clients, redis, call, trySet, role, playbook, startWriter };
+  return { clients, redis, call, trySet, role, playbook, outputs, startWriter };
 }
 
 /** Polls `check` every 200 ms until it holds (a rejection counts as false); throws after `ms`. */

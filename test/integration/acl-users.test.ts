@@ -22,14 +22,8 @@ const reports = { name: "reports", password: REPORTS, keys: ["report:*"], comman
 const vars = (users: object[]) => ["-e", JSON.stringify({ redis_acl: true, redis_admin_password: ADMIN, redis_replication_password: REPL, redis_users: users })];
 
 describe("ACL users on systemd hosts (Debian 12, Redis 7.0)", () => {
-  const { theLab, playbook } = useLab({ base: "127.0.0.135", os: "bookworm", server: "redis" }, PASSWORD);
+  const { theLab, playbook: run, outputs } = useLab({ base: "127.0.0.135", os: "bookworm", server: "redis" }, PASSWORD);
   const addr = (n: string) => theLab().address[n]!;
-  const outputs: string[] = [];
-  const run = async (name: string, ...extra: string[]) => {
-    const r = await playbook(name, ...extra);
-    outputs.push(r.stdout + r.stderr);
-    return r;
-  };
   /** A client logged in as `user` (default user: no name). */
   const as = async (node: string, user: string | undefined, password: string): Promise<Redis> => {
     const c = new Redis({ host: addr(node), port: 6379, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableReadyCheck: false });

@@ -6,10 +6,11 @@
 // the servers and the Sentinels with independent clients, not redplay's report.
 import { Redis } from "ioredis";
 import { describe, expect, it, vi } from "vitest";
-import { labKill, labStart, type LabServer, type LabSuite } from "../../src/lab/lab.js";
+import { labKill, labStart } from "../../src/lab/lab.js";
 import { recap } from "../helpers/cli.js";
 import { sshRun } from "../helpers/lab.js";
 import { until, untilSentinelPromoted } from "../helpers/lab-redis.js";
+import { DEBIAN12_REDIS, DEBIAN13_REDIS, DEBIAN13_VALKEY, type LabTarget } from "../helpers/systemd-targets.js";
 import { useLab } from "../helpers/use-lab.js";
 
 // Installing a package and booting hosts on a loaded machine: more than the default 120 s per test.
@@ -27,31 +28,16 @@ const withSentinelUser = { ...acl, redis_sentinel_password: SENTINEL };
 const FAST = { sentinel_down_after_milliseconds: 1000 };
 const e = (vars: object) => ["-e", JSON.stringify(vars)];
 
-interface Target {
-  title: string;
-  os: LabSuite;
-  server: LabServer;
-  base: string;
-  /** Where the server's users, its config and Sentinel's config are. */
-  etc: string;
-  conf: string;
-}
-
-const TARGETS: Target[] = [
-  { title: "Debian 12, Redis 7.0", os: "bookworm", server: "redis", base: "127.0.0.250", etc: "/etc/redis", conf: "redis.conf" },
-  { title: "Debian 13, Valkey 8.1", os: "trixie", server: "valkey", base: "127.0.0.115", etc: "/etc/valkey", conf: "valkey.conf" },
-  { title: "Debian 13, Redis 8.0", os: "trixie", server: "redis", base: "127.0.0.24", etc: "/etc/redis", conf: "redis.conf" },
+const TARGETS: LabTarget[] = [
+  { ...DEBIAN12_REDIS, base: "127.0.0.250" },
+  { ...DEBIAN13_VALKEY, base: "127.0.0.115" },
+  { ...DEBIAN13_REDIS, base: "127.0.0.24" },
 ];
 
 describe.each(TARGETS)("Sentinel logging in as its own ACL user, the default user off ($title)", (t) => {
-  const { theLab, playbook } = useLab({ base: t.base, os: t.os, server: t.server }, PASSWORD);
+  const { theLab, playbook, outputs } = useLab({ base: t.base, os: t.os, server: t.server }, PASSWORD);
   const addr = (n: string) => theLab().address[n]!;
-  const outputs: string[] = [];
-  const run = async (name: string, vars: object) => {
-    const r = await playbook(name, ...e(vars));
-    outputs.push(r.stdout + r.stderr);
-    return r;
-  };
+  const run = (name: string, vars: object) => playbook(name, ...e(vars));
   /** A client on the node's Redis logged in as `user` (no name: the default user). */
   const as = async (node: string, user: string | undefined, password: string): Promise<Redis> => {
     const c = new Redis({ host: addr(node), port: 6379, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableReadyCheck: false, connectTimeout: 3000 });

@@ -7,11 +7,12 @@ import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { labKill, labStart, type LabServer, type LabSuite } from "../../src/lab/lab.js";
+import { labKill, labStart } from "../../src/lab/lab.js";
 import { recap } from "../helpers/cli.js";
 import { sshRun } from "../helpers/lab.js";
 import { until, untilSentinelPromoted } from "../helpers/lab-redis.js";
 import { labTlsDir, sClient, testCall, testClient } from "../helpers/tls-client.js";
+import { DEBIAN12_REDIS, DEBIAN13_VALKEY, type LabTarget } from "../helpers/systemd-targets.js";
 import { useLab } from "../helpers/use-lab.js";
 
 vi.setConfig({ testTimeout: 600_000 });
@@ -21,28 +22,15 @@ const NODES = ["node-1", "node-2", "node-3"];
 const FAST = { sentinel_down_after_milliseconds: 1000 };
 const e = (vars: object) => ["-e", JSON.stringify(vars)];
 
-interface Target {
-  title: string;
-  os: LabSuite;
-  server: LabServer;
-  base: string;
-  etc: string;
-}
-
-const TARGETS: Target[] = [
-  { title: "Debian 12, Redis 7.0", os: "bookworm", server: "redis", base: "127.0.0.198", etc: "/etc/redis" },
-  { title: "Debian 13, Valkey 8.1", os: "trixie", server: "valkey", base: "127.0.0.36", etc: "/etc/valkey" },
+const TARGETS: LabTarget[] = [
+  { ...DEBIAN12_REDIS, base: "127.0.0.198" },
+  { ...DEBIAN13_VALKEY, base: "127.0.0.36" },
 ];
 
 describe.each(TARGETS)("Sentinels moved to TLS with their group ($title)", (t) => {
-  const { theLab, playbook } = useLab({ base: t.base, os: t.os, server: t.server }, PASSWORD);
+  const { theLab, playbook, outputs } = useLab({ base: t.base, os: t.os, server: t.server }, PASSWORD);
   const addr = (n: string) => theLab().address[n]!;
-  const outputs: string[] = [];
-  const run = async (name: string, vars: object, ...extra: string[]) => {
-    const r = await playbook(name, ...e(vars), ...extra);
-    outputs.push(r.stdout + r.stderr);
-    return r;
-  };
+  const run = (name: string, vars: object, ...extra: string[]) => playbook(name, ...e(vars), ...extra);
   const tlsDir = () => labTlsDir(theLab());
   const ca = () => join(tlsDir(), "ca.crt");
   const connect = (node: string, port: number, overTls: boolean) => testClient(addr(node), { password: PASSWORD, port, ...(overTls ? { tlsDir: tlsDir() } : {}) });

@@ -11,11 +11,12 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { describe, expect, it, vi } from "vitest";
-import { labKill, labStart, type LabServer, type LabSuite } from "../../src/lab/lab.js";
+import { labKill, labStart } from "../../src/lab/lab.js";
 import { recap } from "../helpers/cli.js";
 import { sshRun } from "../helpers/lab.js";
 import { until } from "../helpers/lab-redis.js";
 import { labTlsDir, sClient, testCall, testClient } from "../helpers/tls-client.js";
+import { DEBIAN12_REDIS, DEBIAN13_VALKEY, type LabTarget } from "../helpers/systemd-targets.js";
 import { useLab } from "../helpers/use-lab.js";
 
 vi.setConfig({ testTimeout: 600_000 });
@@ -24,29 +25,14 @@ const PASSWORD = "lab-only-password";
 const NODES = ["node-1", "node-2", "node-3"];
 const TLS = ["-e", JSON.stringify({ redis_tls: true })];
 
-interface Target {
-  title: string;
-  os: LabSuite;
-  server: LabServer;
-  base: string;
-  etc: string;
-  user: string;
-}
-
-const TARGETS: Target[] = [
-  { title: "Debian 12, Redis 7.0", os: "bookworm", server: "redis", base: "127.0.0.118", etc: "/etc/redis", user: "redis" },
-  { title: "Debian 13, Valkey 8.1", os: "trixie", server: "valkey", base: "127.0.0.138", etc: "/etc/valkey", user: "valkey" },
+const TARGETS: LabTarget[] = [
+  { ...DEBIAN12_REDIS, base: "127.0.0.118" },
+  { ...DEBIAN13_VALKEY, base: "127.0.0.138" },
 ];
 
 describe.each(TARGETS)("TLS turned on for a running group, and kept ($title)", (t) => {
-  const { theLab, playbook } = useLab({ base: t.base, os: t.os, server: t.server }, PASSWORD);
+  const { theLab, playbook: run, outputs } = useLab({ base: t.base, os: t.os, server: t.server }, PASSWORD);
   const addr = (n: string) => theLab().address[n]!;
-  const outputs: string[] = [];
-  const run = async (name: string, ...extra: string[]) => {
-    const r = await playbook(name, ...extra);
-    outputs.push(r.stdout + r.stderr);
-    return r;
-  };
   const tlsDir = () => labTlsDir(theLab());
   const ca = () => join(tlsDir(), "ca.crt");
   /** An independent client: over TLS (verifying the node's certificate against the group's CA) or plain text. */
@@ -112,7 +98,7 @@ describe.each(TARGETS)("TLS turned on for a running group, and kept ($title)", (
       let tls = false;
       while (!stop) {
         let c: Redis | undefined;
-        const order = tls ? [true, false] : existsSync(ca()) ? [false, true] : [false];
+        const order: boolean[] = tls ? [true, false] : existsSync(ca()) ? [false, true] : [false];
         for (const overTls of order) {
           c = await client(primary, overTls).catch(() => undefined);
           if (c) {
@@ -183,7 +169,7 @@ describe.each(TARGETS)("TLS turned on for a running group, and kept ($title)", (
       expect(out, n).toContain("Verify return code: 0 (ok)");
       expect(out, n).toMatch(new RegExp(`subject=.*CN\\s*=\\s*${n}`));
       await expect(client(n, false), n).rejects.toThrow();
-      const conf = (await sshRun(theLab(), n, `grep -E '^(port|tls-port|tls-replication|tls-auth-clients) ' ${t.etc}/${t.server}.conf`)).stdout.trim().split("\n");
+      const conf = (await sshRun(theLab(), n, `grep -E '^(port|tls-port|tls-replication|tls-auth-clients) ' ${t.etc}/${t.conf}`)).stdout.trim().split("\n");
       expect(conf.sort()).toEqual(["port 0", "tls-auth-clients optional", "tls-port 6379", "tls-replication yes"]);
       // Files: the key readable by the server's user alone.
       const modes = (await sshRun(theLab(), n, `stat -c '%n %a %U %G' ${t.etc}/tls ${t.etc}/tls/ca.crt ${t.etc}/tls/redis.crt ${t.etc}/tls/redis.key`)).stdout.trim().split("\n");
